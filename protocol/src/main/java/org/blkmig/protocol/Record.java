@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.protocol;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+
+/** One record of a block payload. */
+public sealed interface Record permits Record.DeviceBlock, Record.ZeroBlock, Record.Progress, Record.EndOfSection {
+
+    /**
+     * A chunk of data. {@code data} holds exactly one chunk; from a reader it is a read-only view
+     * of a reused buffer, valid until the reader's next call (use {@link #copy()} to keep it).
+     * Equality compares the data's content.
+     */
+    record DeviceBlock(long sector, String device, ByteBuffer data) implements Record {
+        public DeviceBlock {
+            checkSector(sector);
+            checkDevice(device);
+            Objects.requireNonNull(data, "data");
+        }
+
+        public DeviceBlock copy() {
+            ByteBuffer kept = ByteBuffer.allocate(data.remaining());
+            kept.put(data.duplicate()).flip();
+            return new DeviceBlock(sector, device, kept.asReadOnlyBuffer());
+        }
+
+        @Override
+        public String toString() {
+            return "DeviceBlock[sector=" + sector + ", device=" + device + ", bytes=" + data.remaining() + "]";
+        }
+    }
+
+    /** A chunk that is all zeros: no data on the wire. */
+    record ZeroBlock(long sector, String device) implements Record {
+        public ZeroBlock {
+            checkSector(sector);
+            checkDevice(device);
+        }
+    }
+
+    /** Percent done. The wire can carry up to 2^55-1; a valid stream stays within 0..100. */
+    record Progress(long percent) implements Record {
+        public Progress {
+            if (percent < 0 || percent > Wire.MAX_HEADER_VALUE) {
+                throw new IllegalArgumentException("progress does not fit the header: " + percent);
+            }
+        }
+    }
+
+    /** EOS: ends one section payload. */
+    record EndOfSection() implements Record {
+        public static final EndOfSection INSTANCE = new EndOfSection();
+    }
+
+    static void checkSector(long sector) {
+        if (sector < 0 || sector > Wire.MAX_HEADER_VALUE) {
+            throw new IllegalArgumentException("sector does not fit the header: " + sector);
+        }
+    }
+
+    static void checkDevice(String device) {
+        Objects.requireNonNull(device, "device");
+        int lengthBytes = device.getBytes(StandardCharsets.UTF_8).length;
+        if (lengthBytes < 1 || lengthBytes > Wire.MAX_DEVICE_NAME_BYTES) {
+            throw new IllegalArgumentException("device name must be 1.." + Wire.MAX_DEVICE_NAME_BYTES
+                    + " bytes: " + lengthBytes);
+        }
+    }
+}

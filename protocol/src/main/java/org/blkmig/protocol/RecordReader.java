@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.protocol;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * Reads block-migration records one at a time. The data buffer of a {@link Record.DeviceBlock} is
+ * reused: it is valid until the next call. Every malformed record is a {@link ProtocolException}.
+ */
+public final class RecordReader {
+    private final ByteInput in;
+    private final int chunkSizeBytes;
+    private final ByteBuffer data;
+    private final ByteBuffer dataView;
+    private final byte[] nameBytes = new byte[Wire.MAX_DEVICE_NAME_BYTES];
+    // the last name decoded: streams repeat one name, so decoding it once saves a String per record
+    private byte[] lastNameBytes = new byte[0];
+    private String lastName;
+    private long recordOffsetBytes;
+
+    public RecordReader(ByteInput in, int chunkSizeBytes) {
+        this.in = in;
+        this.chunkSizeBytes = Wire.checkChunkSize(chunkSizeBytes);
+        this.data = ByteBuffer.allocateDirect(chunkSizeBytes);
+        this.dataView = data.asReadOnlyBuffer();
+    }
+
+    public RecordReader(ByteInput in) {
+        this(in, Wire.QEMU_CHUNK_SIZE_BYTES);
+    }
+
+    public int chunkSizeBytes() {
+        return chunkSizeBytes;
+    }
+
+    /** Offset of the first byte of the record last returned. */
+    public long recordOffset() {
+        return recordOffsetBytes;
+    }
+
+    public ByteInput input() {
+        return in;
+    }
+
+    /** Reads the next record. */
+    public Record next() throws IOException {
+        recordOffsetBytes = in.offset();
+        long header = in.readBE64("record header");
+        int flags = (int) (header & Wire.FLAGS_MASK);
+        long value = header >>> Wire.SECTOR_SHIFT;
+        if ((flags & Wire.FLAGS_RESERVED) != 0) {
+            throw new ProtocolException(recordOffsetBytes, String.format(
+                    "reserved flag bits 0x%x set in record header 0x%016x", flags & Wire.FLAGS_RESERVED, header));
+        }
+        int kinds = flags & (Wire.FLAG_DEVICE_BLOCK | Wire.FLAG_EOS | Wire.FLAG_PROGRESS);
+        if (kinds == 0) {
+            throw new ProtocolException(recordOffsetBytes, String.format(
+                    "record header 0x%016x has no kind flag (DEVICE_BLOCK, PROGRESS or EOS)", header));
+        }
+        if (Integer.bitCount(kinds) > 1) {
+            throw new ProtocolException(recordOffsetBytes, String.format(
+                    "record header 0x%016x has more than one kind flag (0x%x)", header, kinds));
+        }
+        if ((flags & Wire.FLAG_ZERO_BLOCK) != 0 && kinds != Wire.FLAG_DEVICE_BLOCK) {
+            throw new ProtocolException(recordOffsetBytes, String.format(
+                    "ZERO_BLOCK flag without DEVICE_BLOCK in record header 0x%016x", header));
+        }
+        switch (kinds) {
+            case Wire.FLAG_EOS:
+                if (value != 0) {
+                    throw new ProtocolException(recordOffsetBytes, "EOS record with non-zero value " + value);
+                }
+                return Record.EndOfSection.INSTANCE;
+            case Wire.FLAG_PROGRESS:
+                if (value > 100) {
+                    throw new ProtocolException(recordOffsetBytes, "progress " + value + " is above 100");
+                }
+                return new Record.Progress(value);
+            default:
+                return readBlock(value, (flags & Wire.FLAG_ZERO_BLOCK) != 0);
+        }
+    }
+
+    private Record readBlock(long sector, boolean zero) throws IOException {
+        int nameLengthBytes = in.readU8("device name length");
+        if (nameLengthBytes == 0) {
+            throw new ProtocolException(recordOffsetBytes, "device block with an empty device name");
+        }
+        in.readFully(nameBytes, 0, nameLengthBytes, "device name");
+        String device = decodeName(nameLengthBytes);
+        if (zero) {
+            return new Record.ZeroBlock(sector, device);
+        }
+        data.clear();
+        in.readFully(data, "device block data of sector " + sector);
+        dataView.clear();
+        return new Record.DeviceBlock(sector, device, dataView);
+    }
+
+    private String decodeName(int lengthBytes) throws ProtocolException {
+        if (lastName != null && lastNameBytes.length == lengthBytes
+                && Arrays.equals(lastNameBytes, 0, lengthBytes, nameBytes, 0, lengthBytes)) {
+            return lastName;
+        }
+        String name;
+        try {
+            name = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(nameBytes, 0, lengthBytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new ProtocolException(recordOffsetBytes, "device name is not valid UTF-8");
+        }
+        lastNameBytes = Arrays.copyOf(nameBytes, lengthBytes);
+        lastName = name;
+        return name;
+    }
+}

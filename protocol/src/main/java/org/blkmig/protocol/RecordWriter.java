@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.protocol;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.GatheringByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
+
+/** Writes block-migration records to a blocking channel, without copying block data. */
+public final class RecordWriter {
+    private final WritableByteChannel out;
+    private final int chunkSizeBytes;
+    // header + name length + longest name
+    private final ByteBuffer head = ByteBuffer.allocateDirect(8 + 1 + Wire.MAX_DEVICE_NAME_BYTES);
+    private final ByteBuffer[] gather = new ByteBuffer[2];
+    private String lastDevice;
+    private byte[] lastDeviceBytes;
+    private long bytesWritten;
+
+    public RecordWriter(WritableByteChannel out, int chunkSizeBytes) {
+        this.out = out;
+        this.chunkSizeBytes = Wire.checkChunkSize(chunkSizeBytes);
+    }
+
+    public RecordWriter(OutputStream out, int chunkSizeBytes) {
+        this(Channels.newChannel(out), chunkSizeBytes);
+    }
+
+    public long bytesWritten() {
+        return bytesWritten;
+    }
+
+    public int chunkSizeBytes() {
+        return chunkSizeBytes;
+    }
+
+    public void write(Record record) throws IOException {
+        head.clear();
+        // Java 17: no pattern switch, so an instanceof chain
+        if (record instanceof Record.EndOfSection) {
+            head.putLong(Wire.FLAG_EOS);
+            flushHead();
+        } else if (record instanceof Record.Progress p) {
+            head.putLong((p.percent() << Wire.SECTOR_SHIFT) | Wire.FLAG_PROGRESS);
+            flushHead();
+        } else if (record instanceof Record.ZeroBlock z) {
+            putBlockHead(z.sector(), z.device(), Wire.FLAG_DEVICE_BLOCK | Wire.FLAG_ZERO_BLOCK);
+            flushHead();
+        } else {
+            Record.DeviceBlock b = (Record.DeviceBlock) record;
+            if (b.data().remaining() != chunkSizeBytes) {
+                throw new IllegalArgumentException("device block data must be one chunk ("
+                        + chunkSizeBytes + " bytes), not " + b.data().remaining());
+            }
+            putBlockHead(b.sector(), b.device(), Wire.FLAG_DEVICE_BLOCK);
+            head.flip();
+            writeFully(head, b.data().duplicate());
+        }
+    }
+
+    private void putBlockHead(long sector, String device, int flags) {
+        if (!device.equals(lastDevice)) {
+            lastDeviceBytes = device.getBytes(StandardCharsets.UTF_8);
+            lastDevice = device;
+        }
+        head.putLong((sector << Wire.SECTOR_SHIFT) | flags);
+        head.put((byte) lastDeviceBytes.length);
+        head.put(lastDeviceBytes);
+    }
+
+    private void flushHead() throws IOException {
+        head.flip();
+        writeFully(head, null);
+    }
+
+    private void writeFully(ByteBuffer first, ByteBuffer second) throws IOException {
+        if (second != null && out instanceof GatheringByteChannel g) {
+            gather[0] = first;
+            gather[1] = second;
+            while (first.hasRemaining() || second.hasRemaining()) {
+                bytesWritten += g.write(gather);
+            }
+            gather[0] = gather[1] = null;
+            return;
+        }
+        while (first.hasRemaining()) {
+            bytesWritten += out.write(first);
+        }
+        if (second != null) {
+            while (second.hasRemaining()) {
+                bytesWritten += out.write(second);
+            }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.protocol.qemu;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
+import org.blkmig.protocol.PayloadSink;
+import org.blkmig.protocol.Record;
+import org.blkmig.protocol.RecordWriter;
+import org.blkmig.protocol.SectionType;
+
+/**
+ * Frames block payloads as QEMU 7.2 sections: START (with the section's name, instance 0,
+ * version 1), PART and END, each followed by a footer. Optionally writes the file header,
+ * configuration and EOF so the output is a stream of its own.
+ */
+public final class QemuStreamWriter implements PayloadSink {
+    private final WritableByteChannel out;
+    private final RecordWriter records;
+    private final int sectionId;
+    private final ByteBuffer small = ByteBuffer.allocate(64);
+    private SectionType open;
+    private long frameBytes;
+
+    public QemuStreamWriter(WritableByteChannel out, int chunkSizeBytes, int sectionId) {
+        this.out = out;
+        this.records = new RecordWriter(out, chunkSizeBytes);
+        this.sectionId = sectionId;
+    }
+
+    public int sectionId() {
+        return sectionId;
+    }
+
+    /** Bytes written so far, framing and records. */
+    public long bytesWritten() {
+        return frameBytes + records.bytesWritten();
+    }
+
+    /** The file header and a configuration section naming the machine type. */
+    public void writeHeader(String machineType) throws IOException {
+        byte[] machine = machineType.getBytes(StandardCharsets.US_ASCII);
+        ByteBuffer b = ByteBuffer.allocate(13 + machine.length);
+        b.putInt(QemuFormat.FILE_MAGIC).putInt(QemuFormat.FILE_VERSION);
+        b.put((byte) QemuFormat.CONFIGURATION).putInt(machine.length).put(machine);
+        writeFully(b.flip());
+    }
+
+    /** The EOF marker that ends the section list. */
+    public void writeEof() throws IOException {
+        small.clear();
+        small.put((byte) QemuFormat.EOF);
+        writeFully(small.flip());
+    }
+
+    @Override
+    public void beginPayload(SectionType type) throws IOException {
+        if (open != null) {
+            throw new IllegalStateException("payload " + open + " is still open");
+        }
+        if (type == SectionType.FULL) {
+            throw new IllegalArgumentException("the block section is live: START, PART or END only");
+        }
+        small.clear();
+        small.put((byte) type.code).putInt(sectionId);
+        if (type == SectionType.START) {
+            byte[] idstr = QemuFormat.BLOCK_IDSTR.getBytes(StandardCharsets.US_ASCII);
+            small.put((byte) idstr.length).put(idstr).putInt(0).putInt(QemuFormat.BLOCK_VERSION);
+        }
+        writeFully(small.flip());
+        open = type;
+    }
+
+    @Override
+    public void write(Record record) throws IOException {
+        if (open == null) {
+            throw new IllegalStateException("no payload is open");
+        }
+        records.write(record);
+    }
+
+    @Override
+    public void endPayload() throws IOException {
+        if (open == null) {
+            throw new IllegalStateException("no payload is open");
+        }
+        small.clear();
+        small.put((byte) QemuFormat.SECTION_FOOTER).putInt(sectionId);
+        writeFully(small.flip());
+        open = null;
+    }
+
+    private void writeFully(ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            frameBytes += out.write(b);
+        }
+    }
+}

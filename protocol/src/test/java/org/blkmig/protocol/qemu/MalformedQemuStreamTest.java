@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.protocol.qemu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.List;
+import org.blkmig.protocol.ByteInput;
+import org.blkmig.protocol.ProtocolException;
+import org.blkmig.protocol.Record;
+import org.blkmig.protocol.SectionType;
+import org.blkmig.protocol.TestStreams;
+import org.blkmig.protocol.check.StreamChecker.Payload;
+import org.junit.jupiter.api.Test;
+
+class MalformedQemuStreamTest {
+    static final int CHUNK = 512;
+
+    static final List<Payload> SMALL = List.of(
+            new Payload(SectionType.START, List.of(Record.EndOfSection.INSTANCE)),
+            new Payload(SectionType.PART, List.of(new Record.Progress(50), TestStreams.block(0, "drive0", CHUNK, 3),
+                    new Record.ZeroBlock(1, "drive0"), Record.EndOfSection.INSTANCE)),
+            new Payload(SectionType.END, List.of(new Record.Progress(100), Record.EndOfSection.INSTANCE)));
+
+    /** Reads the whole stream; every failure must be a ProtocolException. */
+    static void readAll(byte[] stream) throws IOException {
+        QemuStreamReader r = new QemuStreamReader(ByteInput.of(stream), CHUNK);
+        while (r.next() != null) {
+            // walk
+        }
+    }
+
+    static ProtocolException fails(byte[] stream) {
+        return assertThrows(ProtocolException.class, () -> readAll(stream));
+    }
+
+    @Test
+    void theSmallStreamIsValid() throws IOException {
+        assertEquals(SMALL, QemuFramingProperties.readPayloads(TestStreams.frame(SMALL, CHUNK, 7), CHUNK));
+    }
+
+    @Test
+    void truncationAtEveryByteIsAProtocolException() {
+        byte[] full = TestStreams.frame(SMALL, CHUNK, 7);
+        for (int cut = 0; cut < full.length; cut++) {
+            byte[] part = Arrays.copyOf(full, cut);
+            try {
+                readAll(part);
+                fail("a stream cut at byte " + cut + " of " + full.length + " was accepted");
+            } catch (ProtocolException e) {
+                assertTrue(e.offsetBytes() <= cut, e.getMessage());
+            } catch (Throwable t) {
+                fail("cut at " + cut + ": " + t + " is not a ProtocolException");
+            }
+        }
+    }
+
+    @Test
+    void badMagicAndVersionAreRejected() {
+        byte[] s = TestStreams.frame(SMALL, CHUNK, 7);
+        byte[] magic = s.clone();
+        magic[0] = 'X';
+        assertTrue(fails(magic).getMessage().contains("not a QEMU migration stream"));
+        byte[] version = s.clone();
+        version[7] = 2;
+        assertTrue(fails(version).getMessage().contains("unsupported QEMU stream version 2"));
+        assertTrue(fails(new byte[0]).getMessage().contains("empty input"));
+    }
+
+    @Test
+    void everyUnknownSectionTypeIsRejected() {
+        byte[] s = TestStreams.frame(SMALL, CHUNK, 7);
+        int firstSection = 8 + 1 + 4 + "pc-i440fx-7.2".length();
+        for (int type = 0x09; type <= 0xff; type++) {
+            byte[] bad = s.clone();
+            bad[firstSection] = (byte) type;
+            ProtocolException e = fails(bad);
+            assertEquals(firstSection, e.offsetBytes());
+            assertTrue(e.getMessage().contains(String.format("unknown section type 0x%02x", type)), e.getMessage());
+        }
+        byte[] sub = s.clone();
+        sub[firstSection] = 0x05; // a subsection where a section must stand
+        fails(sub);
+    }
+
+    @Test
+    void aWrongFooterIdIsRejected() {
+        byte[] s = TestStreams.frame(SMALL, CHUNK, 7);
+        int firstSection = 8 + 1 + 4 + "pc-i440fx-7.2".length();
+        int footer = firstSection + 1 + 4 + 1 + 5 + 4 + 4 + 8; // START header + EOS
+        assertEquals(0x7e, s[footer] & 0xff);
+        ByteBuffer.wrap(s).putInt(footer + 1, 8);
+        ProtocolException e = fails(s);
+        assertEquals(footer, e.offsetBytes());
+        assertTrue(e.getMessage().contains("footer names section id 8 but section 7"), e.getMessage());
+    }
+
+    @Test
+    void aPartOfAnUnknownSectionIsRejected() {
+        byte[] s = TestStreams.frame(SMALL, CHUNK, 7);
+        int firstSection = 8 + 1 + 4 + "pc-i440fx-7.2".length();
+        int part = firstSection + 1 + 4 + 1 + 5 + 4 + 4 + 8 + 5;
+        assertEquals(0x02, s[part]);
+        ByteBuffer.wrap(s).putInt(part + 1, 99);
+        assertTrue(fails(s).getMessage().contains("section id 99 that was never started"));
+    }
+
+    @Test
+    void trailingBytesAfterTheStreamAreRejected() {
+        byte[] s = TestStreams.frame(SMALL, CHUNK, 7);
+        byte[] longer = Arrays.copyOf(s, s.length + 1);
+        longer[s.length] = 0x01;
+        assertTrue(fails(longer).getMessage().contains("after EOF"));
+    }
+
+    @Test
+    void aHugeMachineTypeLengthIsRejectedWithoutAllocating() {
+        byte[] s = TestStreams.frame(SMALL, CHUNK, 7);
+        ByteBuffer.wrap(s).putInt(9, 0x7fffffff);
+        assertTrue(fails(s).getMessage().contains("machine type length"));
+    }
+}
