@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.receiver;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.LongConsumer;
+import org.blkmig.protocol.ByteInput;
+import org.blkmig.protocol.ProtocolException;
+import org.blkmig.protocol.Record;
+import org.blkmig.protocol.SectionType;
+import org.blkmig.protocol.Wire;
+import org.blkmig.protocol.qemu.QemuEvent;
+import org.blkmig.protocol.qemu.QemuStreamReader;
+import org.blkmig.simdisk.Disk;
+import org.blkmig.simdisk.FileDisk;
+
+/**
+ * Applies the block section of a QEMU-framed stream to declared targets. Targets come only from
+ * the caller (name to disk), never from the stream; a device name is never used as a path. Each
+ * block is checked (known device, chunk-aligned, inside the device) before anything is written,
+ * and only its in-bounds sectors are written. Memory: the reader's one chunk buffer.
+ */
+public final class BlockReceiver {
+    private final Map<String, Disk> targets;
+    private final int chunkSizeBytes;
+    private final long sectorsPerChunk;
+    private final Set<ReceiverMutant> mutants;
+    private final LongConsumer progress;
+
+    public BlockReceiver(Map<String, Disk> targets, int chunkSizeBytes, Set<ReceiverMutant> mutants, LongConsumer progress) {
+        this.targets = Map.copyOf(targets);
+        this.chunkSizeBytes = Wire.checkChunkSize(chunkSizeBytes);
+        this.sectorsPerChunk = Wire.sectorsPerChunk(chunkSizeBytes);
+        this.mutants = Set.copyOf(mutants);
+        this.progress = progress;
+    }
+
+    public BlockReceiver(Map<String, Disk> targets) {
+        this(targets, Wire.QEMU_CHUNK_SIZE_BYTES, Set.of(), p -> {});
+    }
+
+    public ReceiveResult receive(InputStream in) {
+        return receive(Channels.newChannel(in));
+    }
+
+    /** Reads until the block section's END payload has ended, or until an error. Never throws for bad input. */
+    public ReceiveResult receive(ReadableByteChannel channel) {
+        ByteInput in = new ByteInput(channel);
+        QemuStreamReader reader = new QemuStreamReader(in, chunkSizeBytes);
+        long dataBlocks = 0;
+        long zeroBlocks = 0;
+        long lastProgress = -1;
+        boolean sawStart = false;
+        try {
+            QemuEvent e;
+            while ((e = reader.next()) != null) {
+                if (e instanceof QemuEvent.SectionBegin b && b.isBlock()) {
+                    if (b.type() == SectionType.START) {
+                        sawStart = true;
+                    }
+                } else if (e instanceof QemuEvent.BlockRecord br) {
+                    Record r = br.record();
+                    if (r instanceof Record.DeviceBlock d) {
+                        apply(d.sector(), d.device(), d.data(), br.offsetBytes());
+                        dataBlocks++;
+                    } else if (r instanceof Record.ZeroBlock z) {
+                        apply(z.sector(), z.device(), null, br.offsetBytes());
+                        zeroBlocks++;
+                    } else if (r instanceof Record.Progress p) {
+                        lastProgress = p.percent();
+                        progress.accept(p.percent());
+                    }
+                } else if (e instanceof QemuEvent.SectionEnd s && "block".equals(s.idstr()) && s.type() == SectionType.END) {
+                    if (!sawStart) {
+                        return incomplete("the block section ended without a START payload", s.offsetBytes(), dataBlocks,
+                                zeroBlocks, lastProgress, in);
+                    }
+                    flushTargets();
+                    return new ReceiveResult(true, "complete", in.offset(), dataBlocks, zeroBlocks, lastProgress, in.offset());
+                }
+            }
+            if (mutants.contains(ReceiverMutant.COMPLETE_AT_END_OF_INPUT)) {
+                return new ReceiveResult(true, "complete", in.offset(), dataBlocks, zeroBlocks, lastProgress, in.offset());
+            }
+            return incomplete("the stream ended without the block section's END payload", in.offset(), dataBlocks,
+                    zeroBlocks, lastProgress, in);
+        } catch (ProtocolException pe) {
+            if (mutants.contains(ReceiverMutant.COMPLETE_AT_END_OF_INPUT) && pe.problem().startsWith("truncated")) {
+                return new ReceiveResult(true, "complete", in.offset(), dataBlocks, zeroBlocks, lastProgress, in.offset());
+            }
+            return incomplete(pe.problem(), pe.offsetBytes(), dataBlocks, zeroBlocks, lastProgress, in);
+        } catch (TargetException te) {
+            return incomplete(te.getMessage(), te.offsetBytes, dataBlocks, zeroBlocks, lastProgress, in);
+        } catch (IOException io) {
+            return incomplete("input failed: " + io.getMessage(), in.offset(), dataBlocks, zeroBlocks, lastProgress, in);
+        }
+    }
+
+    private static ReceiveResult incomplete(String reason, long offset, long data, long zero, long progress, ByteInput in) {
+        return new ReceiveResult(false, reason, offset, data, zero, progress, in.offset());
+    }
+
+    /** A block the targets refuse, or a target that failed: the stream itself may be fine. */
+    private static final class TargetException extends IOException {
+        final long offsetBytes;
+
+        TargetException(long offsetBytes, String message) {
+            super(message);
+            this.offsetBytes = offsetBytes;
+        }
+    }
+
+    private void apply(long sector, String device, ByteBuffer data, long offset) throws TargetException {
+        Disk target = targets.get(device);
+        if (target == null) {
+            throw new TargetException(offset, "block for unknown device '" + printable(device) + "' (targets: "
+                    + String.join(", ", new java.util.TreeSet<>(targets.keySet())) + ")");
+        }
+        if (sector % sectorsPerChunk != 0) {
+            throw new TargetException(offset, "sector " + sector + " of '" + device + "' is not chunk-aligned");
+        }
+        long deviceSectors = target.sizeSectors();
+        if (sector >= deviceSectors) {
+            throw new TargetException(offset, "sector " + sector + " is outside '" + device + "' (" + deviceSectors
+                    + " sectors)");
+        }
+        long count = Math.min(sectorsPerChunk, deviceSectors - sector);
+        if (mutants.contains(ReceiverMutant.PARTIAL_CHUNK_FULL_WRITE)) {
+            count = sectorsPerChunk;
+        }
+        try {
+            if (data == null) {
+                target.writeZeros(sector, count);
+            } else {
+                target.write(sector, data.duplicate().clear().limit((int) (count * Wire.SECTOR_SIZE_BYTES)));
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            throw new TargetException(offset, "write to '" + device + "' at sector " + sector + " failed: " + e.getMessage());
+        }
+    }
+
+    private void flushTargets() throws TargetException {
+        for (Map.Entry<String, Disk> t : targets.entrySet()) {
+            if (t.getValue() instanceof FileDisk f) {
+                try {
+                    f.force();
+                } catch (IOException e) {
+                    throw new TargetException(-1, "flushing '" + t.getKey() + "' failed: " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    /** Device names come from the wire: show control characters escaped. */
+    static String printable(String s) {
+        StringBuilder b = new StringBuilder();
+        for (char c : s.toCharArray()) {
+            b.append(c < 0x20 || c == 0x7f ? String.format("\\x%02x", (int) c) : String.valueOf(c));
+        }
+        return b.toString();
+    }
+}

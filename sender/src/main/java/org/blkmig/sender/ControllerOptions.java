@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.sender;
+
+import org.blkmig.simdisk.Durations;
+
+/**
+ * The migration controller's settings. A migration that does not converge ends after
+ * {@code maxStallSlices} slices without a new low of pending data, or after {@code maxSlices}.
+ */
+public record ControllerOptions(long bandwidthBytesPerSecond, long maxDowntimeNanos, long sliceNanos,
+        int maxStallSlices, long maxSlices) {
+    /** QEMU's defaults: 128 MiB/s, 300 ms. */
+    public static final long DEFAULT_BANDWIDTH_BYTES_PER_SECOND = 128L << 20;
+    public static final long DEFAULT_MAX_DOWNTIME_NANOS = 300 * Durations.MILLI;
+    public static final long DEFAULT_SLICE_NANOS = 100 * Durations.MILLI;
+
+    public ControllerOptions {
+        if (bandwidthBytesPerSecond <= 0 || maxDowntimeNanos < 0 || sliceNanos <= 0 || maxStallSlices < 1 || maxSlices < 1) {
+            throw new IllegalArgumentException("controller needs bandwidth > 0, downtime >= 0, slice > 0, limits >= 1");
+        }
+    }
+
+    public static ControllerOptions defaults() {
+        return new ControllerOptions(DEFAULT_BANDWIDTH_BYTES_PER_SECOND, DEFAULT_MAX_DOWNTIME_NANOS, DEFAULT_SLICE_NANOS,
+                30, 6000);
+    }
+
+    public ControllerOptions withBandwidth(long bytesPerSecond) {
+        return new ControllerOptions(bytesPerSecond, maxDowntimeNanos, sliceNanos, maxStallSlices, maxSlices);
+    }
+
+    public ControllerOptions withMaxDowntime(long nanos) {
+        return new ControllerOptions(bandwidthBytesPerSecond, nanos, sliceNanos, maxStallSlices, maxSlices);
+    }
+
+    public ControllerOptions withLimits(int stallSlices, long slices) {
+        return new ControllerOptions(bandwidthBytesPerSecond, maxDowntimeNanos, sliceNanos, stallSlices, slices);
+    }
+
+    /** The transfer budget of one slice. */
+    public long sliceBudgetBytes() {
+        return Math.max(1, (long) (bandwidthBytesPerSecond * (sliceNanos / 1e9)));
+    }
+}

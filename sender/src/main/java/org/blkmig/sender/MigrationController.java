@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.sender;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.blkmig.simdisk.IoContext;
+
+/**
+ * Drives the sender like QEMU 7.2's migration thread: 100 ms slices with a budget of
+ * bandwidth/10, the bandwidth measured each slice, threshold = bandwidth x max downtime, and
+ * completion (guest stopped) once pending data is under the threshold. Ends with "did not
+ * converge" when pending data stops shrinking, instead of looping for ever.
+ */
+public final class MigrationController {
+    /** Iterate calls per slice at most: a slice with nothing to wait for must still end. */
+    private static final int MAX_ITERATES_PER_SLICE = 10_000;
+
+    private final ControllerOptions options;
+    private final IoContext io;
+
+    public MigrationController(ControllerOptions options, IoContext io) {
+        this.options = options;
+        this.io = io;
+    }
+
+    public MigrationResult run(BlockMigrationSender sender, GuestControl guest) {
+        long start = io.nowNanos();
+        List<MigrationResult.SliceFigures> slices = new ArrayList<>();
+        long threshold = 0;
+        long minPending = Long.MAX_VALUE;
+        int stalled = 0;
+        try {
+            sender.setup();
+            SliceBudget budget = new SliceBudget(options.sliceBudgetBytes());
+            for (int slice = 0; ; slice++) {
+                long sliceStart = io.nowNanos();
+                long sliceEnd = sliceStart + options.sliceNanos();
+                budget.reset(options.sliceBudgetBytes());
+                boolean bulkAtStart = !sender.bulkCompleted();
+                long dirtyReadsBefore = sender.stats().dirtyChunksRead;
+                for (int i = 0; i < MAX_ITERATES_PER_SLICE && io.nowNanos() < sliceEnd; i++) {
+                    long pending = sender.pendingBytes(threshold);
+                    if (pending == 0 || pending < threshold) {
+                        return complete(sender, guest, start, slices);
+                    }
+                    sender.iterate(budget);
+                    if (budget.exhausted()) {
+                        while (io.nowNanos() < sliceEnd) {
+                            io.pause(sliceEnd);
+                        }
+                    } else {
+                        io.pause(sliceEnd);
+                    }
+                }
+                while (io.nowNanos() < sliceEnd) {
+                    io.pause(sliceEnd);
+                }
+                long elapsed = io.nowNanos() - sliceStart;
+                double bandwidth = budget.usedBytes() * 1e9 / elapsed;
+                threshold = (long) (bandwidth * options.maxDowntimeNanos() / 1e9);
+                long pendingNow = sender.pendingBytes(threshold);
+                slices.add(new MigrationResult.SliceFigures(slice, sliceStart, budget.usedBytes(), pendingNow,
+                        sender.dirtyBytes(), threshold, bulkAtStart, sender.stats().dirtyChunksRead - dirtyReadsBefore));
+                if (sender.bulkCompleted()) {
+                    if (pendingNow < minPending) {
+                        minPending = pendingNow;
+                        stalled = 0;
+                    } else if (++stalled >= options.maxStallSlices()) {
+                        return notConverged(sender, start, slices, "dirty data did not shrink for " + stalled
+                                + " slices (" + pendingNow + " bytes pending, threshold " + threshold + ")");
+                    }
+                }
+                if (slices.size() >= options.maxSlices()) {
+                    return notConverged(sender, start, slices, "no completion within " + options.maxSlices() + " slices");
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            sender.cancel();
+            return new MigrationResult(MigrationResult.Outcome.FAILED, String.valueOf(e.getMessage()), start, -1,
+                    io.nowNanos(), 0, sender.stats().bytesSent, slices, sender.stats());
+        }
+    }
+
+    private MigrationResult complete(BlockMigrationSender sender, GuestControl guest, long start,
+            List<MigrationResult.SliceFigures> slices) throws IOException {
+        long stopped = io.nowNanos();
+        guest.stop();
+        long sentBefore = sender.stats().bytesSent;
+        sender.complete();
+        long sentInDowntime = sender.stats().bytesSent - sentBefore;
+        if (io instanceof org.blkmig.simdisk.SimIoContext) {
+            // virtual time: sending is instantaneous, so the transfer of the final copy is modelled
+            long transferNanos = (long) (sentInDowntime * 1e9 / options.bandwidthBytesPerSecond());
+            long until = io.nowNanos() + transferNanos;
+            while (io.nowNanos() < until) {
+                io.pause(until);
+            }
+        }
+        long end = io.nowNanos();
+        return new MigrationResult(MigrationResult.Outcome.COMPLETED, "completed", start, stopped, end, end - stopped,
+                sender.stats().bytesSent, slices, sender.stats());
+    }
+
+    private MigrationResult notConverged(BlockMigrationSender sender, long start,
+            List<MigrationResult.SliceFigures> slices, String why) {
+        sender.cancel();
+        return new MigrationResult(MigrationResult.Outcome.DID_NOT_CONVERGE, "did not converge: " + why, start, -1,
+                io.nowNanos(), 0, sender.stats().bytesSent, slices, sender.stats());
+    }
+}

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.sender;
+
+import java.util.EnumSet;
+import java.util.Set;
+import org.blkmig.protocol.Wire;
+
+/**
+ * How the sender runs. {@code maxBufferedChunks} bounds the chunk buffers (reads in flight plus
+ * reads done but unsent), so memory does not grow with the disk.
+ */
+public record SenderOptions(int chunkSizeBytes, boolean sharedBase, boolean zeroBlocks, int maxReadsInFlight,
+        int maxBufferedChunks, Set<SenderMutant> mutants) {
+    public static final int DEFAULT_MAX_READS_IN_FLIGHT = 16;
+    public static final int DEFAULT_MAX_BUFFERED_CHUNKS = 32;
+
+    public SenderOptions {
+        Wire.checkChunkSize(chunkSizeBytes);
+        if (maxReadsInFlight < 1 || maxBufferedChunks < maxReadsInFlight) {
+            throw new IllegalArgumentException("need 1 <= maxReadsInFlight <= maxBufferedChunks");
+        }
+        mutants = mutants.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(mutants));
+    }
+
+    public static SenderOptions defaults() {
+        return new SenderOptions(Wire.QEMU_CHUNK_SIZE_BYTES, false, false, DEFAULT_MAX_READS_IN_FLIGHT,
+                DEFAULT_MAX_BUFFERED_CHUNKS, Set.of());
+    }
+
+    public SenderOptions withChunkSize(int bytes) {
+        return new SenderOptions(bytes, sharedBase, zeroBlocks, maxReadsInFlight, maxBufferedChunks, mutants);
+    }
+
+    public SenderOptions withSharedBase(boolean on) {
+        return new SenderOptions(chunkSizeBytes, on, zeroBlocks, maxReadsInFlight, maxBufferedChunks, mutants);
+    }
+
+    public SenderOptions withZeroBlocks(boolean on) {
+        return new SenderOptions(chunkSizeBytes, sharedBase, on, maxReadsInFlight, maxBufferedChunks, mutants);
+    }
+
+    public SenderOptions withBuffers(int readsInFlight, int bufferedChunks) {
+        return new SenderOptions(chunkSizeBytes, sharedBase, zeroBlocks, readsInFlight, bufferedChunks, mutants);
+    }
+
+    public SenderOptions withMutants(Set<SenderMutant> m) {
+        return new SenderOptions(chunkSizeBytes, sharedBase, zeroBlocks, maxReadsInFlight, maxBufferedChunks, m);
+    }
+
+    public boolean has(SenderMutant m) {
+        return mutants.contains(m);
+    }
+
+    /** A real QEMU speaks 1 MiB chunks only. */
+    public void requireQemuCompatible() {
+        if (chunkSizeBytes != Wire.QEMU_CHUNK_SIZE_BYTES) {
+            throw new IllegalArgumentException("QEMU only speaks 1 MiB chunks; chunk size is " + chunkSizeBytes + " bytes");
+        }
+    }
+}

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.simdisk;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * A disk of whole 512-byte sectors. Reads and writes take sector ranges; buffers hold whole
+ * sectors. Implementations document their locking; all are safe for concurrent use.
+ */
+public interface Disk extends AutoCloseable {
+    int SECTOR_SIZE_BYTES = 512;
+
+    /** How one range of sectors is backed, for shared-base (incremental) mode. */
+    enum State { UNALLOCATED, DATA, ZERO }
+
+    /** A run of sectors that share one allocation state. */
+    record Allocation(State state, long sectorCount) {}
+
+    String name();
+
+    long sizeBytes();
+
+    default long sizeSectors() {
+        return sizeBytes() / SECTOR_SIZE_BYTES;
+    }
+
+    boolean readOnly();
+
+    /** Reads {@code dst.remaining() / 512} sectors from {@code sector} into dst. */
+    void read(long sector, ByteBuffer dst) throws IOException;
+
+    /** Writes {@code src.remaining() / 512} sectors at {@code sector}. */
+    void write(long sector, ByteBuffer src) throws IOException;
+
+    /** Writes zeros; a disk may keep them as a hole or a zero cluster. */
+    void writeZeros(long sector, long sectorCount) throws IOException;
+
+    /**
+     * The allocation state at {@code sector} and how many sectors from there (at most
+     * {@code maxSectors}) share it. A disk without layers is all DATA.
+     */
+    default Allocation allocation(long sector, long maxSectors) {
+        return new Allocation(State.DATA, Math.min(maxSectors, sizeSectors() - sector));
+    }
+
+    @Override
+    default void close() throws IOException {}
+
+    /** Checks a request lies inside the disk and is made of whole sectors; returns its sector count. */
+    static long checkRange(Disk d, long sector, long bytes) {
+        if (bytes % SECTOR_SIZE_BYTES != 0) {
+            throw new IllegalArgumentException("not whole sectors: " + bytes + " bytes");
+        }
+        long count = bytes / SECTOR_SIZE_BYTES;
+        if (sector < 0 || count < 0 || sector > d.sizeSectors() - count) {
+            throw new IllegalArgumentException("sectors " + sector + "+" + count + " outside " + d.name()
+                    + " (" + d.sizeSectors() + " sectors)");
+        }
+        return count;
+    }
+}

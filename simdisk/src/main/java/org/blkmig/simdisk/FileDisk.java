@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.simdisk;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * A raw image file through positional {@link FileChannel} I/O, which is safe for concurrent use.
+ * Zero writes leave holes: a range that already reads as zero is not written (Java has no
+ * hole-punching call, and a fresh target file is all holes).
+ */
+public final class FileDisk implements Disk {
+    private static final int ZERO_PROBE_BYTES = 64 * 1024;
+
+    private final String name;
+    private final Path path;
+    private final FileChannel channel;
+    private final long sizeBytes;
+    private final boolean readOnly;
+    private final ThreadLocal<ByteBuffer> probe = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(ZERO_PROBE_BYTES));
+
+    private FileDisk(String name, Path path, FileChannel channel, long sizeBytes, boolean readOnly) {
+        this.name = name;
+        this.path = path;
+        this.channel = channel;
+        this.sizeBytes = sizeBytes;
+        this.readOnly = readOnly;
+    }
+
+    /** Opens an existing image; its size must be whole sectors. */
+    public static FileDisk open(String name, Path path, boolean readOnly) throws IOException {
+        Set<StandardOpenOption> opts = readOnly ? EnumSet.of(StandardOpenOption.READ)
+                : EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileChannel ch = FileChannel.open(path, opts);
+        long size = ch.size();
+        if (size % SECTOR_SIZE_BYTES != 0) {
+            ch.close();
+            throw new IOException(path + ": size " + size + " is not a multiple of 512 bytes");
+        }
+        return new FileDisk(name, path, ch, size, readOnly);
+    }
+
+    /** Creates (or truncates) a sparse image of the given size. */
+    public static FileDisk create(String name, Path path, long sizeBytes) throws IOException {
+        if (sizeBytes < 0 || sizeBytes % SECTOR_SIZE_BYTES != 0) {
+            throw new IllegalArgumentException("disk size must be whole sectors: " + sizeBytes);
+        }
+        FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+        ch.truncate(0);
+        if (sizeBytes > 0) {
+            ch.write(ByteBuffer.allocate(1), sizeBytes - 1); // sets the size without allocating blocks
+            ch.write(ByteBuffer.allocate(1), sizeBytes - 1);
+        }
+        return new FileDisk(name, path, ch, sizeBytes, false);
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public long sizeBytes() {
+        return sizeBytes;
+    }
+
+    @Override
+    public boolean readOnly() {
+        return readOnly;
+    }
+
+    @Override
+    public void read(long sector, ByteBuffer dst) throws IOException {
+        Disk.checkRange(this, sector, dst.remaining());
+        long pos = sector * SECTOR_SIZE_BYTES;
+        while (dst.hasRemaining()) {
+            int n = channel.read(dst, pos);
+            if (n < 0) {
+                throw new IOException(path + ": unexpected end of file at byte " + pos);
+            }
+            pos += n;
+        }
+    }
+
+    @Override
+    public void write(long sector, ByteBuffer src) throws IOException {
+        if (readOnly) {
+            throw new IOException(path + " is read-only");
+        }
+        Disk.checkRange(this, sector, src.remaining());
+        long pos = sector * SECTOR_SIZE_BYTES;
+        while (src.hasRemaining()) {
+            pos += channel.write(src, pos);
+        }
+    }
+
+    @Override
+    public void writeZeros(long sector, long sectorCount) throws IOException {
+        if (readOnly) {
+            throw new IOException(path + " is read-only");
+        }
+        Disk.checkRange(this, sector, sectorCount * SECTOR_SIZE_BYTES);
+        ByteBuffer b = probe.get();
+        long pos = sector * SECTOR_SIZE_BYTES;
+        long end = pos + sectorCount * SECTOR_SIZE_BYTES;
+        while (pos < end) {
+            int n = (int) Math.min(ZERO_PROBE_BYTES, end - pos);
+            b.clear().limit(n);
+            while (b.hasRemaining()) {
+                if (channel.read(b, pos + b.position()) < 0) {
+                    break;
+                }
+            }
+            b.flip();
+            if (b.remaining() < n || !Zeros.isZero(b)) {
+                ByteBuffer zeros = Zeros.buffer(n);
+                long at = pos;
+                while (zeros.hasRemaining()) {
+                    at += channel.write(zeros, at);
+                }
+            }
+            pos += n;
+        }
+    }
+
+    /** Forces written data to the device. */
+    public void force() throws IOException {
+        channel.force(false);
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+
+    @Override
+    public String toString() {
+        return "FileDisk[" + name + ", " + path + "]";
+    }
+}

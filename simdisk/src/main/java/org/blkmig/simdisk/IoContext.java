@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.simdisk;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The seam between the migration and its world: time, asynchronous reads, and waiting. One
+ * implementation runs in virtual time on one thread ({@link SimIoContext}), one on real threads
+ * ({@link ThreadPoolIoContext}); the sender cannot tell them apart.
+ */
+public interface IoContext extends AutoCloseable {
+    /** Runs once when a read has finished: {@code error} is null on success. */
+    @FunctionalInterface
+    interface ReadDone {
+        void done(IOException error);
+    }
+
+    /** Sees every read submitted (the "hammer" workload writes into the chunk being read). */
+    @FunctionalInterface
+    interface ReadListener {
+        void submitted(BlockDevice device, long sector, long sectorCount);
+    }
+
+    long nowNanos();
+
+    /**
+     * Reads {@code dst.remaining() / 512} sectors of {@code device} into dst, later. The data is
+     * taken at one instant between submission and completion. {@code done} runs on the
+     * simulation thread, or on a pool thread in the real world.
+     */
+    void submitRead(BlockDevice device, long sector, ByteBuffer dst, ReadDone done);
+
+    /** Lets reads and guest writes go on until the condition holds. */
+    void awaitUntil(BooleanSupplier condition) throws IOException;
+
+    /** Lets time pass until the deadline or until something happened, whichever comes first. */
+    void pause(long deadlineNanos) throws IOException;
+
+    void addReadListener(ReadListener listener);
+
+    @Override
+    default void close() {}
+}

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.simdisk;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/** A guest writing in virtual time, by the workload, until stopped. */
+public final class SimGuest {
+    private static final long BURST_PERIOD_NANOS = 100 * Durations.MILLI;
+    private static final long BURST_ON_NANOS = 20 * Durations.MILLI;
+    private static final long HAMMER_MAX_DELAY_NANOS = 2 * Durations.MILLI;
+
+    private final SimScheduler scheduler;
+    private final List<BlockDevice> devices;
+    private final Workload workload;
+    private final Workload.Planner planner;
+    private final History history;
+    private boolean running;
+    private long nextWriteId = 1;
+    private long writesDone;
+    private long bytesWritten;
+
+    public SimGuest(SimScheduler scheduler, SimIoContext io, List<BlockDevice> devices, Workload workload, History history) {
+        this.scheduler = scheduler;
+        this.devices = devices.stream().filter(d -> !d.readOnly() && d.sizeSectors() > 0).toList();
+        this.workload = workload;
+        this.planner = workload.new Planner(this.devices);
+        this.history = history;
+        if (workload.kind() == Workload.Kind.HAMMER) {
+            io.addReadListener(this::hammer);
+        }
+    }
+
+    public void start() {
+        running = true;
+        history.add(new History.Marker(scheduler.nowNanos(), "guest running"));
+        if (workload.writes() && planner.canWrite()) {
+            scheduleNext();
+        }
+    }
+
+    /** The guest stops: no write lands after this. */
+    public void stop() {
+        if (running) {
+            running = false;
+            history.add(new History.Marker(scheduler.nowNanos(), "guest stopped"));
+        }
+    }
+
+    public boolean running() {
+        return running;
+    }
+
+    public long writesDone() {
+        return writesDone;
+    }
+
+    public long bytesWritten() {
+        return bytesWritten;
+    }
+
+    private void scheduleNext() {
+        SplittableRandom r = scheduler.random();
+        double meanGapNanos = workload.meanWriteBytes() * 1e9 / workload.writeRateBytesPerSecond();
+        long at = scheduler.nowNanos();
+        if (workload.kind() == Workload.Kind.BURST) {
+            meanGapNanos = meanGapNanos * BURST_ON_NANOS / BURST_PERIOD_NANOS;
+        }
+        // exponential gaps: a Poisson stream of writes at the mean rate
+        long gap = (long) (-Math.log(1 - r.nextDouble()) * meanGapNanos);
+        at += Math.max(1, gap);
+        if (workload.kind() == Workload.Kind.BURST && at % BURST_PERIOD_NANOS >= BURST_ON_NANOS) {
+            at = (at / BURST_PERIOD_NANOS + 1) * BURST_PERIOD_NANOS + at % BURST_ON_NANOS;
+        }
+        scheduler.at(at, () -> {
+            if (running) {
+                Workload.Planned p = planner.next(scheduler.random());
+                write(devices.get(p.deviceIndex()), p.sector(), p.sectorCount());
+                scheduleNext();
+            }
+        });
+    }
+
+    private void hammer(BlockDevice device, long sector, long sectorCount) {
+        if (!running || device.readOnly() || !scheduler.random().nextBoolean()) {
+            return;
+        }
+        SplittableRandom r = scheduler.random();
+        long count = Math.min(sectorCount, 1 + r.nextInt(8));
+        long at = sector + r.nextLong(sectorCount - count + 1);
+        scheduler.after(r.nextLong(HAMMER_MAX_DELAY_NANOS), () -> {
+            if (running) {
+                write(device, at, count);
+            }
+        });
+    }
+
+    private void write(BlockDevice device, long sector, long sectorCount) {
+        long id = nextWriteId++;
+        ByteBuffer data = WriteContent.make(id, sector, sectorCount);
+        try {
+            device.guestWrite(sector, data, id);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        writesDone++;
+        bytesWritten += sectorCount * Disk.SECTOR_SIZE_BYTES;
+        history.add(new History.GuestWrite(scheduler.nowNanos(), device.name(), sector, sectorCount, id));
+    }
+}

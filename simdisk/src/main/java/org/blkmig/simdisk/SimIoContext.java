@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.simdisk;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Reads in virtual time. A read's latency comes from the latency model; its data is sampled at
+ * an instant drawn uniformly between submission and completion; completions may come out of
+ * submission order. Everything runs on the scheduler's one thread.
+ */
+public final class SimIoContext implements IoContext {
+    private final SimScheduler scheduler;
+    private final LatencyModel latency;
+    private final Faults faults;
+    private final History history;
+    private final List<ReadListener> listeners = new ArrayList<>();
+    private long nextReadId;
+    private int readsInFlight;
+
+    public SimIoContext(SimScheduler scheduler, LatencyModel latency, Faults faults, History history) {
+        this.scheduler = scheduler;
+        this.latency = latency;
+        this.faults = faults;
+        this.history = history;
+    }
+
+    public SimScheduler scheduler() {
+        return scheduler;
+    }
+
+    public int readsInFlight() {
+        return readsInFlight;
+    }
+
+    @Override
+    public long nowNanos() {
+        return scheduler.nowNanos();
+    }
+
+    @Override
+    public void submitRead(BlockDevice device, long sector, ByteBuffer dst, ReadDone done) {
+        long readId = nextReadId++;
+        long sectorCount = dst.remaining() / Disk.SECTOR_SIZE_BYTES;
+        Disk.checkRange(device.disk(), sector, dst.remaining());
+        long latencyNanos = faults.latency(latency.drawNanos(scheduler.random()), scheduler.random());
+        long sampleNanos = latencyNanos == 0 ? 0 : scheduler.random().nextLong(latencyNanos + 1);
+        boolean fails = faults.readFails(scheduler.random());
+        long now = scheduler.nowNanos();
+        history.add(new History.ReadSubmit(now, readId, device.name(), sector, sectorCount));
+        readsInFlight++;
+        long completeNanos = now + latencyNanos;
+        // the completion is scheduled by the sample, so it can never run first
+        scheduler.at(now + sampleNanos, () -> {
+            history.add(new History.ReadSample(scheduler.nowNanos(), readId));
+            IOException error = null;
+            if (fails) {
+                error = new IOException("injected read error on " + device.name() + " sector " + sector);
+            } else {
+                try {
+                    device.read(sector, dst.duplicate());
+                } catch (IOException e) {
+                    error = e;
+                }
+            }
+            IOException result = error;
+            scheduler.at(completeNanos, () -> {
+                readsInFlight--;
+                history.add(new History.ReadComplete(scheduler.nowNanos(), readId, result != null));
+                done.done(result);
+            });
+        });
+        for (ReadListener l : listeners) {
+            l.submitted(device, sector, sectorCount);
+        }
+    }
+
+    @Override
+    public void awaitUntil(BooleanSupplier condition) throws IOException {
+        if (!scheduler.runUntil(condition)) {
+            throw new IOException("simulation deadlock: nothing left to run and the awaited condition is false");
+        }
+    }
+
+    @Override
+    public void pause(long deadlineNanos) {
+        if (!scheduler.runNext(deadlineNanos)) {
+            scheduler.runUntil(deadlineNanos);
+        }
+    }
+
+    @Override
+    public void addReadListener(ReadListener listener) {
+        listeners.add(listener);
+    }
+}

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.simdisk;
+
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * An in-memory disk that stores only the 64 KiB pages that were written with non-zero data, so
+ * a 64 GiB disk costs little. Every method is synchronized: one request at a time is atomic.
+ */
+public final class SparseMemoryDisk implements Disk {
+    public static final int PAGE_BYTES = 64 * 1024;
+    private static final int PAGE_SECTORS = PAGE_BYTES / SECTOR_SIZE_BYTES;
+
+    private final String name;
+    private final long sizeBytes;
+    private final boolean readOnly;
+    private final Map<Long, byte[]> pages = new HashMap<>();
+
+    public SparseMemoryDisk(String name, long sizeBytes, boolean readOnly) {
+        if (sizeBytes < 0 || sizeBytes % SECTOR_SIZE_BYTES != 0) {
+            throw new IllegalArgumentException("disk size must be whole sectors: " + sizeBytes);
+        }
+        this.name = name;
+        this.sizeBytes = sizeBytes;
+        this.readOnly = readOnly;
+    }
+
+    public SparseMemoryDisk(String name, long sizeBytes) {
+        this(name, sizeBytes, false);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public long sizeBytes() {
+        return sizeBytes;
+    }
+
+    @Override
+    public boolean readOnly() {
+        return readOnly;
+    }
+
+    /** Pages that hold data: memory use is this times 64 KiB. */
+    public synchronized int pageCount() {
+        return pages.size();
+    }
+
+    @Override
+    public synchronized void read(long sector, ByteBuffer dst) {
+        long count = Disk.checkRange(this, sector, dst.remaining());
+        long s = sector;
+        long end = sector + count;
+        while (s < end) {
+            long page = s / PAGE_SECTORS;
+            int inPage = (int) (s % PAGE_SECTORS);
+            int n = (int) Math.min(PAGE_SECTORS - inPage, end - s);
+            byte[] p = pages.get(page);
+            if (p == null) {
+                ByteBuffer part = dst.slice(dst.position(), n * SECTOR_SIZE_BYTES);
+                Zeros.fill(part);
+                dst.position(dst.position() + n * SECTOR_SIZE_BYTES);
+            } else {
+                dst.put(p, inPage * SECTOR_SIZE_BYTES, n * SECTOR_SIZE_BYTES);
+            }
+            s += n;
+        }
+    }
+
+    @Override
+    public synchronized void write(long sector, ByteBuffer src) {
+        long count = Disk.checkRange(this, sector, src.remaining());
+        long s = sector;
+        long end = sector + count;
+        while (s < end) {
+            long page = s / PAGE_SECTORS;
+            int inPage = (int) (s % PAGE_SECTORS);
+            int n = (int) Math.min(PAGE_SECTORS - inPage, end - s);
+            int bytes = n * SECTOR_SIZE_BYTES;
+            byte[] p = pages.get(page);
+            if (p == null) {
+                ByteBuffer part = src.slice(src.position(), bytes);
+                if (Zeros.isZero(part)) {
+                    src.position(src.position() + bytes); // zeros over a hole: keep the hole
+                    s += n;
+                    continue;
+                }
+                p = new byte[PAGE_BYTES];
+                pages.put(page, p);
+            }
+            src.get(p, inPage * SECTOR_SIZE_BYTES, bytes);
+            if (n == PAGE_SECTORS && Zeros.isZero(p, 0, PAGE_BYTES)) {
+                pages.remove(page);
+            }
+            s += n;
+        }
+    }
+
+    @Override
+    public synchronized void writeZeros(long sector, long sectorCount) {
+        Disk.checkRange(this, sector, sectorCount * SECTOR_SIZE_BYTES);
+        long s = sector;
+        long end = sector + sectorCount;
+        while (s < end) {
+            long page = s / PAGE_SECTORS;
+            int inPage = (int) (s % PAGE_SECTORS);
+            int n = (int) Math.min(PAGE_SECTORS - inPage, end - s);
+            byte[] p = pages.get(page);
+            if (p != null) {
+                if (n == PAGE_SECTORS) {
+                    pages.remove(page);
+                } else {
+                    java.util.Arrays.fill(p, inPage * SECTOR_SIZE_BYTES, (inPage + n) * SECTOR_SIZE_BYTES, (byte) 0);
+                }
+            }
+            s += n;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "SparseMemoryDisk[" + name + ", " + sizeBytes + " bytes]";
+    }
+}

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.simdisk;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Reads on a pool of real threads, in real time. Completion callbacks run on pool threads, so
+ * their users synchronize; every completion wakes whoever waits in {@link #awaitUntil} or
+ * {@link #pause} (the {@code signal} monitor).
+ */
+public final class ThreadPoolIoContext implements IoContext {
+    private final ExecutorService pool;
+    private final Object signal = new Object();
+    private final List<ReadListener> listeners = new CopyOnWriteArrayList<>();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private long completions; // guarded by signal
+
+    public ThreadPoolIoContext(int threads) {
+        AtomicInteger n = new AtomicInteger();
+        this.pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "blkmig-reader-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    @Override
+    public long nowNanos() {
+        return System.nanoTime();
+    }
+
+    public int readsInFlight() {
+        return inFlight.get();
+    }
+
+    @Override
+    public void submitRead(BlockDevice device, long sector, ByteBuffer dst, ReadDone done) {
+        Disk.checkRange(device.disk(), sector, dst.remaining());
+        long sectorCount = dst.remaining() / Disk.SECTOR_SIZE_BYTES;
+        inFlight.incrementAndGet();
+        for (ReadListener l : listeners) {
+            l.submitted(device, sector, sectorCount);
+        }
+        pool.execute(() -> {
+            IOException error = null;
+            try {
+                device.read(sector, dst.duplicate());
+            } catch (IOException e) {
+                error = e;
+            } catch (RuntimeException e) {
+                error = new IOException(e);
+            }
+            try {
+                done.done(error);
+            } finally {
+                inFlight.decrementAndGet();
+                synchronized (signal) {
+                    completions++;
+                    signal.notifyAll();
+                }
+            }
+        });
+    }
+
+    @Override
+    public void awaitUntil(BooleanSupplier condition) throws IOException {
+        while (!condition.getAsBoolean()) {
+            waitForSignal(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+    }
+
+    @Override
+    public void pause(long deadlineNanos) throws IOException {
+        long left = deadlineNanos - System.nanoTime();
+        if (left > 0) {
+            waitForSignal(left);
+        }
+    }
+
+    private void waitForSignal(long maxNanos) throws IOException {
+        synchronized (signal) {
+            long seen = completions;
+            long end = System.nanoTime() + maxNanos;
+            try {
+                while (completions == seen) {
+                    long left = end - System.nanoTime();
+                    if (left <= 0) {
+                        return;
+                    }
+                    TimeUnit.NANOSECONDS.timedWait(signal, left);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while waiting for reads");
+            }
+        }
+    }
+
+    @Override
+    public void addReadListener(ReadListener listener) {
+        listeners.add(listener);
+    }
+
+    /** Stops the pool; waits for reads in flight to end. */
+    @Override
+    public void close() {
+        pool.shutdown();
+        try {
+            if (!pool.awaitTermination(30, TimeUnit.SECONDS)) {
+                pool.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            pool.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

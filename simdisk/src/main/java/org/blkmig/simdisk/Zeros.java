@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.simdisk;
+
+import java.nio.ByteBuffer;
+
+/** Zero detection at memory speed: vectorised {@code mismatch} against a shared zero buffer. */
+public final class Zeros {
+    private Zeros() {}
+
+    private static final int ZERO_BYTES = 64 * 1024;
+    private static final ByteBuffer ZERO = ByteBuffer.allocateDirect(ZERO_BYTES).asReadOnlyBuffer();
+    private static final byte[] ZERO_ARRAY = new byte[ZERO_BYTES];
+
+    /** True if every remaining byte of b is zero; b's position is unchanged. */
+    public static boolean isZero(ByteBuffer b) {
+        int pos = b.position();
+        int end = b.limit();
+        while (pos < end) {
+            int n = Math.min(ZERO_BYTES, end - pos);
+            ByteBuffer slice = b.slice(pos, n);
+            if (slice.mismatch(ZERO.slice(0, n)) != -1) {
+                return false;
+            }
+            pos += n;
+        }
+        return true;
+    }
+
+    public static boolean isZero(byte[] a, int from, int to) {
+        for (int pos = from; pos < to; pos += ZERO_BYTES) {
+            int n = Math.min(ZERO_BYTES, to - pos);
+            if (java.util.Arrays.mismatch(a, pos, pos + n, ZERO_ARRAY, 0, n) != -1) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Fills the remaining bytes of b with zeros, advancing its position to its limit. */
+    public static void fill(ByteBuffer b) {
+        while (b.hasRemaining()) {
+            int n = Math.min(ZERO_BYTES, b.remaining());
+            b.put(ZERO.slice(0, n));
+        }
+    }
+
+    /** A read-only buffer of zeros of the given length (at most 64 KiB). */
+    public static ByteBuffer buffer(int bytes) {
+        return ZERO.slice(0, bytes);
+    }
+}
