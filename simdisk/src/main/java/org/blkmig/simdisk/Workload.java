@@ -44,6 +44,20 @@ public record Workload(Kind kind, long writeRateBytesPerSecond, int minWriteSect
         return (minWriteSectors + maxWriteSectors) / 2.0 * Disk.SECTOR_SIZE_BYTES;
     }
 
+    /**
+     * How fast the guest dirties chunks, in chunk bytes per second: each write marks every chunk
+     * it touches, so small random writes dirty far more than they write (chunk amplification).
+     * A write of w bytes at a random sector touches 1 + (w - 512) / chunk chunks on average.
+     */
+    public double dirtyRateBytesPerSecond(int chunkSizeBytes) {
+        if (!writes()) {
+            return 0;
+        }
+        double writesPerSecond = writeRateBytesPerSecond / meanWriteBytes();
+        double chunksPerWrite = 1 + (meanWriteBytes() - Disk.SECTOR_SIZE_BYTES) / chunkSizeBytes;
+        return Math.min(writesPerSecond * chunksPerWrite, Double.MAX_VALUE) * chunkSizeBytes;
+    }
+
     /** One planned write. */
     public record Planned(int deviceIndex, long sector, long sectorCount) {}
 

@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.model;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.zip.CRC32C;
+import org.blkmig.protocol.ByteInput;
+import org.blkmig.protocol.ProtocolException;
+import org.blkmig.protocol.Record;
+import org.blkmig.protocol.SectionType;
+import org.blkmig.protocol.check.StreamChecker;
+import org.blkmig.protocol.qemu.QemuEvent;
+import org.blkmig.protocol.qemu.QemuStreamReader;
+import org.blkmig.sender.MigrationResult;
+import org.blkmig.simdisk.BlockDevice;
+import org.blkmig.simdisk.Disk;
+import org.blkmig.simdisk.History;
+import org.blkmig.simdisk.WriteContent;
+
+/**
+ * The properties a run must have, judged from the run's images, its stream and its history, never
+ * from the sender's own bookkeeping. Each has a name that appears in its failure.
+ */
+public final class Checks {
+    private Checks() {}
+
+    public enum Property {
+        IDENTICAL("identical", "every target equals its source as the guest left it"),
+        PROTOCOL("protocol", "the stream decodes and StreamChecker reports nothing"),
+        PROGRESS("progress", "progress within 0..100, never decreasing, END ends with 100 then EOS, one EOS per payload"),
+        CHUNK_COVERAGE("chunk-coverage", "every (allocated) chunk is sent at least once"),
+        READ_HISTORY("read-history", "every block carries its chunk as some read sampled it (zero blocks: all zero)"),
+        SOURCE_UNTOUCHED("source-untouched", "the migration writes nothing to a source and stops dirty tracking"),
+        IN_BOUNDS("in-bounds", "nothing is written outside a target, nor to a device that is not migrated"),
+        CONVERGENCE("convergence", "with chunks dirtied at <= 1/4 of the bandwidth and no faults, the migration completes"),
+        HONEST_COMPLETION("honest-completion", "the target is complete exactly when the migration completed");
+
+        public final String id;
+        public final String reason;
+
+        Property(String id, String reason) {
+            this.id = id;
+            this.reason = reason;
+        }
+    }
+
+    public record Verdict(Property property, boolean passed, String evidence) {
+        @Override
+        public String toString() {
+            return (passed ? "PASS " : "FAIL ") + property.id + (evidence.isEmpty() ? "" : ": " + evidence);
+        }
+    }
+
+    /** A block as the stream carries it: hash of its in-bounds bytes, or zero. */
+    record SentBlock(SectionType payload, String device, long sector, boolean zero, long hash) {}
+
+    record Decoded(List<SentBlock> blocks, List<Long> progress, List<String> payloadProblems, String error,
+            List<StreamChecker.Violation> violations) {}
+
+    public static List<Verdict> judge(ScenarioRunner.Run run) {
+        Decoded d = decode(run);
+        List<Verdict> v = new ArrayList<>();
+        boolean completed = run.migration().outcome() == MigrationResult.Outcome.COMPLETED;
+        v.add(identical(run, completed));
+        v.add(protocol(d, completed));
+        v.add(progress(d, completed));
+        v.add(coverage(run, d, completed));
+        v.add(readHistory(run, d));
+        v.add(sourceUntouched(run));
+        v.add(inBounds(run));
+        v.add(convergence(run));
+        v.add(honest(run, completed));
+        return v;
+    }
+
+    public static boolean allPassed(List<Verdict> vs) {
+        return vs.stream().allMatch(Verdict::passed);
+    }
+
+    private static Verdict pass(Property p) {
+        return new Verdict(p, true, "");
+    }
+
+    private static Verdict fail(Property p, String evidence) {
+        return new Verdict(p, false, evidence);
+    }
+
+    /** Devices the migration must carry: writable with a size. */
+    static boolean migrated(Scenario.Device d) {
+        return !d.readOnly() && d.sizeBytes() > 0;
+    }
+
+    static long hash(ByteBuffer b) {
+        CRC32C c = new CRC32C();
+        c.update(b.duplicate());
+        return c.getValue() ^ ((long) b.remaining() << 32);
+    }
+
+    // ---- stream decoding, independent of the sender ----
+
+    static Decoded decode(ScenarioRunner.Run run) {
+        Scenario s = run.scenario();
+        Map<String, Long> sizes = new LinkedHashMap<>();
+        s.devices().forEach(d -> sizes.put(d.name(), d.sizeBytes()));
+        StreamChecker checker = new StreamChecker(sizes, s.chunkSizeBytes());
+        List<SentBlock> blocks = new ArrayList<>();
+        List<Long> progress = new ArrayList<>();
+        List<String> payloadProblems = new ArrayList<>();
+        String error = null;
+        ByteInput in = ByteInput.of(run.stream());
+        QemuStreamReader reader = new QemuStreamReader(in, s.chunkSizeBytes());
+        SectionType type = null;
+        List<Record> tail = new ArrayList<>(); // last two records of the payload
+        int eos = 0;
+        try {
+            QemuEvent e;
+            while ((e = reader.next()) != null) {
+                if (e instanceof QemuEvent.SectionBegin b && b.isBlock()) {
+                    checker.beginPayload(b.type(), b.offsetBytes());
+                    type = b.type();
+                    tail.clear();
+                    eos = 0;
+                } else if (e instanceof QemuEvent.BlockRecord r) {
+                    checker.record(r.record(), r.offsetBytes());
+                    Record rec = r.record();
+                    if (rec instanceof Record.DeviceBlock db) {
+                        long size = sizes.getOrDefault(db.device(), 0L);
+                        long inBounds = Math.max(0, Math.min(s.chunkSizeBytes(), size - db.sector() * Disk.SECTOR_SIZE_BYTES));
+                        blocks.add(new SentBlock(type, db.device(), db.sector(), false,
+                                hash(db.data().duplicate().limit((int) inBounds))));
+                    } else if (rec instanceof Record.ZeroBlock z) {
+                        blocks.add(new SentBlock(type, z.device(), z.sector(), true, 0));
+                    } else if (rec instanceof Record.Progress p) {
+                        progress.add(p.percent());
+                    } else {
+                        eos++;
+                    }
+                    tail.add(rec instanceof Record.DeviceBlock db ? new Record.ZeroBlock(db.sector(), db.device()) : rec);
+                    if (tail.size() > 2) {
+                        tail.remove(0);
+                    }
+                } else if (e instanceof QemuEvent.SectionEnd se && se.idstr().equals("block")) {
+                    checker.endPayload(se.offsetBytes());
+                    if (eos != 1) {
+                        payloadProblems.add(type + " payload with " + eos + " EOS");
+                    }
+                    if (type == SectionType.END && !(tail.size() == 2 && tail.get(0) instanceof Record.Progress p
+                            && p.percent() == 100 && tail.get(1) instanceof Record.EndOfSection)) {
+                        payloadProblems.add("END payload ends with " + tail);
+                    }
+                }
+            }
+        } catch (ProtocolException pe) {
+            error = pe.getMessage();
+        } catch (IOException ioe) {
+            error = "reading the stream failed: " + ioe.getMessage();
+        }
+        return new Decoded(blocks, progress, payloadProblems, error, checker.finish(in.offset()));
+    }
+
+    // ---- the properties ----
+
+    static Verdict identical(ScenarioRunner.Run run, boolean completed) {
+        if (!completed) {
+            return new Verdict(Property.IDENTICAL, true, "n/a: the migration did not complete");
+        }
+        Scenario s = run.scenario();
+        int compareBytes = 1 << 20;
+        for (Scenario.Device d : s.devices()) {
+            if (!migrated(d)) {
+                continue;
+            }
+            Disk src = run.sources().get(d.name());
+            Disk dst = run.targets().get(d.name());
+            long sectors = d.sizeBytes() / Disk.SECTOR_SIZE_BYTES;
+            for (long sec = 0; sec < sectors; sec += compareBytes / Disk.SECTOR_SIZE_BYTES) {
+                long n = Math.min(compareBytes / Disk.SECTOR_SIZE_BYTES, sectors - sec);
+                ByteBuffer a = World.read(src, sec, n);
+                ByteBuffer b = World.read(dst, sec, n);
+                int at = a.mismatch(b);
+                if (at >= 0) {
+                    long sector = sec + at / Disk.SECTOR_SIZE_BYTES;
+                    int sectorStart = (at / Disk.SECTOR_SIZE_BYTES) * Disk.SECTOR_SIZE_BYTES;
+                    long srcId = WriteContent.writeIdOf(a.duplicate().position(sectorStart), sector);
+                    long dstId = WriteContent.writeIdOf(b.duplicate().position(sectorStart), sector);
+                    return fail(Property.IDENTICAL, d.name() + " differs first at byte " + (sec * Disk.SECTOR_SIZE_BYTES + at)
+                            + " (sector " + sector + ", chunk " + sector * Disk.SECTOR_SIZE_BYTES / s.chunkSizeBytes()
+                            + "): source has " + describeWrite(srcId) + ", target has " + describeWrite(dstId));
+                }
+            }
+        }
+        return pass(Property.IDENTICAL);
+    }
+
+    private static String describeWrite(long id) {
+        if (id == -1) {
+            return "no write (zeros or initial data)";
+        }
+        return id == 0 ? "initial data" : id == World.TOP_INITIAL_WRITE_ID ? "initial top data" : "guest write #" + id;
+    }
+
+    static Verdict protocol(Decoded d, boolean completed) {
+        if (d.error() != null) {
+            return fail(Property.PROTOCOL, d.error());
+        }
+        List<StreamChecker.Violation> vs = d.violations().stream()
+                .filter(x -> completed || x.rule() != StreamChecker.Rule.END_PRESENT).toList();
+        if (!vs.isEmpty()) {
+            return fail(Property.PROTOCOL, vs.get(0) + (vs.size() > 1 ? " (+" + (vs.size() - 1) + " more)" : ""));
+        }
+        return pass(Property.PROTOCOL);
+    }
+
+    static Verdict progress(Decoded d, boolean completed) {
+        long last = -1;
+        for (long p : d.progress()) {
+            if (p < 0 || p > 100) {
+                return fail(Property.PROGRESS, "progress " + p + " outside 0..100");
+            }
+            if (p < last) {
+                return fail(Property.PROGRESS, "progress went from " + last + " to " + p);
+            }
+            last = p;
+        }
+        if (!d.payloadProblems().isEmpty()) {
+            return fail(Property.PROGRESS, d.payloadProblems().get(0));
+        }
+        if (completed && d.error() == null && last != 100) {
+            return fail(Property.PROGRESS, "a completed migration's last progress is " + last);
+        }
+        return pass(Property.PROGRESS);
+    }
+
+    static Verdict coverage(ScenarioRunner.Run run, Decoded d, boolean completed) {
+        if (!completed) {
+            return new Verdict(Property.CHUNK_COVERAGE, true, "n/a: the migration did not complete");
+        }
+        Scenario s = run.scenario();
+        long spc = s.chunkSizeBytes() / Disk.SECTOR_SIZE_BYTES;
+        Set<String> sent = new HashSet<>();
+        d.blocks().forEach(b -> sent.add(b.device() + "@" + b.sector()));
+        for (Scenario.Device dev : s.devices()) {
+            if (!migrated(dev)) {
+                continue;
+            }
+            Disk src = run.sources().get(dev.name()).delegate();
+            long sectors = dev.sizeBytes() / Disk.SECTOR_SIZE_BYTES;
+            for (long sec = 0; sec < sectors; sec += spc) {
+                boolean needed = true;
+                if (s.sharedBase()) {
+                    Disk.Allocation a = src.allocation(sec, spc);
+                    needed = a.state() != Disk.State.UNALLOCATED || a.sectorCount() < Math.min(spc, sectors - sec);
+                }
+                if (needed && !sent.contains(dev.name() + "@" + sec)) {
+                    return fail(Property.CHUNK_COVERAGE, "chunk at sector " + sec + " of " + dev.name() + " was never sent");
+                }
+            }
+        }
+        return pass(Property.CHUNK_COVERAGE);
+    }
+
+    /**
+     * Replays the history on shadow copies of the initial disks: at each read's sampling instant,
+     * the hash of what it could read. Every block sent must match one read of its chunk.
+     */
+    static Verdict readHistory(ScenarioRunner.Run run, Decoded d) {
+        Scenario s = run.scenario();
+        Map<String, Disk> bases = World.bases(s);
+        Map<String, Disk> shadow = new HashMap<>();
+        for (Scenario.Device dev : s.devices()) {
+            shadow.put(dev.name(), World.source(s, dev, bases));
+        }
+        Map<Long, History.ReadSubmit> submits = new HashMap<>();
+        Map<String, Set<Long>> sampled = new HashMap<>();
+        try {
+            for (History.Entry e : run.history().entries()) {
+                if (e instanceof History.GuestWrite w) {
+                    shadow.get(w.device()).write(w.sector(), WriteContent.make(w.writeId(), w.sector(), w.sectorCount()));
+                } else if (e instanceof History.ReadSubmit rs) {
+                    submits.put(rs.readId(), rs);
+                } else if (e instanceof History.ReadSample sample) {
+                    History.ReadSubmit rs = submits.get(sample.readId());
+                    ByteBuffer data = World.read(shadow.get(rs.device()), rs.sector(), rs.sectorCount());
+                    Set<Long> set = sampled.computeIfAbsent(rs.device() + "@" + rs.sector(), k -> new HashSet<>());
+                    set.add(hash(data));
+                    if (org.blkmig.simdisk.Zeros.isZero(data)) {
+                        set.add(0L);
+                    }
+                }
+            }
+        } catch (IOException ex) {
+            return fail(Property.READ_HISTORY, "replay failed: " + ex.getMessage());
+        }
+        for (SentBlock b : d.blocks()) {
+            Set<Long> set = sampled.get(b.device() + "@" + b.sector());
+            if (set == null) {
+                return fail(Property.READ_HISTORY, (b.zero() ? "zero block" : "block") + " for " + b.device() + " sector "
+                        + b.sector() + " that no read produced");
+            }
+            if (!set.contains(b.zero() ? 0L : b.hash())) {
+                return fail(Property.READ_HISTORY, (b.zero() ? "zero block for a chunk no read found all zero"
+                        : "block whose data no read of its chunk saw") + ": " + b.device() + " sector " + b.sector()
+                        + " in a " + b.payload() + " payload");
+            }
+        }
+        return pass(Property.READ_HISTORY);
+    }
+
+    static Verdict sourceUntouched(ScenarioRunner.Run run) {
+        long guestWrites = run.history().entries().stream().filter(e -> e instanceof History.GuestWrite).count();
+        long sourceWrites = run.sources().values().stream().mapToLong(GuardedDisk::writes).sum();
+        if (sourceWrites != guestWrites) {
+            return fail(Property.SOURCE_UNTOUCHED, sourceWrites + " writes reached the sources but the guest made " + guestWrites);
+        }
+        for (BlockDevice dev : run.sourceDevices().values()) {
+            if (dev.dirtyBitmapCount() != 0) {
+                return fail(Property.SOURCE_UNTOUCHED, "dirty tracking still on for " + dev.name() + " after the migration ended");
+            }
+        }
+        return pass(Property.SOURCE_UNTOUCHED);
+    }
+
+    static Verdict inBounds(ScenarioRunner.Run run) {
+        for (Scenario.Device d : run.scenario().devices()) {
+            GuardedDisk t = run.targets().get(d.name());
+            if (t.outOfBoundsAttempts() > 0) {
+                return fail(Property.IN_BOUNDS, "write outside the target: " + t.firstOutOfBounds());
+            }
+            if (!migrated(d) && t.writes() > 0) {
+                return fail(Property.IN_BOUNDS, t.writes() + " writes to " + d.name() + ", which is "
+                        + (d.readOnly() ? "read-only" : "empty") + " and not migrated");
+            }
+        }
+        return pass(Property.IN_BOUNDS);
+    }
+
+    static Verdict convergence(ScenarioRunner.Run run) {
+        Scenario s = run.scenario();
+        double dirtyRate = s.workload().dirtyRateBytesPerSecond(s.chunkSizeBytes());
+        boolean light = dirtyRate * 4 <= s.bandwidthBytesPerSecond();
+        boolean faults = s.faults().readErrorPercent() > 0;
+        if (light && !faults && run.migration().outcome() != MigrationResult.Outcome.COMPLETED) {
+            return fail(Property.CONVERGENCE, String.format("chunks dirtied at %.0f B/s against %d B/s ended %s: %s",
+                    dirtyRate, s.bandwidthBytesPerSecond(), run.migration().outcome(), run.migration().reason()));
+        }
+        return pass(Property.CONVERGENCE);
+    }
+
+    static Verdict honest(ScenarioRunner.Run run, boolean completed) {
+        if (run.receive().complete() != completed) {
+            return fail(Property.HONEST_COMPLETION, "the migration ended " + run.migration().outcome() + " ("
+                    + run.migration().reason() + ") but the receiver says " + run.receive());
+        }
+        return pass(Property.HONEST_COMPLETION);
+    }
+
+}

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.model;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicLong;
+import org.blkmig.simdisk.Disk;
+
+/** Instrumentation for the checks: counts writes and records every attempt outside the disk. */
+public final class GuardedDisk implements Disk {
+    private final Disk delegate;
+    private final boolean readOnly;
+    private final AtomicLong writes = new AtomicLong();
+    private final AtomicLong outOfBounds = new AtomicLong();
+    private volatile String firstOutOfBounds;
+
+    public GuardedDisk(Disk delegate, boolean readOnly) {
+        this.delegate = delegate;
+        this.readOnly = readOnly;
+    }
+
+    public Disk delegate() {
+        return delegate;
+    }
+
+    public long writes() {
+        return writes.get();
+    }
+
+    public long outOfBoundsAttempts() {
+        return outOfBounds.get();
+    }
+
+    public String firstOutOfBounds() {
+        return firstOutOfBounds;
+    }
+
+    @Override
+    public String name() {
+        return delegate.name();
+    }
+
+    @Override
+    public long sizeBytes() {
+        return delegate.sizeBytes();
+    }
+
+    @Override
+    public boolean readOnly() {
+        return readOnly;
+    }
+
+    private void guard(long sector, long sectorCount) {
+        if (sector < 0 || sector + sectorCount > sizeSectors()) {
+            if (outOfBounds.getAndIncrement() == 0) {
+                firstOutOfBounds = "sectors " + sector + "+" + sectorCount + " of " + name() + " (" + sizeSectors() + " sectors)";
+            }
+        }
+    }
+
+    @Override
+    public void read(long sector, ByteBuffer dst) throws IOException {
+        delegate.read(sector, dst);
+    }
+
+    @Override
+    public void write(long sector, ByteBuffer src) throws IOException {
+        guard(sector, src.remaining() / SECTOR_SIZE_BYTES);
+        writes.incrementAndGet();
+        delegate.write(sector, src);
+    }
+
+    @Override
+    public void writeZeros(long sector, long sectorCount) throws IOException {
+        guard(sector, sectorCount);
+        writes.incrementAndGet();
+        delegate.writeZeros(sector, sectorCount);
+    }
+
+    @Override
+    public Allocation allocation(long sector, long maxSectors) {
+        return delegate.allocation(sector, maxSectors);
+    }
+}

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.model;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.nio.channels.WritableByteChannel;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.blkmig.protocol.qemu.QemuFormat;
+import org.blkmig.protocol.qemu.QemuStreamWriter;
+import org.blkmig.receiver.BlockReceiver;
+import org.blkmig.receiver.ReceiveResult;
+import org.blkmig.sender.BlockMigrationSender;
+import org.blkmig.sender.ControllerOptions;
+import org.blkmig.sender.MigrationController;
+import org.blkmig.sender.MigrationResult;
+import org.blkmig.sender.SenderOptions;
+import org.blkmig.simdisk.BlockDevice;
+import org.blkmig.simdisk.Disk;
+import org.blkmig.simdisk.History;
+import org.blkmig.simdisk.SimGuest;
+import org.blkmig.simdisk.SimIoContext;
+import org.blkmig.simdisk.SimScheduler;
+
+/**
+ * Runs a scenario end to end in the deterministic simulation: simulated sources and a guest
+ * workload, the sender and controller, a QEMU-framed stream in memory, the receiver, simulated
+ * targets. The same scenario and mutants give the same run, byte for byte.
+ */
+public final class ScenarioRunner {
+    /** Slices without a new low of pending data before "did not converge" (3 s of virtual time). */
+    public static final int STALL_SLICES = 30;
+    /** Slices at most (2 min of virtual time). */
+    public static final long MAX_SLICES = 1200;
+
+    private ScenarioRunner() {}
+
+    /** Everything a run leaves for the checkers. */
+    public record Run(Scenario scenario, Set<Mutant> mutants, MigrationResult migration, ReceiveResult receive,
+            byte[] stream, History history, Map<String, GuardedDisk> sources, Map<String, BlockDevice> sourceDevices,
+            Map<String, GuardedDisk> targets, Map<String, Disk> bases, long guestWrites, long eventsRun) {}
+
+    public static Run run(Scenario s) {
+        return run(s, Set.of());
+    }
+
+    public static Run run(Scenario s, Set<Mutant> mutants) {
+        SimScheduler scheduler = new SimScheduler(s.seed());
+        History history = new History();
+        Map<String, Disk> bases = World.bases(s);
+        Map<String, GuardedDisk> sources = new LinkedHashMap<>();
+        Map<String, BlockDevice> devices = new LinkedHashMap<>();
+        for (Scenario.Device d : s.devices()) {
+            GuardedDisk g = new GuardedDisk(World.source(s, d, bases), d.readOnly());
+            sources.put(d.name(), g);
+            devices.put(d.name(), new BlockDevice(g));
+        }
+        List<BlockDevice> deviceList = new ArrayList<>(devices.values());
+        SimIoContext io = new SimIoContext(scheduler, s.latency(), s.faults(), history);
+        SimGuest guest = new SimGuest(scheduler, io, deviceList, s.workload(), history);
+
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        WritableByteChannel out = Channels.newChannel(bytes);
+        QemuStreamWriter framing = new QemuStreamWriter(out, s.chunkSizeBytes(), 0);
+        SenderOptions so = SenderOptions.defaults().withChunkSize(s.chunkSizeBytes()).withZeroBlocks(s.zeroBlocks())
+                .withSharedBase(s.sharedBase()).withMutants(Mutant.senderMutants(mutants));
+        BlockMigrationSender sender = new BlockMigrationSender(deviceList, io, framing, so);
+        ControllerOptions co = ControllerOptions.defaults().withBandwidth(s.bandwidthBytesPerSecond())
+                .withMaxDowntime(s.maxDowntimeNanos()).withLimits(STALL_SLICES, MAX_SLICES);
+        MigrationResult result;
+        try {
+            framing.writeHeader(QemuFormat.DEFAULT_MACHINE_TYPE);
+            guest.start();
+            result = new MigrationController(co, io).run(sender, guest::stop);
+            framing.writeEof();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a memory stream does not fail
+        }
+        byte[] stream = bytes.toByteArray();
+
+        Map<String, GuardedDisk> targets = new LinkedHashMap<>();
+        Map<String, Disk> targetMap = new LinkedHashMap<>();
+        for (Scenario.Device d : s.devices()) {
+            GuardedDisk t = new GuardedDisk(World.target(s, d, bases), false);
+            targets.put(d.name(), t);
+            targetMap.put(d.name(), t);
+        }
+        BlockReceiver receiver = new BlockReceiver(targetMap, s.chunkSizeBytes(), Mutant.receiverMutants(mutants), p -> {});
+        ReceiveResult received = receiver.receive(new java.io.ByteArrayInputStream(stream));
+        return new Run(s, Set.copyOf(mutants), result, received, stream, history, sources, devices, targets, bases,
+                guest.writesDone(), scheduler.eventsRun());
+    }
+}
