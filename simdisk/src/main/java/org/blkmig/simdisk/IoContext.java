@@ -17,10 +17,15 @@ public interface IoContext extends AutoCloseable {
         void done(IOException error);
     }
 
-    /** Sees every read submitted (the "hammer" workload writes into the chunk being read). */
-    @FunctionalInterface
+    /**
+     * Sees reads (the "hammer" workload writes into the chunk being read). The simulation also
+     * tells when a read took its data and how long until it completes: the window in which a
+     * write makes the read stale.
+     */
     interface ReadListener {
-        void submitted(BlockDevice device, long sector, long sectorCount);
+        default void submitted(BlockDevice device, long sector, long sectorCount) {}
+
+        default void sampled(BlockDevice device, long sector, long sectorCount, long nanosUntilCompletion) {}
     }
 
     long nowNanos();

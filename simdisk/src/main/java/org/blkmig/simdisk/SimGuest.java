@@ -11,7 +11,6 @@ import java.util.SplittableRandom;
 public final class SimGuest {
     private static final long BURST_PERIOD_NANOS = 100 * Durations.MILLI;
     private static final long BURST_ON_NANOS = 20 * Durations.MILLI;
-    private static final long HAMMER_MAX_DELAY_NANOS = 2 * Durations.MILLI;
 
     private final SimScheduler scheduler;
     private final List<BlockDevice> devices;
@@ -30,7 +29,12 @@ public final class SimGuest {
         this.planner = workload.new Planner(this.devices);
         this.history = history;
         if (workload.kind() == Workload.Kind.HAMMER) {
-            io.addReadListener(this::hammer);
+            io.addReadListener(new IoContext.ReadListener() {
+                @Override
+                public void sampled(BlockDevice device, long sector, long sectorCount, long nanosUntilCompletion) {
+                    hammer(device, sector, sectorCount, nanosUntilCompletion);
+                }
+            });
         }
     }
 
@@ -84,14 +88,15 @@ public final class SimGuest {
         });
     }
 
-    private void hammer(BlockDevice device, long sector, long sectorCount) {
+    /** Half the reads get a write into their range after they sampled and before they complete. */
+    private void hammer(BlockDevice device, long sector, long sectorCount, long nanosUntilCompletion) {
         if (!running || device.readOnly() || !scheduler.random().nextBoolean()) {
             return;
         }
         SplittableRandom r = scheduler.random();
         long count = Math.min(sectorCount, 1 + r.nextInt(8));
         long at = sector + r.nextLong(sectorCount - count + 1);
-        scheduler.after(r.nextLong(HAMMER_MAX_DELAY_NANOS), () -> {
+        scheduler.after(nanosUntilCompletion <= 0 ? 0 : r.nextLong(nanosUntilCompletion), () -> {
             if (running) {
                 write(device, at, count);
             }

@@ -67,6 +67,9 @@ public final class SimIoContext implements IoContext {
                 }
             }
             IOException result = error;
+            for (ReadListener l : listeners) {
+                l.sampled(device, sector, sectorCount, completeNanos - scheduler.nowNanos());
+            }
             scheduler.at(completeNanos, () -> {
                 readsInFlight--;
                 history.add(new History.ReadComplete(scheduler.nowNanos(), readId, result != null));

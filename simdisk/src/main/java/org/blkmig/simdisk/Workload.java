@@ -20,7 +20,7 @@ public record Workload(Kind kind, long writeRateBytesPerSecond, int minWriteSect
         SEQUENTIAL,
         /** Uniform placement, in bursts at 5x the rate one fifth of the time. */
         BURST,
-        /** Uniform, plus a write into the range of (about half of) the reads submitted, while they are in flight. */
+        /** Uniform, plus a write into the range of about half the reads, after they sample and before they complete. */
         HAMMER
     }
 

@@ -195,6 +195,15 @@ public final class StreamChecker {
         return List.copyOf(violations);
     }
 
+    /**
+     * Ends a stream that was cut short (a sender that failed, a dropped connection): the open
+     * payload is not judged and a missing END is not a violation; the rest stands.
+     */
+    public List<Violation> finishTruncated() {
+        payloadType = null;
+        return List.copyOf(violations);
+    }
+
     public long violationCount() {
         return violationCount;
     }

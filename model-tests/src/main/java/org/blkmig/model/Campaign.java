@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.function.IntConsumer;
+
+/**
+ * Random scenarios from one seed. Scenario k depends only on (seed, k), so shard i of n runs the
+ * indices k with k mod n = i: shards are disjoint and together are the whole campaign.
+ */
+public final class Campaign {
+    public record Settings(long seed, int scenarios, int shardIndex, int shardCount, Set<Mutant> mutants,
+            long timeLimitNanos, int shrinkRuns) {
+        public Settings {
+            if (scenarios < 0 || shardCount < 1 || shardIndex < 0 || shardIndex >= shardCount) {
+                throw new IllegalArgumentException("need scenarios >= 0 and a shard i/n with 0 <= i < n");
+            }
+            mutants = Set.copyOf(mutants);
+        }
+    }
+
+    public record Failure(int index, Judge.Outcome original, Judge.Shrunk shrunk) {}
+
+    public record Summary(int run, int passed, int failed, long elapsedNanos, boolean timedOut, List<Failure> failures,
+            long simulatedBytes) {
+        public double scenariosPerSecond() {
+            return elapsedNanos == 0 ? 0 : run * 1e9 / elapsedNanos;
+        }
+    }
+
+    private Campaign() {}
+
+    /** The choices of scenario k of the campaign with this seed. */
+    public static Choices choices(long seed, int k) {
+        return Choices.random(new SplittableRandom(seed * 0x9E3779B97F4A7C15L + k));
+    }
+
+    /** Runs the shard; stops at the first failure (shrunk) or the time limit. */
+    public static Summary run(Settings s, IntConsumer progress) {
+        long start = System.nanoTime();
+        int run = 0;
+        int passed = 0;
+        long bytes = 0;
+        List<Failure> failures = new ArrayList<>();
+        boolean timedOut = false;
+        for (int k = s.shardIndex(); k < s.scenarios(); k += s.shardCount()) {
+            if (s.timeLimitNanos() > 0 && System.nanoTime() - start > s.timeLimitNanos()) {
+                timedOut = true;
+                break;
+            }
+            Choices c = choices(s.seed(), k);
+            Judge.Outcome o = Judge.judge(c.toScenario(), s.mutants());
+            run++;
+            bytes += o.run().scenario().totalBytes();
+            progress.accept(run);
+            if (o.passed()) {
+                passed++;
+            } else {
+                Checks.Property p = o.firstFailure().orElseThrow().property();
+                failures.add(new Failure(k, o, Judge.shrink(c, s.mutants(), p, s.shrinkRuns())));
+                break;
+            }
+        }
+        return new Summary(run, passed, failures.size(), System.nanoTime() - start, timedOut, failures, bytes);
+    }
+}

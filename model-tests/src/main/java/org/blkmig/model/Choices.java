@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.blkmig.simdisk.Durations;
+import org.blkmig.simdisk.Faults;
+import org.blkmig.simdisk.LatencyModel;
+import org.blkmig.simdisk.Workload;
+
+/**
+ * The random choices behind a generated scenario, as plain small numbers: jqwik and the campaign
+ * generator both draw these, and shrinking them (fewer devices, fewer chunks, no partial chunk,
+ * no workload, no features) shrinks the scenario.
+ */
+public record Choices(int chunkIndex, List<DeviceChoice> devices, Workload.Kind workload, int dirtyPercent,
+        int bulkTenthsOfSecond, int latencyIndex, int downtimeMillis, boolean zeroBlocks, boolean sharedBase,
+        int allocatedPercent, boolean faults, long contentSeed, long seed) {
+
+    /** A device: whole chunks, extra sectors of a partial last chunk, read-only. */
+    public record DeviceChoice(int chunks, int extraSectors, boolean readOnly) {}
+
+    public static final int[] CHUNK_SIZES = {64 << 10, 128 << 10, 256 << 10, 1 << 20};
+    public static final int MAX_CHUNKS = 24;
+    public static final int[] DIRTY_PERCENTS = {0, 5, 10, 25, 50, 200};
+    static final LatencyModel[] LATENCIES = {
+        new LatencyModel.Fixed(0),
+        new LatencyModel.Fixed(Durations.MILLI),
+        new LatencyModel.Uniform(50 * Durations.MICRO, 3 * Durations.MILLI),
+        new LatencyModel.LongTail(500 * Durations.MICRO, 10, 30 * Durations.MILLI),
+    };
+
+    public Choices {
+        devices = List.copyOf(devices);
+    }
+
+    /** The scenario these choices stand for. */
+    public Scenario toScenario() {
+        int chunk = CHUNK_SIZES[chunkIndex];
+        int sectorsPerChunk = chunk / 512;
+        List<Scenario.Device> ds = new ArrayList<>();
+        long total = 0;
+        for (int i = 0; i < devices.size(); i++) {
+            DeviceChoice d = devices.get(i);
+            long size = (long) Math.min(d.chunks(), maxChunks(chunkIndex)) * chunk
+                    + (long) Math.min(d.extraSectors(), sectorsPerChunk - 1) * 512;
+            ds.add(new Scenario.Device("drive" + i, size, d.readOnly()));
+            total += size;
+        }
+        // the bulk pass takes about bulkTenthsOfSecond/10 s: several slices
+        long bandwidth = Math.max(256L << 10, total * 10 / Math.max(1, bulkTenthsOfSecond)) / 1024 * 1024;
+        Workload w = Workload.of(workload, 0);
+        double perDirtyByte = w.kind() == Workload.Kind.NONE ? 0
+                : Workload.of(workload, 1_000_000).dirtyRateBytesPerSecond(chunk) / 1_000_000;
+        long rate = perDirtyByte == 0 ? 0 : (long) (bandwidth * dirtyPercent / 100.0 / perDirtyByte);
+        Workload workloadOut = rate == 0 ? Workload.of(Workload.Kind.NONE, 0) : Workload.of(workload, rate);
+        return new Scenario(ds, contentSeed, workloadOut, bandwidth, downtimeMillis * Durations.MILLI,
+                LATENCIES[latencyIndex], chunk, zeroBlocks, sharedBase, allocatedPercent,
+                faults ? Faults.buggify(seed) : Faults.NONE, seed);
+    }
+
+    /** Fewer chunks for large chunk sizes, so every scenario stays a few MiB. */
+    static int maxChunks(int chunkIndex) {
+        return chunkIndex == 3 ? 6 : chunkIndex == 2 ? 12 : MAX_CHUNKS;
+    }
+
+    /** The campaign's generator: the same distribution as the jqwik arbitrary. */
+    public static Choices random(SplittableRandom r) {
+        int chunkIndex = pick(r, 60, 15, 10, 15);
+        int deviceCount = 1 + pick(r, 45, 35, 20);
+        List<DeviceChoice> devices = new ArrayList<>();
+        int spc = CHUNK_SIZES[chunkIndex] / 512;
+        for (int i = 0; i < deviceCount; i++) {
+            boolean empty = r.nextInt(10) == 0;
+            devices.add(new DeviceChoice(empty ? 0 : 1 + r.nextInt(maxChunks(chunkIndex)),
+                    empty || r.nextInt(10) >= 3 ? 0 : 1 + r.nextInt(spc - 1), r.nextInt(10) == 0));
+        }
+        // NONE, UNIFORM, HOTSPOT, SEQUENTIAL, BURST, HAMMER: the hammer finds the races
+        Workload.Kind kind = Workload.Kind.values()[pick(r, 10, 20, 15, 10, 15, 30)];
+        return new Choices(chunkIndex, devices, kind,
+                DIRTY_PERCENTS[pick(r, 10, 20, 25, 25, 10, 10)],
+                // a third of the runs on a fast link (the bulk pass within 1-3 slices): reads overlap there
+                r.nextInt(3) == 0 ? 1 + r.nextInt(3) : 3 + r.nextInt(28), r.nextInt(LATENCIES.length),
+                // short max downtimes keep a fast link iterating
+                r.nextInt(5) < 2 ? 10 + r.nextInt(41) : 50 + r.nextInt(251), r.nextBoolean(), r.nextInt(10) < 3, 20 + r.nextInt(71), r.nextInt(100) < 15,
+                r.nextLong(), r.nextLong());
+    }
+
+    private static int pick(SplittableRandom r, int... weights) {
+        int total = 0;
+        for (int w : weights) {
+            total += w;
+        }
+        int x = r.nextInt(total);
+        for (int i = 0; i < weights.length; i++) {
+            x -= weights[i];
+            if (x < 0) {
+                return i;
+            }
+        }
+        return weights.length - 1;
+    }
+
+    /** Simpler variants of these choices, simplest first: what a shrinker tries. */
+    public List<Choices> simpler() {
+        List<Choices> out = new ArrayList<>();
+        for (int i = 0; i < devices.size() && devices.size() > 1; i++) {
+            List<DeviceChoice> fewer = new ArrayList<>(devices);
+            fewer.remove(i);
+            out.add(withDevices(fewer));
+        }
+        for (int i = 0; i < devices.size(); i++) {
+            DeviceChoice d = devices.get(i);
+            if (d.chunks() > 1) {
+                out.add(withDevice(i, new DeviceChoice(d.chunks() / 2, d.extraSectors(), d.readOnly())));
+                out.add(withDevice(i, new DeviceChoice(d.chunks() - 1, d.extraSectors(), d.readOnly())));
+            }
+            if (d.extraSectors() > 0) {
+                out.add(withDevice(i, new DeviceChoice(d.chunks(), 0, d.readOnly())));
+            }
+            if (d.readOnly()) {
+                out.add(withDevice(i, new DeviceChoice(d.chunks(), d.extraSectors(), false)));
+            }
+        }
+        if (faults) {
+            out.add(new Choices(chunkIndex, devices, workload, dirtyPercent, bulkTenthsOfSecond, latencyIndex,
+                    downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, false, contentSeed, seed));
+        }
+        if (sharedBase) {
+            out.add(new Choices(chunkIndex, devices, workload, dirtyPercent, bulkTenthsOfSecond, latencyIndex,
+                    downtimeMillis, zeroBlocks, false, allocatedPercent, faults, contentSeed, seed));
+        }
+        if (zeroBlocks) {
+            out.add(new Choices(chunkIndex, devices, workload, dirtyPercent, bulkTenthsOfSecond, latencyIndex,
+                    downtimeMillis, false, sharedBase, allocatedPercent, faults, contentSeed, seed));
+        }
+        if (workload != Workload.Kind.NONE) {
+            out.add(new Choices(chunkIndex, devices, Workload.Kind.NONE, dirtyPercent, bulkTenthsOfSecond, latencyIndex,
+                    downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed));
+            if (workload != Workload.Kind.UNIFORM) {
+                out.add(new Choices(chunkIndex, devices, Workload.Kind.UNIFORM, dirtyPercent, bulkTenthsOfSecond,
+                        latencyIndex, downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed));
+            }
+        }
+        if (dirtyPercent > 5) {
+            out.add(new Choices(chunkIndex, devices, workload, dirtyPercent / 2, bulkTenthsOfSecond, latencyIndex,
+                    downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed));
+        }
+        if (latencyIndex > 0) {
+            out.add(new Choices(chunkIndex, devices, workload, dirtyPercent, bulkTenthsOfSecond, 0,
+                    downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed));
+        }
+        if (chunkIndex > 0) {
+            out.add(new Choices(0, devices, workload, dirtyPercent, bulkTenthsOfSecond, latencyIndex,
+                    downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed));
+        }
+        if (bulkTenthsOfSecond > 3) {
+            out.add(new Choices(chunkIndex, devices, workload, dirtyPercent, Math.max(3, bulkTenthsOfSecond / 2),
+                    latencyIndex, downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed));
+        }
+        return out;
+    }
+
+    private Choices withDevices(List<DeviceChoice> ds) {
+        return new Choices(chunkIndex, ds, workload, dirtyPercent, bulkTenthsOfSecond, latencyIndex, downtimeMillis,
+                zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed);
+    }
+
+    private Choices withDevice(int i, DeviceChoice d) {
+        List<DeviceChoice> ds = new ArrayList<>(devices);
+        ds.set(i, d);
+        return withDevices(ds);
+    }
+}

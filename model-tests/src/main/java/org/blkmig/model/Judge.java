@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.model;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/** Runs a scenario and judges it: the one call properties, campaigns and the CLI share. */
+public final class Judge {
+    private Judge() {}
+
+    public record Outcome(ScenarioRunner.Run run, List<Checks.Verdict> verdicts) {
+        public boolean passed() {
+            return Checks.allPassed(verdicts);
+        }
+
+        public Optional<Checks.Verdict> firstFailure() {
+            return verdicts.stream().filter(v -> !v.passed()).findFirst();
+        }
+
+        /** The failure as a person reads it: property, evidence, scenario, replay command. */
+        public String report() {
+            Checks.Verdict f = firstFailure().orElseThrow();
+            return "property " + f.property().id + " failed: " + f.evidence() + "\n  scenario: " + run.scenario()
+                    + "\n  replay:   " + replayCommand(run.scenario(), run.mutants());
+        }
+    }
+
+    public static Outcome judge(Scenario s, Set<Mutant> mutants) {
+        ScenarioRunner.Run run = ScenarioRunner.run(s, mutants);
+        return new Outcome(run, Checks.judge(run));
+    }
+
+    public static String replayCommand(Scenario s, Set<Mutant> mutants) {
+        StringBuilder b = new StringBuilder("./blkmig simulate --scenario '").append(s).append('\'');
+        mutants.stream().sorted().forEach(m -> b.append(" --mutant ").append(m.cliName()));
+        return b.toString();
+    }
+
+    /**
+     * Greedy shrinking: keeps taking the first simpler choice that still fails the same property,
+     * until none does. Returns the smallest failing outcome found.
+     */
+    public static Shrunk shrink(Choices failing, Set<Mutant> mutants, Checks.Property property, int maxRuns) {
+        Choices current = failing;
+        Outcome currentOutcome = judge(failing.toScenario(), mutants);
+        int runs = 1;
+        boolean progress = true;
+        while (progress && runs < maxRuns) {
+            progress = false;
+            for (Choices c : current.simpler()) {
+                if (runs >= maxRuns) {
+                    break;
+                }
+                Outcome o = judge(c.toScenario(), mutants);
+                runs++;
+                if (o.firstFailure().map(v -> v.property() == property).orElse(false)) {
+                    current = c;
+                    currentOutcome = o;
+                    progress = true;
+                    break;
+                }
+            }
+        }
+        return new Shrunk(current, currentOutcome, runs);
+    }
+
+    public record Shrunk(Choices choices, Outcome outcome, int runs) {}
+}
