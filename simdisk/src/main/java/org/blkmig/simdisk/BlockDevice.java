@@ -58,6 +58,11 @@ public final class BlockDevice {
         bitmaps.remove(b);
     }
 
+    /** The bitmaps attached now (a snapshot), for checkers that look at dirty state from outside. */
+    public List<DirtyBitmap> dirtyBitmaps() {
+        return List.copyOf(bitmaps);
+    }
+
     public int dirtyBitmapCount() {
         return bitmaps.size();
     }

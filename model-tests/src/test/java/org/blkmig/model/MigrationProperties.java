@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.statistics.Statistics;
+import org.blkmig.sender.MigrationResult;
+import org.blkmig.simdisk.History;
+
+/** The testbed's main property: any generated migration keeps every property of {@link Checks}. */
+class MigrationProperties {
+
+    @Provide
+    Arbitrary<Choices> scenarios() {
+        return ScenarioArbitraries.choices();
+    }
+
+    @Property(tries = 1000)
+    void everyMigrationEndsIdenticalAndObeysTheProtocol(@ForAll("scenarios") Choices choices) {
+        Scenario s = choices.toScenario();
+        Judge.Outcome o = Judge.judge(s, Set.of());
+        if (!o.passed()) {
+            fail(o.report());
+        }
+        ScenarioRunner.Run run = o.run();
+        boolean completed = run.migration().outcome() == MigrationResult.Outcome.COMPLETED;
+        long bulkEnd = run.migration().sender().bulkCompletedAtNanos;
+        Statistics.label("writes during the bulk phase").collect(run.history().entries().stream()
+                .anyMatch(e -> e instanceof History.GuestWrite && (bulkEnd < 0 || e.timeNanos() < bulkEnd)));
+        Statistics.label("write to a chunk with a read in flight").collect(writeDuringRead(run, s.chunkSizeBytes()));
+        Statistics.label("partial last chunk").collect(s.devices().stream()
+                .anyMatch(d -> Checks.migrated(d) && d.sizeBytes() % s.chunkSizeBytes() != 0));
+        Statistics.label("several devices").collect(s.devices().stream().filter(Checks::migrated).count() >= 2);
+        Statistics.label("zero blocks sent").collect(run.receive().zeroBlocks() > 0);
+        Statistics.label("shared base").collect(s.sharedBase());
+        Statistics.label("two or more dirty rounds").collect(run.migration().slices().stream()
+                .filter(x -> !x.bulkPhase() && x.dirtyChunksRead() > 0).count() >= 2);
+        Statistics.label("outcome").collect(run.migration().outcome());
+        Statistics.label("completed").collect(completed);
+
+        Statistics.label("writes during the bulk phase").coverage(c -> c.check(true).percentage(p -> p >= 10));
+        Statistics.label("write to a chunk with a read in flight").coverage(c -> c.check(true).percentage(p -> p >= 5));
+        Statistics.label("partial last chunk").coverage(c -> c.check(true).percentage(p -> p >= 10));
+        Statistics.label("several devices").coverage(c -> c.check(true).percentage(p -> p >= 12));
+        Statistics.label("zero blocks sent").coverage(c -> c.check(true).percentage(p -> p >= 8));
+        Statistics.label("shared base").coverage(c -> c.check(true).percentage(p -> p >= 8));
+        Statistics.label("two or more dirty rounds").coverage(c -> c.check(true).percentage(p -> p >= 3));
+        Statistics.label("outcome").coverage(c -> c.check(MigrationResult.Outcome.DID_NOT_CONVERGE).count(n -> n >= 1));
+        Statistics.label("outcome").coverage(c -> c.check(MigrationResult.Outcome.FAILED).count(n -> n >= 1));
+    }
+
+    /** From the history alone: did a guest write land on a chunk while a read of it was in flight? */
+    static boolean writeDuringRead(ScenarioRunner.Run run, int chunkSizeBytes) {
+        long spc = chunkSizeBytes / 512;
+        Map<Long, History.ReadSubmit> submits = new HashMap<>();
+        Map<String, Integer> inFlight = new HashMap<>();
+        for (History.Entry e : run.history().entries()) {
+            if (e instanceof History.ReadSubmit rs) {
+                submits.put(rs.readId(), rs);
+                inFlight.merge(rs.device() + "@" + rs.sector() / spc, 1, Integer::sum);
+            } else if (e instanceof History.ReadComplete rc) {
+                History.ReadSubmit rs = submits.get(rc.readId());
+                inFlight.merge(rs.device() + "@" + rs.sector() / spc, -1, Integer::sum);
+            } else if (e instanceof History.GuestWrite w) {
+                for (long c = w.sector() / spc; c <= (w.sector() + w.sectorCount() - 1) / spc; c++) {
+                    if (inFlight.getOrDefault(w.device() + "@" + c, 0) > 0) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    @Property(tries = 200)
+    void aScenarioPrintsAsOneLineAndParsesBack(@ForAll("scenarios") Choices choices) {
+        Scenario s = choices.toScenario();
+        String line = s.toString();
+        assertEquals(-1, line.indexOf('\n'));
+        assertEquals(s, Scenario.parse(line));
+    }
+}

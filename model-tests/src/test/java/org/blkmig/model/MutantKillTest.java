@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.Set;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.Test;
+
+/** Every seeded bug is caught by the default campaign: a change that weakens a property fails here. */
+class MutantKillTest {
+    static final long SEED = 1;
+    static final int MAX_SCENARIOS = 300;
+
+    @ParameterizedTest
+    @EnumSource(Mutant.class)
+    void everyMutantIsKilled(Mutant m) {
+        MutantMatrix.Row row = MutantMatrix.run(m, SEED, MAX_SCENARIOS, 40);
+        assertTrue(row.killed(), m + " survived " + row.scenariosNeeded() + " scenarios");
+        Judge.Outcome shrunk = row.shrunk().outcome();
+        assertFalse(shrunk.passed());
+        // the shrunk scenario replays to the same failure
+        Judge.Outcome replay = Judge.judge(Scenario.parse(shrunk.run().scenario().toString()), Set.of(m));
+        assertEquals(shrunk.firstFailure().orElseThrow().property(), replay.firstFailure().orElseThrow().property());
+        System.out.println("killed " + m.cliName() + " after " + row.scenariosNeeded() + " scenarios by " + shrunk.report());
+    }
+
+    @Test
+    void theCatalogueHasTheKnownBugsAndProtocolBreakers() {
+        assertEquals(2, Arrays.stream(Mutant.values()).filter(m -> m.origin.equals("qemu-7.2")).count());
+        assertEquals(5, Arrays.stream(Mutant.values()).filter(m -> m.origin.equals("qemu-history")).count());
+        assertTrue(Arrays.stream(Mutant.values()).filter(m -> m.origin.equals("protocol")).count() >= 5);
+        assertEquals(Mutant.ZERO_SIZE_ENDS_SCAN, Mutant.parse("zero-size-ends-scan"));
+    }
+
+    @Test
+    void theCleanSenderPassesTheSameCampaign() {
+        Campaign.Summary s = Campaign.run(new Campaign.Settings(SEED, MAX_SCENARIOS, 0, 1, Set.of(), 0, 10), k -> {});
+        assertEquals(MAX_SCENARIOS, s.passed(), () -> s.failures().get(0).shrunk().outcome().report());
+    }
+}
