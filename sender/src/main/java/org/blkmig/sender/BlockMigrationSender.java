@@ -106,6 +106,11 @@ public final class BlockMigrationSender {
         return stats;
     }
 
+    /** The last progress percent sent (0 before any). */
+    public long progressPercent() {
+        return Math.max(0, previousProgress);
+    }
+
     public boolean bulkCompleted() {
         return bulkCompleted;
     }

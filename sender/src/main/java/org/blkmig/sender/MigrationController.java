@@ -60,8 +60,9 @@ public final class MigrationController {
                 double bandwidth = budget.usedBytes() * 1e9 / elapsed;
                 threshold = (long) (bandwidth * options.maxDowntimeNanos() / 1e9);
                 long pendingNow = sender.pendingBytes(threshold);
-                slices.add(new MigrationResult.SliceFigures(slice, sliceStart, budget.usedBytes(), pendingNow,
-                        sender.dirtyBytes(), threshold, bulkAtStart, sender.stats().dirtyChunksRead - dirtyReadsBefore));
+                slices.add(new MigrationResult.SliceFigures(slice, sliceStart, io.nowNanos(), budget.usedBytes(), pendingNow,
+                        sender.dirtyBytes(), threshold, bulkAtStart, sender.stats().dirtyChunksRead - dirtyReadsBefore,
+                        sender.progressPercent()));
                 if (sender.bulkCompleted()) {
                     if (pendingNow < minPending) {
                         minPending = pendingNow;

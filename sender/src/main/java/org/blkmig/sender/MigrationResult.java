@@ -16,8 +16,8 @@ public record MigrationResult(Outcome outcome, String reason, long startNanos, l
     }
 
     /** One time slice: what was sent, what was pending at its end, the threshold it set. */
-    public record SliceFigures(int index, long startNanos, long bytesSent, long pendingBytes, long dirtyBytes,
-            long thresholdBytes, boolean bulkPhase, long dirtyChunksRead) {}
+    public record SliceFigures(int index, long startNanos, long endNanos, long bytesSent, long pendingBytes, long dirtyBytes,
+            long thresholdBytes, boolean bulkPhase, long dirtyChunksRead, long progressPercent) {}
 
     public boolean completed() {
         return outcome == Outcome.COMPLETED;

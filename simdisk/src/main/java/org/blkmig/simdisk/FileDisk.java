@@ -21,28 +21,31 @@ public final class FileDisk implements Disk {
     private final Path path;
     private final FileChannel channel;
     private final long sizeBytes;
-    private final boolean readOnly;
+    private final boolean writable;
     private final ThreadLocal<ByteBuffer> probe = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(ZERO_PROBE_BYTES));
 
-    private FileDisk(String name, Path path, FileChannel channel, long sizeBytes, boolean readOnly) {
+    private FileDisk(String name, Path path, FileChannel channel, long sizeBytes, boolean writable) {
         this.name = name;
         this.path = path;
         this.channel = channel;
         this.sizeBytes = sizeBytes;
-        this.readOnly = readOnly;
+        this.writable = writable;
     }
 
-    /** Opens an existing image; its size must be whole sectors. */
-    public static FileDisk open(String name, Path path, boolean readOnly) throws IOException {
-        Set<StandardOpenOption> opts = readOnly ? EnumSet.of(StandardOpenOption.READ)
-                : EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE);
+    /**
+     * Opens an existing image; its size must be whole sectors. {@code writable} is how the file
+     * is opened: a migration source nobody writes to is opened for reading only.
+     */
+    public static FileDisk open(String name, Path path, boolean writable) throws IOException {
+        Set<StandardOpenOption> opts = writable ? EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE)
+                : EnumSet.of(StandardOpenOption.READ);
         FileChannel ch = FileChannel.open(path, opts);
         long size = ch.size();
         if (size % SECTOR_SIZE_BYTES != 0) {
             ch.close();
             throw new IOException(path + ": size " + size + " is not a multiple of 512 bytes");
         }
-        return new FileDisk(name, path, ch, size, readOnly);
+        return new FileDisk(name, path, ch, size, writable);
     }
 
     /** Creates (or truncates) a sparse image of the given size. */
@@ -57,7 +60,7 @@ public final class FileDisk implements Disk {
             ch.write(ByteBuffer.allocate(1), sizeBytes - 1); // sets the size without allocating blocks
             ch.write(ByteBuffer.allocate(1), sizeBytes - 1);
         }
-        return new FileDisk(name, path, ch, sizeBytes, false);
+        return new FileDisk(name, path, ch, sizeBytes, true);
     }
 
     public Path path() {
@@ -74,9 +77,14 @@ public final class FileDisk implements Disk {
         return sizeBytes;
     }
 
+    /** A raw image is never a read-only drive; whether it may be written is {@link #writable()}. */
     @Override
     public boolean readOnly() {
-        return readOnly;
+        return false;
+    }
+
+    public boolean writable() {
+        return writable;
     }
 
     @Override
@@ -94,8 +102,8 @@ public final class FileDisk implements Disk {
 
     @Override
     public void write(long sector, ByteBuffer src) throws IOException {
-        if (readOnly) {
-            throw new IOException(path + " is read-only");
+        if (!writable) {
+            throw new IOException(path + " is opened read-only");
         }
         Disk.checkRange(this, sector, src.remaining());
         long pos = sector * SECTOR_SIZE_BYTES;
@@ -106,8 +114,8 @@ public final class FileDisk implements Disk {
 
     @Override
     public void writeZeros(long sector, long sectorCount) throws IOException {
-        if (readOnly) {
-            throw new IOException(path + " is read-only");
+        if (!writable) {
+            throw new IOException(path + " is opened read-only");
         }
         Disk.checkRange(this, sector, sectorCount * SECTOR_SIZE_BYTES);
         ByteBuffer b = probe.get();

@@ -75,10 +75,13 @@ public final class StreamChecker {
         this(deviceSizeBytes, chunkSizeBytes, "byte");
     }
 
-    /** {@code offsetUnit} names what offsets count: "byte" for streams, "record" in memory. */
+    /**
+     * {@code offsetUnit} names what offsets count: "byte" for streams, "record" in memory. With
+     * {@code deviceSizeBytes} null, any device name is accepted and sectors are not bounded.
+     */
     public StreamChecker(Map<String, Long> deviceSizeBytes, int chunkSizeBytes, String offsetUnit) {
         this.offsetUnit = offsetUnit;
-        this.deviceSizeBytes = Map.copyOf(deviceSizeBytes);
+        this.deviceSizeBytes = deviceSizeBytes == null ? null : Map.copyOf(deviceSizeBytes);
         this.sectorsPerChunk = Wire.sectorsPerChunk(Wire.checkChunkSize(chunkSizeBytes));
     }
 
@@ -150,6 +153,13 @@ public final class StreamChecker {
     }
 
     private void checkBlock(long sector, String device, long offsetBytes) {
+        if (deviceSizeBytes == null) {
+            if (sector % sectorsPerChunk != 0) {
+                violate(Rule.SECTOR_ALIGNED, offsetBytes, "sector " + sector + " of '" + device
+                        + "' is not a multiple of " + sectorsPerChunk);
+            }
+            return;
+        }
         Long sizeBytes = deviceSizeBytes.get(device);
         if (sizeBytes == null) {
             violate(Rule.KNOWN_DEVICE, offsetBytes, "block for unknown device '" + device + "'");

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.cli;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.blkmig.protocol.ByteInput;
+import org.blkmig.protocol.ProtocolException;
+import org.blkmig.protocol.Record;
+import org.blkmig.protocol.RecordReader;
+import org.blkmig.protocol.SectionType;
+import org.blkmig.protocol.Wire;
+import org.blkmig.protocol.check.StreamChecker;
+import org.blkmig.protocol.qemu.QemuEvent;
+import org.blkmig.protocol.qemu.QemuStreamReader;
+import org.blkmig.simdisk.Sizes;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "decode", mixinStandardHelpOptions = true,
+        description = {"Lists a stream one line per section and record, then the protocol checker's verdict.",
+            "Reads QEMU-framed streams (real QEMU 7.2 ones too: RAM and device state are skipped) and bare record lists.",
+            "Exit 0 when the stream is valid, 1 on a violation or a malformed stream."})
+final class DecodeCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "FILE", description = "The stream; - reads standard input.")
+    String file;
+
+    @Option(names = "--device", paramLabel = "NAME=SIZE", description = "Declare a device and its size, for the range rules (repeatable).")
+    List<String> devices = new ArrayList<>();
+
+    @Option(names = "--chunk-size", paramLabel = "SIZE", converter = Converters.Size.class, defaultValue = "1M",
+            description = "Chunk size of the stream (default 1M).")
+    long chunkSize;
+
+    @Option(names = "--quiet", description = "Print only the verdict.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws IOException {
+        int chunk = (int) Math.min(Integer.MAX_VALUE, chunkSize);
+        Wire.checkChunkSize(chunk);
+        Map<String, Long> sizes = null;
+        if (!devices.isEmpty()) {
+            sizes = new LinkedHashMap<>();
+            for (Map.Entry<String, String> e : Converters.pairs(devices, "--device").entrySet()) {
+                sizes.put(e.getKey(), Sizes.parse(e.getValue()));
+            }
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        StreamChecker checker = new StreamChecker(sizes, chunk, "byte");
+        try (InputStream raw = file.equals("-") ? System.in : Files.newInputStream(Path.of(file))) {
+            BufferedInputStream in = new BufferedInputStream(raw, 1 << 16);
+            in.mark(4);
+            byte[] magic = in.readNBytes(4);
+            in.reset();
+            if (magic.length >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b) {
+                // a gzipped stream, as the test resources are stored
+                in = new BufferedInputStream(new java.util.zip.GZIPInputStream(in, 1 << 16), 1 << 16);
+                in.mark(4);
+                magic = in.readNBytes(4);
+                in.reset();
+            }
+            ByteInput bytes = ByteInput.of(in);
+            List<StreamChecker.Violation> vs;
+            try {
+                if (QemuStreamReader.looksLikeQemuStream(magic)) {
+                    vs = decodeQemu(bytes, chunk, checker, out);
+                } else {
+                    vs = decodeBare(bytes, chunk, checker, out);
+                }
+            } catch (ProtocolException e) {
+                out.println("malformed stream " + e.getMessage());
+                return Main.CHECK_FAILED;
+            }
+            if (sizes == null) {
+                out.println("note: no --device given: device names and ranges were not checked");
+            }
+            if (vs.isEmpty()) {
+                out.println("checker: OK");
+                return Main.OK;
+            }
+            out.println("checker: " + checker.violationCount() + " violation(s)");
+            vs.forEach(v -> out.println("  " + v));
+            return Main.CHECK_FAILED;
+        }
+    }
+
+    private List<StreamChecker.Violation> decodeQemu(ByteInput in, int chunk, StreamChecker checker, PrintWriter out)
+            throws IOException {
+        QemuStreamReader reader = new QemuStreamReader(in, chunk);
+        QemuEvent e;
+        while ((e = reader.next()) != null) {
+            if (e instanceof QemuEvent.Configuration c) {
+                print(out, "CONFIGURATION " + c.machineType() + (c.subsections().isEmpty() ? "" : " " + c.subsections()));
+            } else if (e instanceof QemuEvent.SectionBegin b) {
+                if (b.isBlock()) {
+                    checker.beginPayload(b.type(), b.offsetBytes());
+                }
+                print(out, "SECTION " + b.type() + " " + b.idstr() + " id=" + b.sectionId()
+                        + (b.type() == SectionType.START || b.type() == SectionType.FULL
+                        ? " instance=" + b.instanceId() + " version=" + b.versionId() : "") + " @" + b.offsetBytes());
+            } else if (e instanceof QemuEvent.BlockRecord r) {
+                checker.record(r.record(), r.offsetBytes());
+                print(out, "  " + describe(r.record()));
+            } else if (e instanceof QemuEvent.SectionEnd s) {
+                if ("block".equals(s.idstr())) {
+                    checker.endPayload(s.offsetBytes());
+                } else {
+                    print(out, "  (" + s.skippedBytes() + " bytes skipped)");
+                }
+            } else if (e instanceof QemuEvent.Command c) {
+                print(out, "COMMAND " + c.command() + " (" + c.lengthBytes() + " bytes)");
+            } else if (e instanceof QemuEvent.EndOfSections x) {
+                print(out, "EOF @" + x.offsetBytes());
+            } else if (e instanceof QemuEvent.VmDescription d) {
+                print(out, "VMDESCRIPTION (" + d.lengthBytes() + " bytes of JSON)");
+            }
+        }
+        return checker.finish(in.offset());
+    }
+
+    /** A bare record list: payloads delimited by EOS; the first is START, the last END. */
+    private List<StreamChecker.Violation> decodeBare(ByteInput in, int chunk, StreamChecker checker, PrintWriter out)
+            throws IOException {
+        RecordReader reader = new RecordReader(in, chunk);
+        List<List<Record>> payloads = new ArrayList<>();
+        List<Long> offsets = new ArrayList<>();
+        List<Record> current = new ArrayList<>();
+        List<Long> recordOffsets = new ArrayList<>();
+        List<List<Long>> allOffsets = new ArrayList<>();
+        while (!in.atEnd()) {
+            Record r = reader.next();
+            if (current.isEmpty()) {
+                offsets.add(reader.recordOffset());
+            }
+            // keep no data: a summary record stands for a block
+            current.add(r instanceof Record.DeviceBlock b ? new Record.ZeroBlock(b.sector(), b.device()) : r);
+            recordOffsets.add(reader.recordOffset());
+            print(out, describe(r));
+            if (r instanceof Record.EndOfSection) {
+                payloads.add(current);
+                allOffsets.add(recordOffsets);
+                current = new ArrayList<>();
+                recordOffsets = new ArrayList<>();
+            }
+        }
+        if (!current.isEmpty()) {
+            payloads.add(current);
+            allOffsets.add(recordOffsets);
+        }
+        for (int i = 0; i < payloads.size(); i++) {
+            SectionType t = i == 0 ? SectionType.START : i == payloads.size() - 1 && payloads.size() > 1 ? SectionType.END : SectionType.PART;
+            checker.beginPayload(t, offsets.get(i));
+            for (int j = 0; j < payloads.get(i).size(); j++) {
+                checker.record(payloads.get(i).get(j), allOffsets.get(i).get(j));
+            }
+            checker.endPayload(in.offset());
+        }
+        return checker.finish(in.offset());
+    }
+
+    private void print(PrintWriter out, String line) {
+        if (!quiet) {
+            out.println(line);
+        }
+    }
+
+    static String describe(Record r) {
+        if (r instanceof Record.DeviceBlock b) {
+            return "BLOCK " + b.device() + " " + b.sector() + " data";
+        }
+        if (r instanceof Record.ZeroBlock z) {
+            return "BLOCK " + z.device() + " " + z.sector() + " zero";
+        }
+        if (r instanceof Record.Progress p) {
+            return "PROGRESS " + p.percent();
+        }
+        return "EOS";
+    }
+}

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.blkmig.receiver.BlockReceiver;
+import org.blkmig.receiver.ReceiveResult;
+import org.blkmig.simdisk.Disk;
+import org.blkmig.simdisk.Durations;
+import org.blkmig.simdisk.FileDisk;
+import org.blkmig.simdisk.Sizes;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "receive", mixinStandardHelpOptions = true,
+        description = {"Applies a block migration stream to raw image files.",
+            "Targets come only from --target; a device the stream names that is not declared is an error.",
+            "Exit 0 only if the stream's END payload arrived and every target was flushed."})
+final class ReceiveCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    static final class Input {
+        @Option(names = "--input", paramLabel = "FILE", description = "Read the stream from a file; - is standard input.")
+        String file;
+
+        @Option(names = "--listen", paramLabel = "[HOST:]PORT",
+                description = "Accept one TCP connection; a bare port listens on 127.0.0.1 only.")
+        String listen;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Input input;
+
+    @Option(names = "--target", paramLabel = "NAME=PATH[:SIZE]", required = true,
+            description = "A target image (repeatable). With :SIZE the file is created (or truncated) sparse at that size.")
+    List<String> targets;
+
+    @Option(names = "--chunk-size", paramLabel = "SIZE", converter = Converters.Size.class, defaultValue = "1M",
+            description = "Chunk size of the stream (default 1M).")
+    long chunkSize;
+
+    @Option(names = "--idle-timeout", paramLabel = "DURATION", converter = Converters.Seconds.class, defaultValue = "30",
+            description = "Give up when no connection or no byte arrives for this long (default 30 s).")
+    long idleTimeoutNanos;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Map<String, Disk> disks = new LinkedHashMap<>();
+        try {
+            for (Map.Entry<String, String> e : Converters.pairs(targets, "--target").entrySet()) {
+                disks.put(e.getKey(), openTarget(e.getKey(), e.getValue()));
+            }
+            ProgressBar bar = new ProgressBar(err, "receive", 100);
+            BlockReceiver receiver = new BlockReceiver(disks, (int) chunkSize, Set.of(), bar::update);
+            ReceiveResult r;
+            long t0 = System.nanoTime();
+            if (input.listen != null) {
+                r = listenAndReceive(receiver, Endpoints.parse(input.listen, true), err);
+            } else if (input.file.equals("-")) {
+                r = receiver.receive(System.in);
+            } else {
+                try (InputStream in = Files.newInputStream(Path.of(input.file))) {
+                    r = receiver.receive(in);
+                }
+            }
+            bar.done();
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            out.printf("receive: %s (%.2f s, %.1f MB/s)%n", r, seconds, r.bytesRead() / 1e6 / Math.max(seconds, 1e-9));
+            return r.complete() ? Main.OK : Main.CHECK_FAILED;
+        } finally {
+            for (Disk d : disks.values()) {
+                d.close();
+            }
+        }
+    }
+
+    private static Disk openTarget(String name, String spec) throws IOException {
+        int colon = spec.lastIndexOf(':');
+        if (colon > 0 && spec.substring(colon + 1).matches("[0-9]+[KMGTkmgt]?(\\+[0-9]+)?")) {
+            long size = Sizes.parse(spec.substring(colon + 1));
+            if (size % Disk.SECTOR_SIZE_BYTES != 0) {
+                throw new UserError("--target " + name + ": size " + size + " is not a multiple of 512 bytes");
+            }
+            return FileDisk.create(name, Path.of(spec.substring(0, colon)), size);
+        }
+        Path p = Path.of(spec);
+        if (!Files.isRegularFile(p)) {
+            throw new UserError("--target " + name + ": no such image file " + p + " (give NAME=PATH:SIZE to create it)");
+        }
+        return FileDisk.open(name, p, true);
+    }
+
+    private ReceiveResult listenAndReceive(BlockReceiver receiver, InetSocketAddress at, PrintWriter err) throws IOException {
+        int idleMillis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, idleTimeoutNanos / Durations.MILLI));
+        Socket s;
+        try (ServerSocket server = new ServerSocket()) {
+            server.bind(at, 1);
+            server.setSoTimeout(idleMillis);
+            err.println("listening on " + server.getInetAddress().getHostAddress() + ":" + server.getLocalPort());
+            err.flush();
+            try {
+                s = server.accept();
+            } catch (SocketTimeoutException e) {
+                throw new UserError("no connection within " + idleMillis + " ms");
+            }
+        } // the listening socket closes here: a second connection is refused
+        try (Socket conn = s) {
+            conn.setSoTimeout(idleMillis);
+            err.println("connection from " + conn.getRemoteSocketAddress());
+            return receiver.receive(conn.getInputStream());
+        }
+    }
+}

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.blkmig.model.Checks;
+import org.blkmig.model.Judge;
+import org.blkmig.model.Mutant;
+import org.blkmig.sender.MigrationResult;
+import org.blkmig.sender.SenderStats;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.Styler;
+
+/** report.json, CSV figures and a self-contained report.html with charts. */
+final class Reports {
+    private Reports() {}
+
+    static {
+        System.setProperty("java.awt.headless", "true");
+    }
+
+    private static final double MIB = 1024.0 * 1024.0;
+
+    static void writeSimulation(Path dir, Judge.Outcome o, long wallNanos) throws IOException {
+        Files.createDirectories(dir);
+        MigrationResult m = o.run().migration();
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("scenario", o.run().scenario().toString());
+        json.put("mutants", o.run().mutants().stream().map(Mutant::cliName).sorted().toList());
+        json.put("replay", Judge.replayCommand(o.run().scenario(), o.run().mutants()));
+        json.put("verified", o.passed());
+        List<Map<String, Object>> verdicts = new ArrayList<>();
+        for (Checks.Verdict v : o.verdicts()) {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("property", v.property().id);
+            x.put("passed", v.passed());
+            x.put("evidence", v.evidence());
+            x.put("means", v.property().reason);
+            verdicts.add(x);
+        }
+        json.put("verdicts", verdicts);
+        json.put("migration", migrationJson(m, o.run().guestWrites()));
+        Map<String, Object> rx = new LinkedHashMap<>();
+        rx.put("complete", o.run().receive().complete());
+        rx.put("reason", o.run().receive().reason());
+        rx.put("dataBlocks", o.run().receive().dataBlocks());
+        rx.put("zeroBlocks", o.run().receive().zeroBlocks());
+        rx.put("streamBytes", o.run().stream().length);
+        json.put("receiver", rx);
+        json.put("wallMillis", wallNanos / 1e6);
+        json.put("slices", slicesJson(m));
+        writeJson(dir.resolve("report.json"), json);
+        writeSlicesCsv(dir.resolve("slices.csv"), m);
+        writeRoundsCsv(dir.resolve("rounds.csv"), m);
+        writeHtml(dir.resolve("report.html"), "blkmig simulate", o.passed() ? "VERIFIED" : "FAILED",
+                summaryRows(o), m);
+    }
+
+    static Map<String, Object> migrationJson(MigrationResult m, long guestWrites) {
+        SenderStats st = m.sender();
+        Map<String, Object> x = new LinkedHashMap<>();
+        x.put("outcome", m.outcome().name());
+        x.put("reason", m.reason());
+        x.put("bytesSent", m.bytesSent());
+        x.put("dataChunksSent", st.dataChunksSent);
+        x.put("zeroChunksSent", st.zeroChunksSent);
+        x.put("bulkChunksRead", st.bulkChunksRead);
+        x.put("dirtyChunksRead", st.dirtyChunksRead);
+        x.put("slices", m.slices().size());
+        x.put("dirtyRounds", m.dirtyRounds());
+        x.put("migrationMillis", m.migrationNanos() / 1e6);
+        x.put("downtimeMillis", m.downtimeNanos() / 1e6);
+        x.put("bulkMillis", st.bulkCompletedAtNanos < 0 ? null : (st.bulkCompletedAtNanos - m.startNanos()) / 1e6);
+        x.put("dirtyPhaseMillis", st.bulkCompletedAtNanos < 0 || m.guestStoppedNanos() < 0 ? null
+                : (m.guestStoppedNanos() - st.bulkCompletedAtNanos) / 1e6);
+        x.put("converged", m.completed());
+        x.put("guestWrites", guestWrites);
+        return x;
+    }
+
+    static List<Map<String, Object>> slicesJson(MigrationResult m) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (MigrationResult.SliceFigures f : m.slices()) {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("index", f.index());
+            x.put("startMillis", (f.startNanos() - m.startNanos()) / 1e6);
+            x.put("endMillis", (f.endNanos() - m.startNanos()) / 1e6);
+            x.put("bytesSent", f.bytesSent());
+            x.put("pendingBytes", f.pendingBytes());
+            x.put("dirtyBytes", f.dirtyBytes());
+            x.put("thresholdBytes", f.thresholdBytes());
+            x.put("bulkPhase", f.bulkPhase());
+            x.put("dirtyChunksRead", f.dirtyChunksRead());
+            x.put("progressPercent", f.progressPercent());
+            out.add(x);
+        }
+        return out;
+    }
+
+    static void writeJson(Path file, Object json) throws IOException {
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), json);
+    }
+
+    static void writeSlicesCsv(Path file, MigrationResult m) throws IOException {
+        try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(file, StandardCharsets.UTF_8))) {
+            w.println("slice,start_ms,end_ms,bytes_sent,pending_bytes,dirty_bytes,threshold_bytes,bulk_phase,dirty_chunks_read,progress_percent");
+            for (MigrationResult.SliceFigures f : m.slices()) {
+                w.printf("%d,%.3f,%.3f,%d,%d,%d,%d,%b,%d,%d%n", f.index(), (f.startNanos() - m.startNanos()) / 1e6,
+                        (f.endNanos() - m.startNanos()) / 1e6, f.bytesSent(),
+                        f.pendingBytes(), f.dirtyBytes(), f.thresholdBytes(), f.bulkPhase(), f.dirtyChunksRead(),
+                        f.progressPercent());
+            }
+        }
+    }
+
+    /** A round is one slice of the dirty phase: what was dirty at its end and what it resent. */
+    static void writeRoundsCsv(Path file, MigrationResult m) throws IOException {
+        try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(file, StandardCharsets.UTF_8))) {
+            w.println("round,start_ms,dirty_bytes_remaining,chunks_resent,bytes_sent");
+            int round = 0;
+            for (MigrationResult.SliceFigures f : m.slices()) {
+                if (!f.bulkPhase()) {
+                    w.printf("%d,%.3f,%d,%d,%d%n", ++round, (f.startNanos() - m.startNanos()) / 1e6, f.dirtyBytes(),
+                            f.dirtyChunksRead(), f.bytesSent());
+                }
+            }
+        }
+    }
+
+    static List<String[]> summaryRows(Judge.Outcome o) {
+        MigrationResult m = o.run().migration();
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"scenario", o.run().scenario().toString()});
+        rows.add(new String[] {"replay", Judge.replayCommand(o.run().scenario(), o.run().mutants())});
+        rows.add(new String[] {"outcome", m.outcome() + " — " + m.reason()});
+        rows.add(new String[] {"receiver", o.run().receive().toString()});
+        rows.add(new String[] {"bytes sent", String.format("%.2f MiB", m.bytesSent() / MIB)});
+        rows.add(new String[] {"migration time", String.format("%.1f ms (simulated)", m.migrationNanos() / 1e6)});
+        rows.add(new String[] {"downtime", String.format("%.1f ms", m.downtimeNanos() / 1e6)});
+        for (Checks.Verdict v : o.verdicts()) {
+            rows.add(new String[] {"property " + v.property().id, (v.passed() ? "PASS" : "FAIL")
+                    + (v.evidence().isEmpty() ? "" : " — " + v.evidence())});
+        }
+        return rows;
+    }
+
+    static void writeHtml(Path file, String title, String verdict, List<String[]> rows, MigrationResult m) throws IOException {
+        StringBuilder h = new StringBuilder();
+        h.append("<!DOCTYPE html><html><head><meta charset='utf-8'><title>").append(esc(title)).append("</title>")
+                .append("<style>body{font-family:sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse}")
+                .append("td{border:1px solid #ccc;padding:4px 8px;vertical-align:top;font-size:14px}")
+                .append("td:first-child{font-weight:bold;white-space:nowrap}.ok{color:#070}.bad{color:#b00}")
+                .append("code{word-break:break-all}</style></head><body>");
+        h.append("<h1>").append(esc(title)).append(": <span class='").append(verdict.equals("VERIFIED") || verdict.equals("PASSED") ? "ok" : "bad")
+                .append("'>").append(esc(verdict)).append("</span></h1><table>");
+        for (String[] r : rows) {
+            h.append("<tr><td>").append(esc(r[0])).append("</td><td><code>").append(esc(r[1])).append("</code></td></tr>");
+        }
+        h.append("</table>");
+        if (m != null && !m.slices().isEmpty()) {
+            h.append("<h2>Dirty data remaining</h2>").append(img(dirtyChart(m)));
+            h.append("<h2>Progress and bytes sent over time</h2>").append(img(progressChart(m)));
+            h.append("<h2>Downtime</h2>").append(img(downtimeChart(m)));
+        }
+        h.append("<p>Figures: report.json, slices.csv, rounds.csv beside this page.</p></body></html>");
+        Files.writeString(file, h.toString(), StandardCharsets.UTF_8);
+    }
+
+    private static String img(byte[] png) {
+        return "<img alt='chart' src='data:image/png;base64," + Base64.getEncoder().encodeToString(png) + "'>";
+    }
+
+    private static double[] times(MigrationResult m) {
+        // figures are measured when a slice ends
+        return m.slices().stream().mapToDouble(f -> (f.endNanos() - m.startNanos()) / 1e6).toArray();
+    }
+
+    static byte[] dirtyChart(MigrationResult m) throws IOException {
+        XYChart c = new XYChartBuilder().width(900).height(380).xAxisTitle("time (ms)").yAxisTitle("MiB").build();
+        c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE).setMarkerSize(4);
+        double[] t = times(m);
+        c.addSeries("dirty data at slice end", t, m.slices().stream().mapToDouble(f -> f.dirtyBytes() / MIB).toArray());
+        c.addSeries("pending (dirty + reads buffered)", t, m.slices().stream().mapToDouble(f -> f.pendingBytes() / MIB).toArray());
+        c.addSeries("completion threshold", t, m.slices().stream().mapToDouble(f -> f.thresholdBytes() / MIB).toArray());
+        return BitmapEncoder.getBitmapBytes(c, BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    static byte[] progressChart(MigrationResult m) throws IOException {
+        XYChart c = new XYChartBuilder().width(900).height(380).xAxisTitle("time (ms)").yAxisTitle("MiB sent / percent").build();
+        c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW).setMarkerSize(4);
+        double[] t = times(m);
+        double[] cumulative = new double[t.length];
+        double sum = 0;
+        for (int i = 0; i < t.length; i++) {
+            sum += m.slices().get(i).bytesSent() / MIB;
+            cumulative[i] = sum;
+        }
+        c.addSeries("MiB sent (cumulative)", t, cumulative);
+        c.addSeries("progress %", t, m.slices().stream().mapToDouble(MigrationResult.SliceFigures::progressPercent).toArray());
+        return BitmapEncoder.getBitmapBytes(c, BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    static byte[] downtimeChart(MigrationResult m) throws IOException {
+        CategoryChart c = new CategoryChartBuilder().width(600).height(300).yAxisTitle("ms").build();
+        c.getStyler().setLegendVisible(false);
+        c.addSeries("ms", List.of("migration (guest running)", "downtime (guest stopped)"),
+                List.of(Math.max(0, (m.completed() ? m.guestStoppedNanos() : m.endNanos()) - m.startNanos()) / 1e6,
+                        m.downtimeNanos() / 1e6));
+        return BitmapEncoder.getBitmapBytes(c, BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    static String esc(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&#39;");
+    }
+}

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.blkmig.protocol.qemu.QemuFormat;
+import org.blkmig.protocol.qemu.QemuSplicer;
+import org.blkmig.protocol.qemu.QemuStreamWriter;
+import org.blkmig.sender.BlockMigrationSender;
+import org.blkmig.sender.ControllerOptions;
+import org.blkmig.sender.MigrationController;
+import org.blkmig.sender.MigrationResult;
+import org.blkmig.sender.SenderOptions;
+import org.blkmig.simdisk.BlockDevice;
+import org.blkmig.simdisk.Durations;
+import org.blkmig.simdisk.FileDisk;
+import org.blkmig.simdisk.Sizes;
+import org.blkmig.simdisk.ThreadPoolIoContext;
+import org.blkmig.simdisk.ThreadedGuest;
+import org.blkmig.simdisk.Workload;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "send", mixinStandardHelpOptions = true,
+        description = {"Migrates raw image files: bulk pass, dirty rounds, stop-and-copy, on real threads.",
+            "With --workload, guest writer threads write into the sources during the migration;",
+            "at the end the SHA-256 of each source as the guest left it is printed.",
+            "Exit 0 when the migration completed."})
+final class SendCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    static final class Output {
+        @Option(names = "--output", paramLabel = "FILE", description = "Write the stream to a file.")
+        Path file;
+
+        @Option(names = "--connect", paramLabel = "HOST:PORT", description = "Send the stream over TCP.")
+        String connect;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Output output;
+
+    @Option(names = "--source", paramLabel = "NAME=PATH", required = true, description = "A source image (repeatable).")
+    List<String> sources;
+
+    @Option(names = "--bandwidth", paramLabel = "RATE", converter = Converters.Rate.class, defaultValue = "1G",
+            description = "Bandwidth limit per second (default 1G).")
+    long bandwidth;
+
+    @Option(names = "--max-downtime", paramLabel = "MS", converter = Converters.Millis.class, defaultValue = "300",
+            description = "Maximum downtime in milliseconds (default 300).")
+    long maxDowntimeNanos;
+
+    @Option(names = "--zero-blocks", description = "Send all-zero chunks as ZERO_BLOCK records.")
+    boolean zeroBlocks;
+
+    @Option(names = "--qemu-splice", paramLabel = "RAMONLY_STREAM",
+            description = "Splice the block section into this RAM-only stream of a real QEMU (migrate without -b): the output loads in a QEMU 7.2 destination.")
+    Path qemuSplice;
+
+    @Option(names = "--workload", paramLabel = "KIND", defaultValue = "none", description = "Guest writes during the migration: none, uniform, hotspot, sequential, burst.")
+    String workload;
+
+    @Option(names = "--write-rate", paramLabel = "RATE", converter = Converters.Rate.class, defaultValue = "1M",
+            description = "Guest write rate per second (default 1M).")
+    long writeRate;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "Seed of the guest writers (default 1).")
+    long seed;
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "4", description = "Reader threads (default 4).")
+    int threads;
+
+    @Option(names = "--chunk-size", paramLabel = "SIZE", converter = Converters.Size.class, defaultValue = "1M",
+            description = "Chunk size (default 1M; QEMU speaks only 1M).")
+    long chunkSize;
+
+    @Option(names = "--connect-timeout", paramLabel = "DURATION", converter = Converters.Seconds.class, defaultValue = "10",
+            description = "Give up connecting after this long (default 10 s).")
+    long connectTimeoutNanos;
+
+    @Option(names = "--idle-timeout", paramLabel = "DURATION", converter = Converters.Seconds.class, defaultValue = "30",
+            description = "Fail when the receiver takes no byte for this long (default 30 s).")
+    long idleTimeoutNanos;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        Workload.Kind kind = SimulateCommand.parseKind(workload);
+        if (kind == Workload.Kind.HAMMER) {
+            throw new UserError("--workload hammer exists only in simulation (it needs to see reads in flight)");
+        }
+        Workload w = kind == Workload.Kind.NONE ? Workload.NONE : Workload.of(kind, writeRate);
+        int chunk = (int) Math.min(Integer.MAX_VALUE, chunkSize);
+        SenderOptions so = SenderOptions.defaults().withChunkSize(chunk).withZeroBlocks(zeroBlocks);
+        if (qemuSplice != null) {
+            so.requireQemuCompatible();
+        }
+        if (threads < 1) {
+            throw new UserError("--threads must be >= 1");
+        }
+        List<FileDisk> disks = new ArrayList<>();
+        WritableByteChannel channel = null;
+        try (ThreadPoolIoContext io = new ThreadPoolIoContext(threads)) {
+            List<BlockDevice> devices = new ArrayList<>();
+            for (Map.Entry<String, String> e : Converters.pairs(sources, "--source").entrySet()) {
+                FileDisk d = FileDisk.open(e.getKey(), Path.of(e.getValue()), w.writes());
+                disks.add(d);
+                devices.add(new BlockDevice(d));
+            }
+            channel = openOutput();
+            ThreadedGuest guest = new ThreadedGuest(devices, w, seed, 1);
+            ControllerOptions co = ControllerOptions.defaults().withBandwidth(bandwidth).withMaxDowntime(maxDowntimeNanos);
+            MigrationResult[] result = new MigrationResult[1];
+            long t0 = System.nanoTime();
+            SenderOptions senderOptions = so;
+            if (qemuSplice != null) {
+                QemuSplicer.splice(qemuSplice, channel, writer -> {
+                    result[0] = migrate(devices, io, writer, senderOptions, co, guest);
+                    if (!result[0].completed()) {
+                        throw new IOException(result[0].reason());
+                    }
+                });
+            } else {
+                QemuStreamWriter writer = new QemuStreamWriter(channel, chunk, 0);
+                writer.writeHeader(QemuFormat.DEFAULT_MACHINE_TYPE);
+                result[0] = migrate(devices, io, writer, so, co, guest);
+                if (result[0].completed()) {
+                    writer.writeEof();
+                }
+            }
+            if (channel instanceof FileChannel f) {
+                f.force(false);
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            MigrationResult m = result[0];
+            out.printf("send: %s: %s sent in %.2f s (%.1f MB/s), %d slices, downtime %.1f ms, %d guest writes%n",
+                    m.outcome(), Sizes.format(m.bytesSent()), seconds, m.bytesSent() / 1e6 / seconds, m.slices().size(),
+                    m.downtimeNanos() / 1e6, guest.writesDone());
+            if (!m.completed()) {
+                out.println("send: " + m.reason());
+            }
+            if (guest.failure() != null) {
+                out.println("send: a guest write failed: " + guest.failure().getMessage());
+            }
+            for (FileDisk d : disks) {
+                out.println("sha256 " + d.name() + " " + sha256(d) + " " + d.path());
+            }
+            return m.completed() ? Main.OK : Main.CHECK_FAILED;
+        } finally {
+            if (channel != null) {
+                channel.close();
+            }
+            for (FileDisk d : disks) {
+                d.close();
+            }
+        }
+    }
+
+    private MigrationResult migrate(List<BlockDevice> devices, ThreadPoolIoContext io, QemuStreamWriter writer,
+            SenderOptions so, ControllerOptions co, ThreadedGuest guest) {
+        BlockMigrationSender sender = new BlockMigrationSender(devices, io, writer, so);
+        guest.start();
+        try {
+            return new MigrationController(co, io).run(sender, guest::stop);
+        } finally {
+            guest.stop(); // did not converge or failed: the guest would run on; this command ends it
+        }
+    }
+
+    private WritableByteChannel openOutput() throws IOException {
+        if (output.file != null) {
+            return FileChannel.open(output.file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING);
+        }
+        InetSocketAddress at = Endpoints.parse(output.connect, false);
+        SocketChannel ch = SocketChannel.open();
+        try {
+            ch.socket().connect(at, (int) Math.max(1, Math.min(Integer.MAX_VALUE, connectTimeoutNanos / Durations.MILLI)));
+        } catch (SocketTimeoutException e) {
+            ch.close();
+            throw new UserError("connecting to " + output.connect + " timed out");
+        } catch (IOException e) {
+            ch.close();
+            throw new UserError("cannot connect to " + output.connect + ": " + e.getMessage());
+        }
+        ch.socket().setTcpNoDelay(false);
+        return new WatchedChannel(ch, idleTimeoutNanos);
+    }
+
+    static String sha256(FileDisk d) throws IOException {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            ByteBuffer b = ByteBuffer.allocateDirect(1 << 20);
+            for (long s = 0; s < d.sizeSectors(); ) {
+                long n = Math.min(b.capacity() / 512, d.sizeSectors() - s);
+                b.clear().limit((int) (n * 512));
+                d.read(s, b);
+                b.flip();
+                md.update(b);
+                s += n;
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+}

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.cli;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.GatheringByteChannel;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A socket channel whose writes must make progress: a watchdog thread closes it when one write
+ * has been stuck longer than the idle timeout (a stalled or dead peer), so the write fails
+ * instead of hanging for ever.
+ */
+final class WatchedChannel implements GatheringByteChannel {
+    private final SocketChannel channel;
+    private final AtomicLong writeStartedNanos = new AtomicLong(-1); // -1: no write in progress
+    private final Thread watchdog;
+    private volatile boolean stalled;
+
+    WatchedChannel(SocketChannel channel, long idleTimeoutNanos) {
+        this.channel = channel;
+        this.watchdog = new Thread(() -> {
+            while (channel.isOpen()) {
+                long started = writeStartedNanos.get();
+                if (started >= 0 && System.nanoTime() - started > idleTimeoutNanos) {
+                    stalled = true;
+                    try {
+                        channel.close();
+                    } catch (IOException ignored) {
+                        // closing is all we can do
+                    }
+                    return;
+                }
+                try {
+                    Thread.sleep(Math.max(10, idleTimeoutNanos / 10_000_000L));
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "blkmig-send-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+    }
+
+    boolean stalled() {
+        return stalled;
+    }
+
+    @Override
+    public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+        writeStartedNanos.set(System.nanoTime());
+        try {
+            return channel.write(srcs, offset, length);
+        } catch (IOException e) {
+            throw stalled ? new IOException("the receiver stopped reading (no progress within the idle timeout)") : e;
+        } finally {
+            writeStartedNanos.set(-1);
+        }
+    }
+
+    @Override
+    public long write(ByteBuffer[] srcs) throws IOException {
+        return write(srcs, 0, srcs.length);
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+        return (int) write(new ByteBuffer[] {src}, 0, 1);
+    }
+
+    @Override
+    public boolean isOpen() {
+        return channel.isOpen();
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+        watchdog.interrupt();
+    }
+}
