@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CampaignCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aCleanCampaignPasses() {
+        Cli c = Cli.run("campaign", "--scenarios", "40", "--seed", "3", "--report", dir.toString());
+        assertEquals(0, c.exit(), c.out() + c.err());
+        assertTrue(c.out().contains("40 run, 40 passed, 0 failed"), c.out());
+        assertTrue(Files.exists(dir.resolve("report.html")));
+    }
+
+    @Test
+    void shardsSplitTheCampaign() {
+        Cli a = Cli.run("campaign", "--scenarios", "21", "--seed", "3", "--shard", "0/2");
+        Cli b = Cli.run("campaign", "--scenarios", "21", "--seed", "3", "--shard", "1/2");
+        assertTrue(a.out().contains("11 run"), a.out());
+        assertTrue(b.out().contains("10 run"), b.out());
+    }
+
+    @Test
+    void aMutantCampaignFailsWithTheShrunkScenarioAndReplay() {
+        Cli c = Cli.run("campaign", "--scenarios", "50", "--mutant", "missing-eos");
+        assertEquals(1, c.exit());
+        assertTrue(c.out().contains("property protocol failed"), c.out());
+        assertTrue(c.out().contains("replay:   ./blkmig simulate --scenario '"), c.out());
+    }
+
+    @Test
+    void badShardsAndLimits() {
+        assertEquals(2, Cli.run("campaign", "--shard", "2/2").exit());
+        assertEquals(2, Cli.run("campaign", "--shard", "x").exit());
+        assertEquals(2, Cli.run("campaign", "--time-limit", "soon").exit());
+        Cli limited = Cli.run("campaign", "--scenarios", "100000", "--time-limit", "1s");
+        assertEquals(0, limited.exit());
+        assertTrue(limited.out().contains("(time limit reached)"), limited.out());
+    }
+
+    @Test
+    void theKillMatrixKillsEveryMutant() {
+        Cli c = Cli.run("mutants");
+        assertEquals(0, c.exit(), c.out());
+        assertTrue(c.out().contains("all 13 mutants killed"), c.out());
+        assertTrue(c.out().contains("two-reads-in-flight"));
+        Cli few = Cli.run("mutants", "--scenarios", "1");
+        assertEquals(1, few.exit(), "one scenario cannot kill them all");
+        assertTrue(few.out().contains("survived"));
+    }
+}

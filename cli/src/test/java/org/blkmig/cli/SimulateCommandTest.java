@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SimulateCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void theDefaultSimulationIsVerifiedAndWritesItsReport() throws Exception {
+        Cli c = Cli.run("simulate", "--report", dir.toString());
+        assertEquals(0, c.exit(), c.out() + c.err());
+        assertTrue(c.out().contains("VERIFIED"), c.out());
+        assertTrue(c.out().contains("drive1:3M+1536"), "a device with a partial last chunk by default");
+        JsonNode json = new ObjectMapper().readTree(dir.resolve("report.json").toFile());
+        assertTrue(json.get("verified").asBoolean());
+        assertEquals("COMPLETED", json.get("migration").get("outcome").asText());
+        assertEquals(9, json.get("verdicts").size());
+        assertTrue(Files.readString(dir.resolve("report.html")).contains("data:image/png;base64,"));
+        assertTrue(Files.readAllLines(dir.resolve("slices.csv")).size() > 2);
+        assertTrue(Files.readAllLines(dir.resolve("rounds.csv")).get(0).startsWith("round,"));
+    }
+
+    @Test
+    void aMutantFailsWithAReplayCommandThatReproducesIt() {
+        Cli c = Cli.run("simulate", "--disks", "drive0=8M", "--mutant", "early-completion");
+        assertEquals(1, c.exit(), c.out());
+        assertTrue(c.out().contains("property identical failed"), c.out());
+        String replay = c.out().lines().filter(l -> l.contains("replay:")).findFirst().orElseThrow();
+        String line = replay.substring(replay.indexOf("--scenario '") + 12, replay.lastIndexOf('\''));
+        Cli again = Cli.run("simulate", "--scenario", line, "--mutant", "early-completion");
+        assertEquals(1, again.exit());
+        assertTrue(again.out().contains("property identical failed"));
+        assertEquals(0, Cli.run("simulate", "--scenario", line).exit(), "without the mutant the same scenario passes");
+    }
+
+    @Test
+    void optionsShapeTheScenario() {
+        Cli c = Cli.run("simulate", "--disks", "a=2M,b=1M+512,c=0,d=1M:ro", "--workload", "hammer", "--write-rate", "64K",
+                "--bandwidth", "8M/s", "--max-downtime", "50", "--zero-blocks", "--shared-base", "--seed", "7",
+                "--chunk-size", "64K", "--latency", "uniform:100us-3ms", "--faults", "none");
+        assertEquals(0, c.exit(), c.out() + c.err());
+        assertTrue(c.out().contains("devices=a:2M,b:1M+512,c:0,d:1M:ro;content=7;workload=hammer@65536[8-128];bandwidth=8M;"
+                + "downtime=50ms;latency=uniform:100us-3ms;chunk=64K;zero-blocks=true;shared-base=true"), c.out());
+    }
+
+    @Test
+    void badInputIsOneLineAndExit2() {
+        for (String[] args : new String[][] {
+            {"simulate", "--bogus"},
+            {"simulate", "--disks", "drive0=lots"},
+            {"simulate", "--workload", "storm"},
+            {"simulate", "--mutant", "nope"},
+            {"simulate", "--chunk-size", "1000"},
+            {"simulate", "--scenario", "devices=x:1M"},
+            {"simulate", "--scenario", "garbage"},
+            {"simulate", "--seed", "3", "--scenario", "x"},
+            {"simulate", "--latency", "warp:1"},
+            {"nosuchcommand"},
+            {},
+        }) {
+            Cli c = Cli.run(args);
+            assertEquals(2, c.exit(), String.join(" ", args) + ": " + c.out() + c.err());
+            assertTrue(c.oneLineError(), String.join(" ", args) + " printed: " + c.err());
+        }
+    }
+
+    @Test
+    void everySubcommandHasHelp() {
+        for (String sub : new String[] {"simulate", "campaign", "mutants", "decode", "receive", "send"}) {
+            Cli c = Cli.run(sub, "--help");
+            assertEquals(0, c.exit());
+            assertTrue(c.out().startsWith("Usage: blkmig " + sub), c.out());
+        }
+    }
+}
