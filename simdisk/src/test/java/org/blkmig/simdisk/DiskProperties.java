@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.simdisk;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.statistics.Statistics;
+
+/** Every disk reads back what was written, for any size and range, against a byte-array model. */
+class DiskProperties {
+    /** One operation: write data, write zeros, or read and compare. */
+    record Op(int kind, long sector, int sectorCount, byte fill) {}
+
+    @Provide
+    Arbitrary<List<Op>> ops() {
+        return Combinators.combine(Arbitraries.integers().between(0, 2), Arbitraries.longs().between(0, 4000),
+                Arbitraries.integers().between(1, 300), Arbitraries.bytes())
+                .as(Op::new).list().ofMaxSize(25);
+    }
+
+    static void apply(Disk d, byte[] model, List<Op> ops) throws IOException {
+        long sectors = d.sizeSectors();
+        for (Op op : ops) {
+            if (sectors == 0) {
+                return;
+            }
+            long s = op.sector() % sectors;
+            int n = (int) Math.min(op.sectorCount(), sectors - s);
+            int from = (int) (s * 512);
+            int to = from + n * 512;
+            switch (op.kind()) {
+                case 0 -> {
+                    byte[] data = new byte[n * 512];
+                    for (int i = 0; i < data.length; i++) {
+                        data[i] = (byte) (op.fill() + i / 512);
+                    }
+                    d.write(s, ByteBuffer.wrap(data));
+                    System.arraycopy(data, 0, model, from, data.length);
+                }
+                case 1 -> {
+                    d.writeZeros(s, n);
+                    Arrays.fill(model, from, to, (byte) 0);
+                }
+                default -> {
+                    ByteBuffer b = ByteBuffer.allocate(n * 512);
+                    d.read(s, b);
+                    assertArrayEquals(Arrays.copyOfRange(model, from, to), b.array());
+                }
+            }
+        }
+        ByteBuffer all = ByteBuffer.allocate((int) (sectors * 512));
+        d.read(0, all);
+        assertArrayEquals(model, all.array());
+    }
+
+    @Property(tries = 200)
+    void aSparseDiskReadsBackWhatWasWritten(@ForAll @IntRange(min = 0, max = 3000) int sectors, @ForAll("ops") List<Op> ops)
+            throws IOException {
+        SparseMemoryDisk d = new SparseMemoryDisk("d", sectors * 512L);
+        apply(d, new byte[sectors * 512], ops);
+        Statistics.label("partial last page").collect(sectors % 128 != 0);
+        Statistics.label("partial last page").coverage(c -> c.check(true).percentage(p -> p > 50));
+    }
+
+    @Property(tries = 60)
+    void aFileDiskReadsBackWhatWasWritten(@ForAll @IntRange(min = 0, max = 3000) int sectors, @ForAll("ops") List<Op> ops)
+            throws IOException {
+        Path p = Files.createTempFile("blkmig-disk", ".img");
+        try (FileDisk d = FileDisk.create("d", p, sectors * 512L)) {
+            apply(d, new byte[sectors * 512], ops);
+            assertEquals(sectors * 512L, Files.size(p), "the file keeps its length");
+        } finally {
+            Files.delete(p);
+        }
+    }
+
+    @Property(tries = 200)
+    void aLayeredDiskReadsTopOverBaseAndItsAllocationAgreesWithAModel(@ForAll @IntRange(min = 1, max = 2000) int sectors,
+            @ForAll("ops") List<Op> ops) throws IOException {
+        SparseMemoryDisk base = new SparseMemoryDisk("base", sectors * 512L, true);
+        byte[] model = new byte[sectors * 512];
+        for (long s = 0; s < sectors; s += 7) {
+            int n = (int) Math.min(3, sectors - s);
+            ByteBuffer data = WriteContent.make(0, s, n);
+            data.duplicate().get(model, (int) s * 512, n * 512);
+            base.write(s, data);
+        }
+        LayeredDisk d = new LayeredDisk("top", base);
+        // the model of allocation: per cluster, what the last write made it
+        int clusters = (sectors + LayeredDisk.CLUSTER_SECTORS - 1) / LayeredDisk.CLUSTER_SECTORS;
+        Disk.State[] state = new Disk.State[clusters];
+        Arrays.fill(state, Disk.State.UNALLOCATED);
+        for (Op op : ops) {
+            apply(d, model, List.of(op));
+            long s = op.sector() % sectors;
+            long n = Math.min(op.sectorCount(), sectors - s);
+            for (long c = s / LayeredDisk.CLUSTER_SECTORS; c <= (s + n - 1) / LayeredDisk.CLUSTER_SECTORS; c++) {
+                long first = c * LayeredDisk.CLUSTER_SECTORS;
+                long clusterSectors = Math.min(LayeredDisk.CLUSTER_SECTORS, sectors - first);
+                boolean whole = s <= first && s + n >= first + clusterSectors;
+                if (op.kind() == 0) {
+                    state[(int) c] = Disk.State.DATA;
+                } else if (op.kind() == 1) {
+                    state[(int) c] = whole ? Disk.State.ZERO : Disk.State.DATA;
+                }
+            }
+        }
+        for (int c = 0; c < clusters; c++) {
+            long first = (long) c * LayeredDisk.CLUSTER_SECTORS;
+            Disk.Allocation a = d.allocation(first, 1);
+            assertEquals(state[c], a.state(), "cluster " + c);
+        }
+        Disk.Allocation run = d.allocation(0, sectors);
+        long expectedRun = 0;
+        for (int c = 0; c < clusters && state[c] == state[0]; c++) {
+            expectedRun = Math.min(sectors, (c + 1L) * LayeredDisk.CLUSTER_SECTORS);
+        }
+        assertEquals(expectedRun, run.sectorCount());
+        Statistics.label("zero cluster").collect(Arrays.asList(state).contains(Disk.State.ZERO));
+        Statistics.label("zero cluster").coverage(c -> c.check(true).percentage(p -> p > 4));
+    }
+}

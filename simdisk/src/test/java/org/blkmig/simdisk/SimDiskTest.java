@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.simdisk;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SimDiskTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aSparse64GiBDiskCostsOnlyWhatWasWritten() throws IOException {
+        SparseMemoryDisk d = new SparseMemoryDisk("big", 64L << 30);
+        for (int i = 0; i < 10; i++) {
+            d.write((long) i * (1L << 30) / 512, WriteContent.make(i + 1, 0, 8));
+        }
+        assertEquals(10, d.pageCount());
+        d.write(0, ByteBuffer.allocate(1 << 20)); // zeros over a page drop it, zeros over holes stay holes
+        assertEquals(9, d.pageCount());
+        d.writeZeros(1L << 21, 128);
+        assertEquals(8, d.pageCount());
+        assertThrows(IllegalArgumentException.class, () -> d.read((64L << 30) / 512, ByteBuffer.allocate(512)));
+        assertThrows(IllegalArgumentException.class, () -> d.write(0, ByteBuffer.allocate(100)));
+        assertThrows(IllegalArgumentException.class, () -> new SparseMemoryDisk("x", 1000));
+    }
+
+    @Test
+    void zeroWritesToAFreshFileLeaveHoles() throws Exception {
+        Path p = dir.resolve("sparse.img");
+        try (FileDisk d = FileDisk.create("d", p, 64L << 20)) {
+            d.writeZeros(0, (64L << 20) / 512);
+            d.write(2048, WriteContent.make(1, 2048, 8));
+            d.force();
+        }
+        Process stat = new ProcessBuilder("stat", "-c", "%b", p.toString()).start();
+        long blocks = Long.parseLong(new String(stat.getInputStream().readAllBytes()).trim());
+        assertTrue(blocks * 512 < (1L << 20), "64 MiB of zero writes allocated " + blocks * 512 + " bytes");
+        try (FileDisk ro = FileDisk.open("d", p, false)) {
+            assertFalse(ro.readOnly(), "a raw image is not a read-only drive");
+            assertFalse(ro.writable());
+            assertThrows(IOException.class, () -> ro.write(0, ByteBuffer.allocate(512)));
+            assertThrows(IOException.class, () -> ro.writeZeros(0, 1));
+            ByteBuffer b = ByteBuffer.allocate(512);
+            ro.read(2048, b);
+            assertEquals(1, WriteContent.writeIdOf(b.flip(), 2048));
+        }
+        Path odd = dir.resolve("odd.img");
+        Files.write(odd, new byte[1000]);
+        assertThrows(IOException.class, () -> FileDisk.open("o", odd, false));
+    }
+
+    @Test
+    void dirtyBitsAreExactlyTheChunksTouchedSinceTheLastClear() {
+        SplittableRandom r = new SplittableRandom(5);
+        for (int round = 0; round < 200; round++) {
+            int chunkBytes = 4096 << r.nextInt(4);
+            long size = 512L * (1 + r.nextInt(5000));
+            DirtyBitmap b = new DirtyBitmap(size, chunkBytes);
+            Set<Long> model = new HashSet<>();
+            for (int i = 0; i < 40; i++) {
+                long sectors = size / 512;
+                long s = r.nextLong(sectors);
+                long n = 1 + r.nextLong(Math.min(200, sectors - s));
+                if (r.nextInt(4) == 0) {
+                    long c = s * 512 / chunkBytes;
+                    b.clear(c);
+                    model.remove(c);
+                } else {
+                    b.setSectors(s, n);
+                    for (long c = s * 512 / chunkBytes; c <= (s + n - 1) * 512 / chunkBytes; c++) {
+                        model.add(c);
+                    }
+                }
+            }
+            assertEquals(model.size(), b.count());
+            Set<Long> seen = new HashSet<>();
+            for (long c = b.nextDirty(0); c >= 0; c = b.nextDirty(c + 1)) {
+                assertTrue(b.test(c));
+                seen.add(c);
+            }
+            assertEquals(model, seen);
+        }
+        DirtyBitmap b = new DirtyBitmap(10 * 4096, 4096);
+        b.setAll();
+        assertEquals(10, b.count());
+        assertEquals(-1, b.nextDirty(10));
+        assertThrows(IndexOutOfBoundsException.class, () -> b.set(10));
+    }
+
+    @Test
+    void aReadReturnsTheDataAsOfItsSamplingPoint() throws IOException {
+        for (long seed = 0; seed < 50; seed++) {
+            SimScheduler s = new SimScheduler(seed);
+            History h = new History();
+            SimIoContext io = new SimIoContext(s, new LatencyModel.Uniform(0, 1_000_000), Faults.NONE, h);
+            BlockDevice dev = new BlockDevice(new SparseMemoryDisk("d", 4096));
+            ByteBuffer dst = ByteBuffer.allocate(512);
+            boolean[] done = new boolean[1];
+            io.submitRead(dev, 0, dst, e -> done[0] = e == null);
+            for (int i = 1; i <= 20; i++) {
+                long id = i;
+                s.at(i * 50_000L, () -> {
+                    try {
+                        dev.guestWrite(0, WriteContent.make(id, 0, 1), id);
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+            }
+            s.runUntil(2_000_000);
+            assertTrue(done[0]);
+            long sampledAt = h.entries().stream().filter(e -> e instanceof History.ReadSample).findFirst().orElseThrow().timeNanos();
+            long expected = Math.min(20, sampledAt / 50_000); // writes at or before the sample are seen
+            long got = WriteContent.writeIdOf(dst, 0);
+            assertEquals(expected == 0 ? -1 : expected, got, "seed " + seed + " sampled at " + sampledAt);
+        }
+    }
+
+    static String runWorkload(long seed, Workload w) {
+        SimScheduler s = new SimScheduler(seed);
+        History h = new History();
+        SimIoContext io = new SimIoContext(s, new LatencyModel.LongTail(200_000, 10, 5_000_000), Faults.NONE, h);
+        List<BlockDevice> devs = List.of(new BlockDevice(new SparseMemoryDisk("a", 4L << 20)),
+                new BlockDevice(new SparseMemoryDisk("b", (1L << 20) + 512)));
+        SimGuest g = new SimGuest(s, io, devs, w, h);
+        g.start();
+        for (int i = 0; i < 40; i++) {
+            io.submitRead(devs.get(i % 2), (i * 97L) % 1900, ByteBuffer.allocate(65536), e -> {});
+            s.runUntil(s.nowNanos() + 3_000_000);
+        }
+        g.stop();
+        s.runUntil(s.nowNanos() + 100_000_000);
+        return h.hash();
+    }
+
+    @Test
+    void oneSeedReplaysOneRunAndOtherSeedsInterleaveDifferently() {
+        Workload w = Workload.of(Workload.Kind.HAMMER, 2L << 20);
+        assertEquals(runWorkload(42, w), runWorkload(42, w));
+        Set<String> hashes = new HashSet<>();
+        for (long seed = 0; seed < 20; seed++) {
+            hashes.add(runWorkload(seed, w));
+        }
+        assertEquals(20, hashes.size(), "20 seeds, 20 different histories");
+        for (Workload.Kind k : Workload.Kind.values()) {
+            Workload x = Workload.of(k, 1L << 20);
+            assertEquals(runWorkload(3, x), runWorkload(3, x), k + " replays");
+        }
+    }
+
+    @Test
+    void eventsAtOneInstantRunInAnOrderDrawnFromTheSeed() {
+        Set<String> orders = new HashSet<>();
+        for (long seed = 0; seed < 30; seed++) {
+            SimScheduler s = new SimScheduler(seed);
+            StringBuilder order = new StringBuilder();
+            for (char c = 'a'; c <= 'e'; c++) {
+                char x = c;
+                s.at(100, () -> order.append(x));
+            }
+            s.runUntil(100);
+            orders.add(order.toString());
+        }
+        assertTrue(orders.size() > 10, "orders seen: " + orders);
+        SimScheduler s = new SimScheduler(1, 10);
+        s.at(0, new Runnable() {
+            @Override
+            public void run() {
+                s.after(1, this);
+            }
+        });
+        assertThrows(IllegalStateException.class, () -> s.runUntil(1000), "a bound on events");
+        assertThrows(IllegalArgumentException.class, () -> s.at(-1, () -> {}));
+    }
+
+    @Test
+    void injectedFaultsFailOrSlowReads() throws IOException {
+        SimScheduler s = new SimScheduler(9);
+        History h = new History();
+        SimIoContext io = new SimIoContext(s, new LatencyModel.Fixed(1000), new Faults(50, 50, 10), h);
+        BlockDevice dev = new BlockDevice(new SparseMemoryDisk("d", 1 << 20));
+        int[] failed = new int[1];
+        for (int i = 0; i < 200; i++) {
+            io.submitRead(dev, 0, ByteBuffer.allocate(512), e -> failed[0] += e == null ? 0 : 1);
+        }
+        io.awaitUntil(() -> io.readsInFlight() == 0);
+        assertTrue(failed[0] > 50 && failed[0] < 150, "about half fail: " + failed[0]);
+        assertEquals(10_000, s.nowNanos(), "the slowest read took 10x");
+        assertThrows(IOException.class, () -> io.awaitUntil(() -> false), "a condition nothing can make true");
+    }
+
+    @Test
+    void textFormsParseBack() {
+        for (String spec : List.of("fixed:1ms", "uniform:100us-2ms", "longtail:500us,5%,20ms", "fixed:0ns")) {
+            assertEquals(spec, LatencyModel.parse(spec).spec());
+        }
+        assertThrows(IllegalArgumentException.class, () -> LatencyModel.parse("fixed"));
+        assertThrows(IllegalArgumentException.class, () -> LatencyModel.parse("uniform:3ms"));
+        assertThrows(IllegalArgumentException.class, () -> LatencyModel.parse("longtail:1ms,5,2ms"));
+        assertThrows(IllegalArgumentException.class, () -> LatencyModel.parse("warp:1ms"));
+        assertThrows(IllegalArgumentException.class, () -> Durations.parse("5"));
+        assertThrows(IllegalArgumentException.class, () -> Durations.parse("-5ms"));
+        assertEquals(3 * Durations.SECOND, Durations.parse("3s"));
+        assertEquals("250ns", Durations.format(250));
+        assertEquals((3L << 20) + 1536, Sizes.parse("3M+1536"));
+        assertEquals("3M+1536", Sizes.format((3L << 20) + 1536));
+        assertEquals("0", Sizes.format(0));
+        assertEquals("1G", Sizes.format(1L << 30));
+        assertEquals(1536, Sizes.parse("1536"));
+        assertEquals(2048L << 10, Sizes.parse("2048k"));
+        assertThrows(IllegalArgumentException.class, () -> Sizes.parse("lots"));
+        assertThrows(IllegalArgumentException.class, () -> Sizes.parse(""));
+        assertThrows(IllegalArgumentException.class, () -> Sizes.parse("99999999999T"));
+        for (Workload.Kind k : Workload.Kind.values()) {
+            Workload w = Workload.of(k, 12345);
+            assertEquals(w, Workload.parse(w.spec()));
+        }
+        assertThrows(IllegalArgumentException.class, () -> Workload.parse("uniform"));
+        Faults f = Faults.buggify(3);
+        assertEquals(f, Faults.parse(f.toString()));
+        assertEquals(Faults.NONE, Faults.parse("none"));
+        assertThrows(IllegalArgumentException.class, () -> Faults.parse("lots"));
+        assertNotEquals(Faults.buggify(1), Faults.buggify(2));
+    }
+
+    @Test
+    void workloadsPlaceWritesAsTheyClaim() {
+        List<BlockDevice> devs = List.of(new BlockDevice(new SparseMemoryDisk("a", 64L << 20)));
+        SplittableRandom r = new SplittableRandom(1);
+        Workload.Planner seq = Workload.of(Workload.Kind.SEQUENTIAL, 1).new Planner(devs);
+        long next = 0;
+        for (int i = 0; i < 100; i++) {
+            Workload.Planned p = seq.next(r);
+            assertEquals(next, p.sector());
+            next = p.sector() + p.sectorCount();
+        }
+        Workload.Planner hot = Workload.of(Workload.Kind.HOTSPOT, 1).new Planner(devs);
+        int low = 0;
+        for (int i = 0; i < 1000; i++) {
+            Workload.Planned p = hot.next(r);
+            low += p.sector() < devs.get(0).sizeSectors() / 10 ? 1 : 0;
+            assertTrue(p.sector() + p.sectorCount() <= devs.get(0).sizeSectors());
+        }
+        assertTrue(low > 400, "the first tenth gets " + low + " of 1000 hotspot writes");
+        Workload w = Workload.of(Workload.Kind.UNIFORM, 1 << 20);
+        assertTrue(w.dirtyRateBytesPerSecond(1 << 20) > 20 * (1 << 20), "small writes dirty whole chunks");
+        assertEquals(0, Workload.NONE.dirtyRateBytesPerSecond(1 << 20));
+    }
+}
