@@ -54,6 +54,8 @@ class RealThreadsTest {
         // stop the copier while the guest still writes: the last writes must all be marked dirty
         copying.set(false);
         copier.join();
+        long writesAtStop = guest.writesDone();
+        await().atMost(Duration.ofSeconds(10)).until(() -> guest.writesDone() > writesAtStop + 20);
         guest.stop();
         assertNull(guest.failure());
         int stale = 0;
