@@ -22,6 +22,9 @@ public final class FileDisk implements Disk {
     private final FileChannel channel;
     private final long sizeBytes;
     private final boolean writable;
+    // for a file this object created: the 64 KiB regions written since, so zeros over the rest
+    // need no probe (they are holes); null for an opened file. Guarded by itself.
+    private final java.util.BitSet touched;
     private final ThreadLocal<ByteBuffer> probe = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(ZERO_PROBE_BYTES));
 
     private FileDisk(String name, Path path, FileChannel channel, long sizeBytes, boolean writable) {
@@ -30,6 +33,16 @@ public final class FileDisk implements Disk {
         this.channel = channel;
         this.sizeBytes = sizeBytes;
         this.writable = writable;
+        this.touched = null;
+    }
+
+    private FileDisk(String name, Path path, FileChannel channel, long sizeBytes) {
+        this.name = name;
+        this.path = path;
+        this.channel = channel;
+        this.sizeBytes = sizeBytes;
+        this.writable = true;
+        this.touched = new java.util.BitSet();
     }
 
     /**
@@ -60,7 +73,7 @@ public final class FileDisk implements Disk {
             ch.write(ByteBuffer.allocate(1), sizeBytes - 1); // sets the size without allocating blocks
             ch.write(ByteBuffer.allocate(1), sizeBytes - 1);
         }
-        return new FileDisk(name, path, ch, sizeBytes, true);
+        return new FileDisk(name, path, ch, sizeBytes);
     }
 
     public Path path() {
@@ -107,6 +120,7 @@ public final class FileDisk implements Disk {
         }
         Disk.checkRange(this, sector, src.remaining());
         long pos = sector * SECTOR_SIZE_BYTES;
+        markTouched(pos, src.remaining());
         while (src.hasRemaining()) {
             pos += channel.write(src, pos);
         }
@@ -122,7 +136,11 @@ public final class FileDisk implements Disk {
         long pos = sector * SECTOR_SIZE_BYTES;
         long end = pos + sectorCount * SECTOR_SIZE_BYTES;
         while (pos < end) {
-            int n = (int) Math.min(ZERO_PROBE_BYTES, end - pos);
+            int n = (int) Math.min(ZERO_PROBE_BYTES - pos % ZERO_PROBE_BYTES, end - pos);
+            if (neverTouched(pos)) {
+                pos += n; // a hole since this file was created
+                continue;
+            }
             b.clear().limit(n);
             while (b.hasRemaining()) {
                 if (channel.read(b, pos + b.position()) < 0) {
@@ -131,6 +149,7 @@ public final class FileDisk implements Disk {
             }
             b.flip();
             if (b.remaining() < n || !Zeros.isZero(b)) {
+                markTouched(pos, n);
                 ByteBuffer zeros = Zeros.buffer(n);
                 long at = pos;
                 while (zeros.hasRemaining()) {
@@ -138,6 +157,23 @@ public final class FileDisk implements Disk {
                 }
             }
             pos += n;
+        }
+    }
+
+    private void markTouched(long pos, long bytes) {
+        if (touched != null && bytes > 0) {
+            synchronized (touched) {
+                touched.set((int) (pos / ZERO_PROBE_BYTES), (int) ((pos + bytes - 1) / ZERO_PROBE_BYTES) + 1);
+            }
+        }
+    }
+
+    private boolean neverTouched(long pos) {
+        if (touched == null) {
+            return false;
+        }
+        synchronized (touched) {
+            return !touched.get((int) (pos / ZERO_PROBE_BYTES));
         }
     }
 
