@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.blkmig.protocol.PayloadSink;
 import org.blkmig.protocol.qemu.QemuFormat;
 import org.blkmig.protocol.qemu.QemuStreamWriter;
 import org.blkmig.receiver.BlockReceiver;
@@ -49,7 +50,12 @@ public final class ScenarioRunner {
         return run(s, Set.of());
     }
 
-    public static Run run(Scenario s, Set<Mutant> mutants) {
+    /** The source side of a run: what the guest left on the sources and how the migration ended. */
+    public record Source(MigrationResult migration, History history, Map<String, GuardedDisk> sources,
+            Map<String, BlockDevice> devices, Map<String, Disk> bases, long guestWrites, long eventsRun) {}
+
+    /** Simulates the source and the sender, writing the block section's payloads to the sink. */
+    public static Source simulateSource(Scenario s, Set<Mutant> mutants, PayloadSink sink) {
         SimScheduler scheduler = new SimScheduler(s.seed());
         History history = new History();
         Map<String, Disk> bases = World.bases(s);
@@ -63,27 +69,33 @@ public final class ScenarioRunner {
         List<BlockDevice> deviceList = new ArrayList<>(devices.values());
         SimIoContext io = new SimIoContext(scheduler, s.latency(), s.faults(), history);
         SimGuest guest = new SimGuest(scheduler, io, deviceList, s.workload(), history);
+        SenderOptions so = SenderOptions.defaults().withChunkSize(s.chunkSizeBytes()).withZeroBlocks(s.zeroBlocks())
+                .withSharedBase(s.sharedBase()).withMutants(Mutant.senderMutants(mutants));
+        BlockMigrationSender sender = new BlockMigrationSender(deviceList, io, sink, so);
+        ControllerOptions co = ControllerOptions.defaults().withBandwidth(s.bandwidthBytesPerSecond())
+                .withMaxDowntime(s.maxDowntimeNanos()).withLimits(STALL_SLICES, MAX_SLICES);
+        guest.start();
+        MigrationResult result = new MigrationController(co, io).run(sender, guest::stop);
+        return new Source(result, history, sources, devices, bases, guest.writesDone(), scheduler.eventsRun());
+    }
 
+    public static Run run(Scenario s, Set<Mutant> mutants) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         WritableByteChannel out = Channels.newChannel(bytes);
         QemuStreamWriter framing = new QemuStreamWriter(out, s.chunkSizeBytes(), 0);
-        SenderOptions so = SenderOptions.defaults().withChunkSize(s.chunkSizeBytes()).withZeroBlocks(s.zeroBlocks())
-                .withSharedBase(s.sharedBase()).withMutants(Mutant.senderMutants(mutants));
-        BlockMigrationSender sender = new BlockMigrationSender(deviceList, io, framing, so);
-        ControllerOptions co = ControllerOptions.defaults().withBandwidth(s.bandwidthBytesPerSecond())
-                .withMaxDowntime(s.maxDowntimeNanos()).withLimits(STALL_SLICES, MAX_SLICES);
-        MigrationResult result;
+        Source src;
         try {
             framing.writeHeader(QemuFormat.DEFAULT_MACHINE_TYPE);
-            guest.start();
-            result = new MigrationController(co, io).run(sender, guest::stop);
-            if (result.completed()) {
+            src = simulateSource(s, mutants, framing);
+            if (src.migration().completed()) {
                 framing.writeEof(); // a migration that did not complete just stops, as a dropped connection does
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a memory stream does not fail
         }
         byte[] stream = bytes.toByteArray();
+        MigrationResult result = src.migration();
+        Map<String, Disk> bases = src.bases();
 
         Map<String, GuardedDisk> targets = new LinkedHashMap<>();
         Map<String, Disk> targetMap = new LinkedHashMap<>();
@@ -94,7 +106,7 @@ public final class ScenarioRunner {
         }
         BlockReceiver receiver = new BlockReceiver(targetMap, s.chunkSizeBytes(), Mutant.receiverMutants(mutants), p -> {});
         ReceiveResult received = receiver.receive(new java.io.ByteArrayInputStream(stream));
-        return new Run(s, Set.copyOf(mutants), result, received, stream, history, sources, devices, targets, bases,
-                guest.writesDone(), scheduler.eventsRun());
+        return new Run(s, Set.copyOf(mutants), result, received, stream, src.history(), src.sources(), src.devices(),
+                targets, bases, src.guestWrites(), src.eventsRun());
     }
 }
