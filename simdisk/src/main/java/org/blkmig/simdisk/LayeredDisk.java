@@ -55,37 +55,27 @@ public final class LayeredDisk implements Disk {
     @Override
     public synchronized void read(long sector, ByteBuffer dst) throws IOException {
         long count = Disk.checkRange(this, sector, dst.remaining());
-        long s = sector;
-        long end = sector + count;
-        while (s < end) {
-            long cluster = s / CLUSTER_SECTORS;
-            int n = (int) Math.min(CLUSTER_SECTORS - s % CLUSTER_SECTORS, end - s);
+        Segments.forEach(sector, count, CLUSTER_SECTORS, (cluster, in, n) -> {
+            long first = cluster * CLUSTER_SECTORS + in;
             ByteBuffer part = dst.slice(dst.position(), n * SECTOR_SIZE_BYTES);
             switch (stateOf(cluster)) {
-                case UNALLOCATED -> base.read(s, part);
-                case DATA -> top.read(s, part);
+                case UNALLOCATED -> base.read(first, part);
+                case DATA -> top.read(first, part);
                 case ZERO -> Zeros.fill(part);
             }
             dst.position(dst.position() + n * SECTOR_SIZE_BYTES);
-            s += n;
-        }
+        });
     }
 
     @Override
     public synchronized void write(long sector, ByteBuffer src) throws IOException {
         long count = Disk.checkRange(this, sector, src.remaining());
-        long s = sector;
-        long end = sector + count;
-        while (s < end) {
-            long cluster = s / CLUSTER_SECTORS;
-            int n = (int) Math.min(CLUSTER_SECTORS - s % CLUSTER_SECTORS, end - s);
+        Segments.forEach(sector, count, CLUSTER_SECTORS, (cluster, in, n) -> {
             allocateForPartialWrite(cluster, n);
-            ByteBuffer part = src.slice(src.position(), n * SECTOR_SIZE_BYTES);
-            top.write(s, part);
+            top.write(cluster * CLUSTER_SECTORS + in, src.slice(src.position(), n * SECTOR_SIZE_BYTES));
             src.position(src.position() + n * SECTOR_SIZE_BYTES);
             state[(int) cluster] = (byte) State.DATA.ordinal();
-            s += n;
-        }
+        });
     }
 
     /** Before a write of part of a cluster, the cluster takes what it read as until now. */
@@ -109,23 +99,18 @@ public final class LayeredDisk implements Disk {
     @Override
     public synchronized void writeZeros(long sector, long sectorCount) throws IOException {
         Disk.checkRange(this, sector, sectorCount * SECTOR_SIZE_BYTES);
-        long s = sector;
-        long end = sector + sectorCount;
-        while (s < end) {
-            long cluster = s / CLUSTER_SECTORS;
+        Segments.forEach(sector, sectorCount, CLUSTER_SECTORS, (cluster, in, n) -> {
             long first = cluster * CLUSTER_SECTORS;
             int clusterSectors = (int) Math.min(CLUSTER_SECTORS, sizeSectors() - first);
-            int n = (int) Math.min(first + clusterSectors - s, end - s);
             if (n == clusterSectors) {
                 top.writeZeros(first, clusterSectors);
                 state[(int) cluster] = (byte) State.ZERO.ordinal();
             } else {
                 allocateForPartialWrite(cluster, n);
-                top.writeZeros(s, n);
+                top.writeZeros(first + in, n);
                 state[(int) cluster] = (byte) State.DATA.ordinal();
             }
-            s += n;
-        }
+        });
     }
 
     @Override

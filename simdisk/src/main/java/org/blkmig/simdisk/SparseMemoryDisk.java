@@ -54,41 +54,28 @@ public final class SparseMemoryDisk implements Disk {
     @Override
     public synchronized void read(long sector, ByteBuffer dst) {
         long count = Disk.checkRange(this, sector, dst.remaining());
-        long s = sector;
-        long end = sector + count;
-        while (s < end) {
-            long page = s / PAGE_SECTORS;
-            int inPage = (int) (s % PAGE_SECTORS);
-            int n = (int) Math.min(PAGE_SECTORS - inPage, end - s);
+        segments(sector, count, (page, inPage, n) -> {
             byte[] p = pages.get(page);
+            int bytes = n * SECTOR_SIZE_BYTES;
             if (p == null) {
-                ByteBuffer part = dst.slice(dst.position(), n * SECTOR_SIZE_BYTES);
-                Zeros.fill(part);
-                dst.position(dst.position() + n * SECTOR_SIZE_BYTES);
+                Zeros.fill(dst.slice(dst.position(), bytes));
+                dst.position(dst.position() + bytes);
             } else {
-                dst.put(p, inPage * SECTOR_SIZE_BYTES, n * SECTOR_SIZE_BYTES);
+                dst.put(p, inPage * SECTOR_SIZE_BYTES, bytes);
             }
-            s += n;
-        }
+        });
     }
 
     @Override
     public synchronized void write(long sector, ByteBuffer src) {
         long count = Disk.checkRange(this, sector, src.remaining());
-        long s = sector;
-        long end = sector + count;
-        while (s < end) {
-            long page = s / PAGE_SECTORS;
-            int inPage = (int) (s % PAGE_SECTORS);
-            int n = (int) Math.min(PAGE_SECTORS - inPage, end - s);
+        segments(sector, count, (page, inPage, n) -> {
             int bytes = n * SECTOR_SIZE_BYTES;
             byte[] p = pages.get(page);
             if (p == null) {
-                ByteBuffer part = src.slice(src.position(), bytes);
-                if (Zeros.isZero(part)) {
+                if (Zeros.isZero(src.slice(src.position(), bytes))) {
                     src.position(src.position() + bytes); // zeros over a hole: keep the hole
-                    s += n;
-                    continue;
+                    return;
                 }
                 p = new byte[PAGE_BYTES];
                 pages.put(page, p);
@@ -97,19 +84,13 @@ public final class SparseMemoryDisk implements Disk {
             if (n == PAGE_SECTORS && Zeros.isZero(p, 0, PAGE_BYTES)) {
                 pages.remove(page);
             }
-            s += n;
-        }
+        });
     }
 
     @Override
     public synchronized void writeZeros(long sector, long sectorCount) {
         Disk.checkRange(this, sector, sectorCount * SECTOR_SIZE_BYTES);
-        long s = sector;
-        long end = sector + sectorCount;
-        while (s < end) {
-            long page = s / PAGE_SECTORS;
-            int inPage = (int) (s % PAGE_SECTORS);
-            int n = (int) Math.min(PAGE_SECTORS - inPage, end - s);
+        segments(sector, sectorCount, (page, inPage, n) -> {
             byte[] p = pages.get(page);
             if (p != null) {
                 if (n == PAGE_SECTORS) {
@@ -118,7 +99,15 @@ public final class SparseMemoryDisk implements Disk {
                     java.util.Arrays.fill(p, inPage * SECTOR_SIZE_BYTES, (inPage + n) * SECTOR_SIZE_BYTES, (byte) 0);
                 }
             }
-            s += n;
+        });
+    }
+
+    /** Memory never fails: the visitors here throw no I/O error. */
+    private static void segments(long sector, long count, Segments.Visitor v) {
+        try {
+            Segments.forEach(sector, count, PAGE_SECTORS, v);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
         }
     }
 
