@@ -48,6 +48,14 @@ class CampaignCommandTest {
     }
 
     @Test
+    void aShortFuzzRunFindsNothing() {
+        Cli c = Cli.run("fuzz", "--inputs", "500", "--seed", "9");
+        assertEquals(0, c.exit(), c.out());
+        assertTrue(c.out().contains("500 inputs from seed 9") && c.out().contains("0 findings"), c.out());
+        assertEquals(2, Cli.run("fuzz", "--inputs", "-1").exit());
+    }
+
+    @Test
     void theKillMatrixKillsEveryMutant() {
         Cli c = Cli.run("mutants");
         assertEquals(0, c.exit(), c.out());

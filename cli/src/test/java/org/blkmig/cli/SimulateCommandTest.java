@@ -76,7 +76,7 @@ class SimulateCommandTest {
 
     @Test
     void everySubcommandHasHelp() {
-        for (String sub : new String[] {"simulate", "campaign", "mutants", "decode", "receive", "send"}) {
+        for (String sub : new String[] {"simulate", "campaign", "mutants", "fuzz", "decode", "receive", "send"}) {
             Cli c = Cli.run(sub, "--help");
             assertEquals(0, c.exit());
             assertTrue(c.out().startsWith("Usage: blkmig " + sub), c.out());
