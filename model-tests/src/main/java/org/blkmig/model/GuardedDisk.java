@@ -13,6 +13,7 @@ public final class GuardedDisk implements Disk {
     private final AtomicLong writes = new AtomicLong();
     private final AtomicLong outOfBounds = new AtomicLong();
     private volatile String firstOutOfBounds;
+    private volatile long failWriteNumber = -1; // the write (counting from 1) that fails; -1: none
 
     public GuardedDisk(Disk delegate, boolean readOnly) {
         this.delegate = delegate;
@@ -21,6 +22,11 @@ public final class GuardedDisk implements Disk {
 
     public Disk delegate() {
         return delegate;
+    }
+
+    /** Makes the n-th write from now on (1 = the next) fail with an I/O error: a failing target. */
+    public void failWrite(long n) {
+        failWriteNumber = writes.get() + n;
     }
 
     public long writes() {
@@ -66,15 +72,21 @@ public final class GuardedDisk implements Disk {
     @Override
     public void write(long sector, ByteBuffer src) throws IOException {
         guard(sector, src.remaining() / SECTOR_SIZE_BYTES);
-        writes.incrementAndGet();
+        injectFailure(writes.incrementAndGet());
         delegate.write(sector, src);
     }
 
     @Override
     public void writeZeros(long sector, long sectorCount) throws IOException {
         guard(sector, sectorCount);
-        writes.incrementAndGet();
+        injectFailure(writes.incrementAndGet());
         delegate.writeZeros(sector, sectorCount);
+    }
+
+    private void injectFailure(long writeNumber) throws IOException {
+        if (writeNumber == failWriteNumber) {
+            throw new IOException("injected write error on " + name());
+        }
     }
 
     @Override

@@ -50,12 +50,24 @@ public final class ScenarioRunner {
         return run(s, Set.of());
     }
 
+    /**
+     * Faults outside the sender: a cancel at a virtual instant, the connection dropped after a
+     * number of bytes, the target's n-th write failing. Negative: off.
+     */
+    public record RunFaults(long cancelAtNanos, long dropAfterBytes, long failTargetWrite) {
+        public static final RunFaults NONE = new RunFaults(-1, -1, -1);
+    }
+
     /** The source side of a run: what the guest left on the sources and how the migration ended. */
     public record Source(MigrationResult migration, History history, Map<String, GuardedDisk> sources,
             Map<String, BlockDevice> devices, Map<String, Disk> bases, long guestWrites, long eventsRun) {}
 
     /** Simulates the source and the sender, writing the block section's payloads to the sink. */
     public static Source simulateSource(Scenario s, Set<Mutant> mutants, PayloadSink sink) {
+        return simulateSource(s, mutants, sink, -1);
+    }
+
+    static Source simulateSource(Scenario s, Set<Mutant> mutants, PayloadSink sink, long cancelAtNanos) {
         SimScheduler scheduler = new SimScheduler(s.seed());
         History history = new History();
         Map<String, Disk> bases = World.bases(s);
@@ -75,18 +87,26 @@ public final class ScenarioRunner {
         ControllerOptions co = ControllerOptions.defaults().withBandwidth(s.bandwidthBytesPerSecond())
                 .withMaxDowntime(s.maxDowntimeNanos()).withLimits(STALL_SLICES, MAX_SLICES);
         guest.start();
-        MigrationResult result = new MigrationController(co, io).run(sender, guest::stop);
+        MigrationController controller = new MigrationController(co, io);
+        if (cancelAtNanos >= 0) {
+            scheduler.at(cancelAtNanos, controller::cancel);
+        }
+        MigrationResult result = controller.run(sender, guest::stop);
         return new Source(result, history, sources, devices, bases, guest.writesDone(), scheduler.eventsRun());
     }
 
     public static Run run(Scenario s, Set<Mutant> mutants) {
+        return run(s, mutants, RunFaults.NONE);
+    }
+
+    public static Run run(Scenario s, Set<Mutant> mutants, RunFaults faults) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         WritableByteChannel out = Channels.newChannel(bytes);
         QemuStreamWriter framing = new QemuStreamWriter(out, s.chunkSizeBytes(), 0);
         Source src;
         try {
             framing.writeHeader(QemuFormat.DEFAULT_MACHINE_TYPE);
-            src = simulateSource(s, mutants, framing);
+            src = simulateSource(s, mutants, framing, faults.cancelAtNanos());
             if (src.migration().completed()) {
                 framing.writeEof(); // a migration that did not complete just stops, as a dropped connection does
             }
@@ -94,6 +114,9 @@ public final class ScenarioRunner {
             throw new UncheckedIOException(e); // a memory stream does not fail
         }
         byte[] stream = bytes.toByteArray();
+        if (faults.dropAfterBytes() >= 0 && faults.dropAfterBytes() < stream.length) {
+            stream = java.util.Arrays.copyOf(stream, (int) faults.dropAfterBytes()); // the connection dropped
+        }
         MigrationResult result = src.migration();
         Map<String, Disk> bases = src.bases();
 
@@ -101,6 +124,9 @@ public final class ScenarioRunner {
         Map<String, Disk> targetMap = new LinkedHashMap<>();
         for (Scenario.Device d : s.devices()) {
             GuardedDisk t = new GuardedDisk(World.target(s, d, bases), false);
+            if (faults.failTargetWrite() > 0) {
+                t.failWrite(faults.failTargetWrite());
+            }
             targets.put(d.name(), t);
             targetMap.put(d.name(), t);
         }

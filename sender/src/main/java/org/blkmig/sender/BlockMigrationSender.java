@@ -562,6 +562,7 @@ public final class BlockMigrationSender {
             readDone = 0;
             freeBuffers.clear();
             buffersAllocated = 0;
+            stats.buffersHeldAtEnd = buffersInUse;
         }
     }
 

@@ -18,10 +18,17 @@ public final class MigrationController {
 
     private final ControllerOptions options;
     private final IoContext io;
+    // set by any thread; honoured at the next iterate or slice boundary, before the guest stops
+    private volatile boolean cancelRequested;
 
     public MigrationController(ControllerOptions options, IoContext io) {
         this.options = options;
         this.io = io;
+    }
+
+    /** Asks the migration to stop; it ends CANCELLED unless the final copy has already begun. */
+    public void cancel() {
+        cancelRequested = true;
     }
 
     public MigrationResult run(BlockMigrationSender sender, GuestControl guest) {
@@ -40,21 +47,27 @@ public final class MigrationController {
                 boolean bulkAtStart = !sender.bulkCompleted();
                 long dirtyReadsBefore = sender.stats().dirtyChunksRead;
                 for (int i = 0; i < MAX_ITERATES_PER_SLICE && io.nowNanos() < sliceEnd; i++) {
+                    if (cancelRequested) {
+                        return cancelled(sender, start, slices);
+                    }
                     long pending = sender.pendingBytes(threshold);
                     if (pending == 0 || pending < threshold) {
                         return complete(sender, guest, start, slices);
                     }
                     sender.iterate(budget);
                     if (budget.exhausted()) {
-                        while (io.nowNanos() < sliceEnd) {
+                        while (io.nowNanos() < sliceEnd && !cancelRequested) {
                             io.pause(sliceEnd);
                         }
                     } else {
                         io.pause(sliceEnd);
                     }
                 }
-                while (io.nowNanos() < sliceEnd) {
+                while (io.nowNanos() < sliceEnd && !cancelRequested) {
                     io.pause(sliceEnd);
+                }
+                if (cancelRequested) {
+                    return cancelled(sender, start, slices);
                 }
                 long elapsed = io.nowNanos() - sliceStart;
                 double bandwidth = budget.usedBytes() * 1e9 / elapsed;
@@ -100,6 +113,12 @@ public final class MigrationController {
         }
         long end = io.nowNanos();
         return new MigrationResult(MigrationResult.Outcome.COMPLETED, "completed", start, stopped, end, end - stopped,
+                sender.stats().bytesSent, slices, sender.stats());
+    }
+
+    private MigrationResult cancelled(BlockMigrationSender sender, long start, List<MigrationResult.SliceFigures> slices) {
+        sender.cancel();
+        return new MigrationResult(MigrationResult.Outcome.CANCELLED, "cancelled", start, -1, io.nowNanos(), 0,
                 sender.stats().bytesSent, slices, sender.stats());
     }
 

@@ -12,7 +12,9 @@ public record MigrationResult(Outcome outcome, String reason, long startNanos, l
         /** Dirty data did not shrink: stopped, the guest runs on, the target is incomplete. */
         DID_NOT_CONVERGE,
         /** An error (a read, the output) ended it: the target is incomplete. */
-        FAILED
+        FAILED,
+        /** Cancelled on request: the guest runs on, the target is incomplete. */
+        CANCELLED
     }
 
     /** One time slice: what was sent, what was pending at its end, the threshold it set. */

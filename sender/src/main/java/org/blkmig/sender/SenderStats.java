@@ -15,4 +15,6 @@ public final class SenderStats {
     public long bulkCompletedAtNanos = -1;
     public boolean completed;
     public boolean cancelled;
+    /** Chunk buffers still held when the migration ended: 0 unless something leaked. */
+    public int buffersHeldAtEnd = -1;
 }

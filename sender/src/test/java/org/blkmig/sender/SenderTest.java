@@ -315,6 +315,36 @@ class SenderTest {
     }
 
     @Test
+    void aCancelOnRealThreadsStopsCleanlyAndLeaksNoThread() throws Exception {
+        World w = new World(15);
+        w.add("drive0", 64L << 20, false);
+        byte[] before;
+        org.blkmig.simdisk.ThreadedGuest guest = new org.blkmig.simdisk.ThreadedGuest(w.devices,
+                Workload.of(Workload.Kind.UNIFORM, 4L << 20), 3, 1);
+        MigrationResult r;
+        try (org.blkmig.simdisk.ThreadPoolIoContext io = new org.blkmig.simdisk.ThreadPoolIoContext(4)) {
+            BlockMigrationSender s = new BlockMigrationSender(w.devices, io, w.sink, opts());
+            MigrationController c = new MigrationController(bw(16L << 20), io);
+            guest.start();
+            java.util.concurrent.CompletableFuture<MigrationResult> run = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> c.run(s, guest::stop));
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> s.stats().readsSubmitted > 20);
+            c.cancel();
+            r = run.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(MigrationResult.Outcome.CANCELLED, r.outcome());
+            assertEquals(0, r.sender().buffersHeldAtEnd);
+            assertEquals(0, w.devices.get(0).dirtyBitmapCount());
+            long writes = guest.writesDone();
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> guest.writesDone() > writes);
+        } finally {
+            guest.stop();
+        }
+        assertFalse(w.sink.payloads.stream().anyMatch(p -> p.type() == SectionType.END), "no END after a cancel");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> Thread.getAllStackTraces().keySet()
+                .stream().noneMatch(t -> t.getName().startsWith("blkmig-reader-") || t.getName().startsWith("blkmig-guest-")));
+    }
+
+    @Test
     void misuseIsRefused() throws IOException {
         World w = new World(13);
         w.add("drive0", 1L << 20, false);

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.DoubleRange;
+import net.jqwik.api.statistics.Statistics;
+import org.blkmig.sender.MigrationResult;
+import org.blkmig.simdisk.Disk;
+import org.blkmig.simdisk.Faults;
+import org.blkmig.simdisk.History;
+import org.blkmig.simdisk.WriteContent;
+
+/**
+ * For any scenario and any fault (read errors, a cancel at any moment, the connection dropped at
+ * any byte, a failing target write): the migration completes and the target is identical, or it
+ * reports failure. Never a silently wrong target; always a clean source and no leaked buffers.
+ */
+class FaultProperties {
+    enum Fault { READ_ERRORS, CANCEL, CONNECTION_DROP, TARGET_WRITE_ERROR }
+
+    @Provide
+    Arbitrary<Choices> scenarios() {
+        return ScenarioArbitraries.choices();
+    }
+
+    @Property(tries = 600)
+    void aFaultNeverLeavesASilentlyWrongTarget(@ForAll("scenarios") Choices choices, @ForAll Fault fault,
+            @ForAll @DoubleRange(min = 0, max = 1) double where) {
+        Scenario s = choices.toScenario();
+        ScenarioRunner.RunFaults rf = ScenarioRunner.RunFaults.NONE;
+        switch (fault) {
+            case READ_ERRORS -> s = new Scenario(s.devices(), s.contentSeed(), s.workload(), s.bandwidthBytesPerSecond(),
+                    s.maxDowntimeNanos(), s.latency(), s.chunkSizeBytes(), s.zeroBlocks(), s.sharedBase(), s.allocatedPercent(),
+                    new Faults(1 + (int) (where * 5), 0, 1), s.seed());
+            case CANCEL -> rf = new ScenarioRunner.RunFaults((long) (where * 2e9), -1, -1);
+            case CONNECTION_DROP -> {
+                long length = ScenarioRunner.run(s, Set.of()).stream().length;
+                rf = new ScenarioRunner.RunFaults(-1, (long) (where * length), -1);
+            }
+            case TARGET_WRITE_ERROR -> rf = new ScenarioRunner.RunFaults(-1, -1, 1 + (long) (where * 40));
+        }
+        ScenarioRunner.Run run = ScenarioRunner.run(s, Set.of(), rf);
+        MigrationResult m = run.migration();
+        String context = fault + " at " + where + " in " + s;
+
+        if (run.receive().complete()) {
+            assertEquals(MigrationResult.Outcome.COMPLETED, m.outcome(), "complete target without a completed migration: " + context);
+            Checks.Verdict identical = Checks.identical(run, true);
+            assertTrue(identical.passed(), identical + ": " + context);
+        } else {
+            assertFalse(run.receive().reason().isBlank(), context);
+        }
+        if (m.outcome() != MigrationResult.Outcome.COMPLETED) {
+            assertFalse(run.receive().complete(), context);
+            assertFalse(m.reason().isBlank());
+        }
+        Checks.Verdict untouched = Checks.sourceUntouched(run);
+        assertTrue(untouched.passed(), untouched + ": " + context);
+        assertEquals(0, m.sender().buffersHeldAtEnd, "buffers leaked: " + context);
+        assertGuestWritesKept(run, context);
+
+        Statistics.label("fault").collect(fault, m.outcome(), run.receive().complete() ? "target complete" : "target incomplete");
+        Statistics.label("fault").coverage(c -> {
+            c.check(Fault.CANCEL, MigrationResult.Outcome.CANCELLED, "target incomplete").count(n -> n > 0);
+            c.check(Fault.READ_ERRORS, MigrationResult.Outcome.FAILED, "target incomplete").count(n -> n > 0);
+            c.check(Fault.CONNECTION_DROP, MigrationResult.Outcome.COMPLETED, "target incomplete").count(n -> n > 0);
+            c.check(Fault.TARGET_WRITE_ERROR, MigrationResult.Outcome.COMPLETED, "target incomplete").count(n -> n > 0);
+        });
+    }
+
+    /** The source holds every guest write, replayed from the history over its initial contents. */
+    static void assertGuestWritesKept(ScenarioRunner.Run run, String context) {
+        Scenario s = run.scenario();
+        Map<String, Disk> bases = World.bases(s);
+        Map<String, Disk> shadow = new HashMap<>();
+        for (Scenario.Device d : s.devices()) {
+            shadow.put(d.name(), World.source(s, d, bases));
+        }
+        try {
+            for (History.Entry e : run.history().entries()) {
+                if (e instanceof History.GuestWrite w) {
+                    shadow.get(w.device()).write(w.sector(), WriteContent.make(w.writeId(), w.sector(), w.sectorCount()));
+                }
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        for (Scenario.Device d : s.devices()) {
+            long sectors = d.sizeBytes() / 512;
+            ByteBuffer a = World.read(shadow.get(d.name()), 0, sectors);
+            ByteBuffer b = World.read(run.sources().get(d.name()), 0, sectors);
+            assertEquals(a, b, "guest writes lost on source " + d.name() + ": " + context);
+        }
+    }
+}
