@@ -47,7 +47,7 @@ final class SendCommand implements Callable<Integer> {
     picocli.CommandLine.Model.CommandSpec spec;
 
     static final class Output {
-        @Option(names = "--output", paramLabel = "FILE", description = "Write the stream to a file.")
+        @Option(names = "--output", paramLabel = "FILE", description = "Write the stream to a file; - is standard output.")
         Path file;
 
         @Option(names = "--connect", paramLabel = "HOST:PORT", description = "Send the stream over TCP.")
@@ -85,6 +85,9 @@ final class SendCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "Seed of the guest writers (default 1).")
     long seed;
 
+    @Option(names = "--sha256", description = "Print the SHA-256 of each source at the end (always so with a workload).")
+    boolean sha256;
+
     @Option(names = "--threads", paramLabel = "N", defaultValue = "4", description = "Reader threads (default 4).")
     int threads;
 
@@ -102,7 +105,9 @@ final class SendCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
+        boolean toStdout = output.file != null && output.file.toString().equals("-");
+        // with the stream on standard output, the report goes to standard error
+        PrintWriter out = toStdout ? spec.commandLine().getErr() : spec.commandLine().getOut();
         Workload.Kind kind = SimulateCommand.parseKind(workload);
         if (kind == Workload.Kind.HAMMER) {
             throw new UserError("--workload hammer exists only in simulation (it needs to see reads in flight)");
@@ -146,8 +151,8 @@ final class SendCommand implements Callable<Integer> {
                     writer.writeEof();
                 }
             }
-            if (channel instanceof FileChannel f) {
-                f.force(false);
+            if (channel instanceof FileChannel f && output.file != null && java.nio.file.Files.isRegularFile(output.file)) {
+                f.force(false); // devices and pipes have nothing to force (fsync would fail)
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
             MigrationResult m = result[0];
@@ -160,8 +165,10 @@ final class SendCommand implements Callable<Integer> {
             if (guest.failure() != null) {
                 out.println("send: a guest write failed: " + guest.failure().getMessage());
             }
-            for (FileDisk d : disks) {
-                out.println("sha256 " + d.name() + " " + sha256(d) + " " + d.path());
+            if (sha256 || w.writes()) {
+                for (FileDisk d : disks) {
+                    out.println("sha256 " + d.name() + " " + sha256(d) + " " + d.path());
+                }
             }
             return m.completed() ? Main.OK : Main.CHECK_FAILED;
         } finally {
@@ -186,6 +193,9 @@ final class SendCommand implements Callable<Integer> {
     }
 
     private WritableByteChannel openOutput() throws IOException {
+        if (output.file != null && output.file.toString().equals("-")) {
+            return java.nio.channels.Channels.newChannel(new java.io.FileOutputStream(java.io.FileDescriptor.out));
+        }
         if (output.file != null) {
             return FileChannel.open(output.file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING);

@@ -56,7 +56,7 @@ class TransportTest {
         Path b = image("b.img", (3L << 20) + 1536, 2);
         Path stream = dir.resolve("s.bin");
         Cli tx = Cli.run("send", "--source", "drive0=" + a, "--source", "drive1=" + b, "--output", stream.toString(),
-                "--zero-blocks");
+                "--zero-blocks", "--sha256");
         assertEquals(0, tx.exit(), tx.out() + tx.err());
         Cli check = Cli.run("decode", "--quiet", "--device", "drive0=6M,drive1=3M+1536", stream.toString());
         assertEquals(0, check.exit(), check.out());

@@ -16,7 +16,8 @@ public final class ByteInput {
     private static final int BUFFER_BYTES = 64 * 1024;
 
     private final ReadableByteChannel in;
-    private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER_BYTES);
+    // direct: a channel read into a heap buffer goes through a hidden temporary copy
+    private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
     private long offsetBytes;
     private boolean eof;
 

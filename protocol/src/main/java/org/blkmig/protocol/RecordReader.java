@@ -15,8 +15,8 @@ import java.util.Arrays;
 public final class RecordReader {
     private final ByteInput in;
     private final int chunkSizeBytes;
-    private final ByteBuffer data;
-    private final ByteBuffer dataView;
+    private ByteBuffer data;
+    private ByteBuffer dataView;
     private final byte[] nameBytes = new byte[Wire.MAX_DEVICE_NAME_BYTES];
     // the last name decoded: streams repeat one name, so decoding it once saves a String per record
     private byte[] lastNameBytes = new byte[0];
@@ -32,6 +32,18 @@ public final class RecordReader {
 
     public RecordReader(ByteInput in) {
         this(in, Wire.QEMU_CHUNK_SIZE_BYTES);
+    }
+
+    /**
+     * The buffer the next device block's data is read into (one chunk, direct or not), so a
+     * caller can keep a block while it reads the next: a small pool instead of a copy.
+     */
+    public void useDataBuffer(ByteBuffer buffer) {
+        if (buffer.capacity() != chunkSizeBytes) {
+            throw new IllegalArgumentException("a data buffer holds one chunk: " + chunkSizeBytes + " bytes");
+        }
+        data = buffer;
+        dataView = buffer.asReadOnlyBuffer();
     }
 
     public int chunkSizeBytes() {

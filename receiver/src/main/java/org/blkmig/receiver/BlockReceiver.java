@@ -31,13 +31,25 @@ public final class BlockReceiver {
     private final long sectorsPerChunk;
     private final Set<ReceiverMutant> mutants;
     private final LongConsumer progress;
+    private final int writeBuffers;
 
     public BlockReceiver(Map<String, Disk> targets, int chunkSizeBytes, Set<ReceiverMutant> mutants, LongConsumer progress) {
+        this(targets, chunkSizeBytes, mutants, progress, 0);
+    }
+
+    /**
+     * With {@code writeBuffers} > 0, blocks are written on a thread of their own from a pool of
+     * that many chunk buffers, overlapping reading and writing; 0 writes in the calling thread
+     * (the deterministic simulation does).
+     */
+    public BlockReceiver(Map<String, Disk> targets, int chunkSizeBytes, Set<ReceiverMutant> mutants, LongConsumer progress,
+            int writeBuffers) {
         this.targets = Map.copyOf(targets);
         this.chunkSizeBytes = Wire.checkChunkSize(chunkSizeBytes);
         this.sectorsPerChunk = Wire.sectorsPerChunk(chunkSizeBytes);
         this.mutants = Set.copyOf(mutants);
         this.progress = progress;
+        this.writeBuffers = writeBuffers;
     }
 
     public BlockReceiver(Map<String, Disk> targets) {
@@ -56,7 +68,13 @@ public final class BlockReceiver {
         long zeroBlocks = 0;
         long lastProgress = -1;
         boolean sawStart = false;
+        WritePipeline pipeline = writeBuffers > 0 ? new WritePipeline(writeBuffers, chunkSizeBytes) : null;
+        ByteBuffer lent = null; // the pool buffer the reader fills next
         try {
+            if (pipeline != null) {
+                lent = pipeline.takeFree();
+                reader.useDataBuffer(lent);
+            }
             QemuEvent e;
             while ((e = reader.next()) != null) {
                 if (e instanceof QemuEvent.SectionBegin b && b.isBlock()) {
@@ -66,10 +84,14 @@ public final class BlockReceiver {
                 } else if (e instanceof QemuEvent.BlockRecord br) {
                     Record r = br.record();
                     if (r instanceof Record.DeviceBlock d) {
-                        apply(d.sector(), d.device(), d.data(), br.offsetBytes());
+                        apply(d.sector(), d.device(), pipeline == null ? d.data() : lent, br.offsetBytes(), pipeline);
+                        if (pipeline != null) {
+                            lent = pipeline.takeFree(); // the last one is the writer's now
+                            reader.useDataBuffer(lent);
+                        }
                         dataBlocks++;
                     } else if (r instanceof Record.ZeroBlock z) {
-                        apply(z.sector(), z.device(), null, br.offsetBytes());
+                        apply(z.sector(), z.device(), null, br.offsetBytes(), pipeline);
                         zeroBlocks++;
                     } else if (r instanceof Record.Progress p) {
                         lastProgress = p.percent();
@@ -80,8 +102,13 @@ public final class BlockReceiver {
                         return incomplete("the block section ended without a START payload", s.offsetBytes(), dataBlocks,
                                 zeroBlocks, lastProgress, in);
                     }
+                    if (pipeline != null) {
+                        pipeline.drain();
+                    }
+                    long flushStart = System.nanoTime();
                     flushTargets();
-                    return new ReceiveResult(true, "complete", in.offset(), dataBlocks, zeroBlocks, lastProgress, in.offset());
+                    return new ReceiveResult(true, "complete", in.offset(), dataBlocks, zeroBlocks, lastProgress, in.offset(),
+                            System.nanoTime() - flushStart);
                 }
             }
             if (mutants.contains(ReceiverMutant.COMPLETE_AT_END_OF_INPUT)) {
@@ -96,8 +123,14 @@ public final class BlockReceiver {
             return incomplete(pe.problem(), pe.offsetBytes(), dataBlocks, zeroBlocks, lastProgress, in);
         } catch (TargetException te) {
             return incomplete(te.getMessage(), te.offsetBytes, dataBlocks, zeroBlocks, lastProgress, in);
+        } catch (WritePipeline.WriteFailed wf) {
+            return incomplete(wf.getMessage(), wf.offsetBytes, dataBlocks, zeroBlocks, lastProgress, in);
         } catch (IOException io) {
             return incomplete("input failed: " + io.getMessage(), in.offset(), dataBlocks, zeroBlocks, lastProgress, in);
+        } finally {
+            if (pipeline != null) {
+                pipeline.close();
+            }
         }
     }
 
@@ -115,7 +148,7 @@ public final class BlockReceiver {
         }
     }
 
-    private void apply(long sector, String device, ByteBuffer data, long offset) throws TargetException {
+    private void apply(long sector, String device, ByteBuffer data, long offset, WritePipeline pipeline) throws IOException {
         Disk target = targets.get(device);
         if (target == null) {
             throw new TargetException(offset, "block for unknown device '" + printable(device) + "' (targets: "
@@ -132,6 +165,10 @@ public final class BlockReceiver {
         long count = Math.min(sectorsPerChunk, deviceSectors - sector);
         if (mutants.contains(ReceiverMutant.PARTIAL_CHUNK_FULL_WRITE)) {
             count = sectorsPerChunk;
+        }
+        if (pipeline != null) {
+            pipeline.submit(target, sector, count, data, offset);
+            return;
         }
         try {
             if (data == null) {

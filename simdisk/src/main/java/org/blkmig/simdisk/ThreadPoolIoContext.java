@@ -23,6 +23,8 @@ public final class ThreadPoolIoContext implements IoContext {
     private final List<ReadListener> listeners = new CopyOnWriteArrayList<>();
     private final AtomicInteger inFlight = new AtomicInteger();
     private long completions; // guarded by signal
+    // the completions the waiting (migration) thread has already seen; guarded by signal
+    private long completionsSeen;
 
     public ThreadPoolIoContext(int threads) {
         AtomicInteger n = new AtomicInteger();
@@ -86,18 +88,19 @@ public final class ThreadPoolIoContext implements IoContext {
         }
     }
 
+    /** Returns at once if a read completed since the last return; else waits for one, at most maxNanos. */
     private void waitForSignal(long maxNanos) throws IOException {
         synchronized (signal) {
-            long seen = completions;
             long end = System.nanoTime() + maxNanos;
             try {
-                while (completions == seen) {
+                while (completions == completionsSeen) {
                     long left = end - System.nanoTime();
                     if (left <= 0) {
                         return;
                     }
                     TimeUnit.NANOSECONDS.timedWait(signal, left);
                 }
+                completionsSeen = completions;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while waiting for reads");

@@ -55,6 +55,11 @@ public final class QemuStreamReader {
         return in;
     }
 
+    /** See {@link RecordReader#useDataBuffer}. */
+    public void useDataBuffer(java.nio.ByteBuffer buffer) {
+        records.useDataBuffer(buffer);
+    }
+
     /** True if the bytes start with QEMU's file magic. */
     public static boolean looksLikeQemuStream(byte[] firstBytes) {
         return firstBytes.length >= 4 && (((firstBytes[0] & 0xff) << 24) | ((firstBytes[1] & 0xff) << 16)

@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""QEMU 7.2's own block migration over 127.0.0.1: a source and a destination with no guest.
+   qemu_migrate.py SRC_IMG DST_IMG MAX_BANDWIDTH(bytes/s, 0 = QEMU's default) PORT
+   prints: STATUS SECONDS (from the migrate command to the source's 'completed')"""
+import json, os, socket, subprocess, sys, tempfile, time
+
+src, dst, bw, port = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+work = tempfile.mkdtemp(prefix="blkmig-qemu-")
+base = ["qemu-system-x86_64", "-machine", "pc,accel=tcg", "-nodefaults", "-display", "none", "-m", "32M", "-S"]
+
+
+def start(img, name, extra):
+    sock = os.path.join(work, name + ".sock")
+    p = subprocess.Popen(base + ["-drive", "file=%s,format=raw,if=none,id=drive0" % img, "-device",
+                                 "virtio-blk-pci,drive=drive0", "-qmp", "unix:%s,server=on,wait=off" % sock] + extra,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(500):
+        try:
+            s = socket.socket(socket.AF_UNIX)
+            s.connect(sock)
+            f = s.makefile("rw")
+            f.readline()
+            q = (p, f)
+            cmd(q, "qmp_capabilities")
+            return q
+        except OSError:
+            time.sleep(0.02)
+    raise SystemExit("QEMU did not start")
+
+
+def cmd(q, name, **args):
+    f = q[1]
+    f.write(json.dumps({"execute": name, "arguments": args} if args else {"execute": name}) + "\n")
+    f.flush()
+    while True:
+        r = json.loads(f.readline())
+        if "event" not in r:
+            return r
+
+
+def status(q):
+    return cmd(q, "query-migrate").get("return", {}).get("status", "none")
+
+
+dst_q = start(dst, "dst", ["-incoming", "tcp:127.0.0.1:%d" % port])
+src_q = start(src, "src", [])
+if bw:
+    cmd(src_q, "migrate-set-parameters", **{"max-bandwidth": bw})
+t0 = time.monotonic()
+cmd(src_q, "migrate", uri="tcp:127.0.0.1:%d" % port, blk=True, inc=False)
+while status(src_q) in ("setup", "active", "device", "none"):
+    time.sleep(0.005)
+seconds = time.monotonic() - t0
+st = status(src_q)
+for _ in range(2000):
+    if status(dst_q) in ("completed", "failed"):
+        break
+    time.sleep(0.01)
+for q in (src_q, dst_q):
+    try:
+        cmd(q, "quit")
+    except Exception:
+        pass
+    q[0].wait(timeout=30)
+print(st, "%.3f" % seconds)

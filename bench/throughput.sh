@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Throughput, side by side on one image: a socket copy with fsync (the machine's limit for this
+# data path), blkmig send -> receive (two JVMs, file to file over 127.0.0.1, target forced to disk),
+# and QEMU 7.2's own migrate -b between two QEMUs at 96 MiB/s and at its default.
+# Each method is timed at the receiving side: from the connection until the data is on disk
+# (QEMU: from its migrate command until it reports completed). Usage: bench/throughput.sh [MiB] [runs]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size_mib=${1:-1024}
+runs=${2:-3}
+command -v qemu-system-x86_64 >/dev/null || { echo "needs qemu-system-x86 (apt-get install -y qemu-system-x86 qemu-utils)" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "needs GNU time (apt-get install -y time)" >&2; exit 2; }
+./blkmig --version >/dev/null   # builds the jar if needed
+work=$(mktemp -d /var/tmp/blkmig-bench.XXXXXX)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+src=$work/src.img
+head -c $((size_mib << 20)) /dev/urandom > "$src"
+want=$(sha256sum < "$src" | cut -d' ' -f1)
+bytes=$((size_mib << 20))
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+mbps() { python3 -c "print('%.1f' % ($bytes / $1 / 1e6))"; }
+same() { [ "$(sha256sum < "$1" | cut -d' ' -f1)" = "$want" ] && echo identical || echo DIFFERS; }
+export BLKMIG_JAVA_OPTS="-Xmx64m -XX:MaxDirectMemorySize=64m"
+
+declare -A results
+for run in $(seq "$runs"); do
+  sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true
+  # 1. socket copy + fsync
+  p=$(port); rm -f "$work/dst.img"
+  python3 bench/socketcopy.py recv "$p" "$work/dst.img" > "$work/copy.out" &
+  until grep -q listening "$work/copy.out" 2>/dev/null; do sleep 0.02; done
+  python3 bench/socketcopy.py send "$p" "$src"; wait
+  t=$(tail -1 "$work/copy.out"); results[copy,$run]=$t
+  echo "run $run socket copy + fsync: $t s, $(mbps "$t") MB/s, $(same "$work/dst.img")"
+
+  # 2. blkmig send -> receive
+  sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true
+  p=$(port); rm -f "$work/dst.img"
+  /usr/bin/time -f "%M" -o "$work/rx.rss" ./blkmig receive --listen "$p" --target "drive0=$work/dst.img:${size_mib}M" \
+    > "$work/rx.out" 2> "$work/rx.err" &
+  until grep -q listening "$work/rx.err" 2>/dev/null; do sleep 0.02; done
+  /usr/bin/time -f "%M" -o "$work/tx.rss" ./blkmig send --source "drive0=$src" --connect "127.0.0.1:$p" --bandwidth 100G --threads 2 > "$work/tx.out"
+  wait
+  t=$(sed -n 's/.*(\([0-9.]*\) s, .*/\1/p' "$work/rx.out")
+  results[blkmig,$run]=$t
+  echo "run $run blkmig: $t s, $(mbps "$t") MB/s, $(same "$work/dst.img"), RSS sender $(( $(cat "$work/tx.rss") / 1024 )) MiB, receiver $(( $(cat "$work/rx.rss") / 1024 )) MiB"
+  results[txrss,$run]=$(( $(cat "$work/tx.rss") / 1024 )); results[rxrss,$run]=$(( $(cat "$work/rx.rss") / 1024 ))
+
+  # 3. and 4. QEMU 7.2 at 96 MiB/s and at its default (128 MiB/s)
+  for bw in $((96 << 20)) 0; do
+    sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true
+    rm -f "$work/dst.img"; truncate -s "${size_mib}M" "$work/dst.img"
+    read -r st t < <(python3 bench/qemu_migrate.py "$src" "$work/dst.img" "$bw" "$(port)")
+    key=qemu$bw; results[$key,$run]=$t; results[${key}ok,$run]=$(same "$work/dst.img")
+    echo "run $run QEMU 7.2 max-bandwidth $([ "$bw" = 0 ] && echo default || echo 96M): QEMU says $st after $t s, $(mbps "$t") MB/s, destination $(same "$work/dst.img")"
+  done
+done
+
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
+col() { local k=$1; local v=(); for r in $(seq "$runs"); do v+=("${results[$k,$r]}"); done; median "${v[@]}"; }
+c=$(col copy); b=$(col blkmig); q96=$(col qemu$((96 << 20))); q0=$(col qemu0)
+echo
+echo "median of $runs runs, ${size_mib} MiB of random data, $(nproc) cores:"
+echo "  socket copy + fsync      $(mbps "$c") MB/s"
+echo "  blkmig send -> receive   $(mbps "$b") MB/s   peak RSS sender $(col txrss) MiB, receiver $(col rxrss) MiB"
+echo "  QEMU 7.2 at 96 MiB/s     $(mbps "$q96") MB/s   ($(for r in $(seq "$runs"); do printf '%s ' "${results[qemu$((96 << 20))ok,$r]}"; done))"
+echo "  QEMU 7.2 at its default  $(mbps "$q0") MB/s   ($(for r in $(seq "$runs"); do printf '%s ' "${results[qemu0ok,$r]}"; done))"
+python3 -c "print('  ratios: blkmig / socket copy = %.2f, blkmig / QEMU at 96 MiB/s = %.2f' % ($c / $b, $q96 / $b))"

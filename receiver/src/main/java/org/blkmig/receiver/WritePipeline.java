@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.receiver;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import org.blkmig.protocol.Wire;
+import org.blkmig.simdisk.Disk;
+
+/**
+ * Writes blocks on a thread of its own, in the order given, while the receiver reads the next:
+ * a fixed pool of chunk buffers bounds the memory. The first write error stops it; the receiver
+ * sees it at its next call, with the offset of the block that failed.
+ */
+final class WritePipeline implements AutoCloseable {
+    private record Job(Disk target, long sector, long sectorCount, ByteBuffer data, long offsetBytes) {}
+
+    private static final Job STOP = new Job(null, 0, 0, null, 0);
+
+    private final BlockingQueue<ByteBuffer> free;
+    private final BlockingQueue<Job> jobs;
+    private final Thread writer;
+    private volatile Failure failure;
+    private int queued; // receiver thread only: jobs handed over
+    private volatile int done;
+
+    record Failure(long offsetBytes, String message) {}
+
+    WritePipeline(int buffers, int chunkSizeBytes) {
+        free = new ArrayBlockingQueue<>(buffers);
+        jobs = new ArrayBlockingQueue<>(buffers + 1);
+        for (int i = 0; i < buffers; i++) {
+            free.add(ByteBuffer.allocateDirect(chunkSizeBytes));
+        }
+        writer = new Thread(this::writeLoop, "blkmig-target-writer");
+        writer.setDaemon(true);
+        writer.start();
+    }
+
+    private void writeLoop() {
+        try {
+            while (true) {
+                Job j = jobs.take();
+                if (j == STOP) {
+                    return;
+                }
+                try {
+                    if (failure == null) {
+                        if (j.data() == null) {
+                            j.target().writeZeros(j.sector(), j.sectorCount());
+                        } else {
+                            j.target().write(j.sector(), j.data().duplicate().clear()
+                                    .limit((int) (j.sectorCount() * Wire.SECTOR_SIZE_BYTES)));
+                        }
+                    }
+                } catch (IOException | RuntimeException e) {
+                    failure = new Failure(j.offsetBytes(), "write to '" + j.target().name() + "' at sector " + j.sector()
+                            + " failed: " + e.getMessage());
+                } finally {
+                    if (j.data() != null) {
+                        free.add(j.data());
+                    }
+                    done++;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A free buffer to read the next block into; waits for one. */
+    ByteBuffer takeFree() throws IOException {
+        checkFailure();
+        try {
+            ByteBuffer b = free.take();
+            checkFailure();
+            return b;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted waiting for a write buffer");
+        }
+    }
+
+    /** Hands a block over; {@code data} null writes zeros. The buffer returns to the pool once written. */
+    void submit(Disk target, long sector, long sectorCount, ByteBuffer data, long offsetBytes) throws IOException {
+        checkFailure();
+        put(new Job(target, sector, sectorCount, data, offsetBytes));
+        queued++;
+    }
+
+    /** Waits until every block handed over is written. */
+    void drain() throws IOException {
+        while (done < queued && failure == null) {
+            Thread.onSpinWait();
+            if (!writer.isAlive()) {
+                break;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+        }
+        checkFailure();
+    }
+
+    private void put(Job j) throws IOException {
+        try {
+            jobs.put(j);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted handing a block to the writer");
+        }
+    }
+
+    private void checkFailure() throws IOException {
+        Failure f = failure;
+        if (f != null) {
+            throw new WriteFailed(f.offsetBytes(), f.message());
+        }
+    }
+
+    /** A write that failed on the writer thread. */
+    static final class WriteFailed extends IOException {
+        final long offsetBytes;
+
+        WriteFailed(long offsetBytes, String message) {
+            super(message);
+            this.offsetBytes = offsetBytes;
+        }
+    }
+
+    /** Stops the writer thread (after the blocks already handed over). */
+    @Override
+    public void close() {
+        try {
+            jobs.put(STOP);
+            writer.join(30_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
