@@ -66,13 +66,17 @@ final class CampaignCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         int shardSize = (scenarios - index + count - 1) / count;
         ProgressBar bar = new ProgressBar(err, "campaign", shardSize);
+        long cpu0 = BenchCommand.Memory.processCpuNanos();
         Campaign.Summary s = Campaign.run(new Campaign.Settings(seed, scenarios, index, count, ms, timeLimitNanos, 200),
                 bar::update);
         bar.done();
+        double cpuSeconds = (BenchCommand.Memory.processCpuNanos() - cpu0) / 1e9;
         out.printf("campaign seed %d, shard %d/%d%s: %d run, %d passed, %d failed%s; %.1f scenarios/s, %.1f MiB simulated%n",
                 seed, index, count, ms.isEmpty() ? "" : ", mutants " + ms.stream().map(Mutant::cliName).sorted().toList(),
                 s.run(), s.passed(), s.failed(), s.timedOut() ? " (time limit reached)" : "", s.scenariosPerSecond(),
                 s.simulatedBytes() / 1048576.0);
+        out.printf("campaign cost: %.1f CPU-s, %.1f MiB migrated per CPU-second%n", cpuSeconds,
+                s.migratedBytes() / 1048576.0 / Math.max(cpuSeconds, 1e-9));
         for (Campaign.Failure f : s.failures()) {
             out.println("FAILED scenario #" + f.index() + ", shrunk in " + f.shrunk().runs() + " runs:");
             out.println(f.shrunk().outcome().report());

@@ -87,7 +87,7 @@ final class SimulateCommand implements Callable<Integer> {
             Reports.writeSimulation(reportDir, o, wallNanos);
             out.println("report:      " + reportDir.resolve("report.html"));
         }
-        return o.passed() ? Main.OK : Main.CHECK_FAILED;
+        return o.passed() && o.run().migration().completed() ? Main.OK : Main.CHECK_FAILED;
     }
 
     static Set<Mutant> parseMutants(List<String> names) {
@@ -154,8 +154,11 @@ final class SimulateCommand implements Callable<Integer> {
         for (Checks.Verdict v : o.verdicts()) {
             out.println("  " + v);
         }
-        if (o.passed()) {
+        if (o.passed() && m.completed()) {
             out.println("verdict:     VERIFIED: every target is identical and the stream obeys the protocol");
+        } else if (o.passed()) {
+            out.println("verdict:     NOT COMPLETED (" + m.outcome() + "): every property holds, nothing was lost,"
+                    + " and the target is reported incomplete");
         } else {
             out.println("verdict:     FAILED");
             out.println(o.report());

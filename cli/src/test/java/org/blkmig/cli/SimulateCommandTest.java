@@ -54,6 +54,15 @@ class SimulateCommandTest {
     }
 
     @Test
+    void aMigrationThatDoesNotConvergeExits1WithoutAFailedProperty() {
+        Cli c = Cli.run("simulate", "--disks", "drive0=8M", "--workload", "uniform", "--write-rate", "8M", "--bandwidth", "4M",
+                "--chunk-size", "64K");
+        assertEquals(1, c.exit(), c.out());
+        assertTrue(c.out().contains("NOT COMPLETED (DID_NOT_CONVERGE)"), c.out());
+        assertTrue(!c.out().contains("FAIL "), c.out());
+    }
+
+    @Test
     void badInputIsOneLineAndExit2() {
         for (String[] args : new String[][] {
             {"simulate", "--bogus"},

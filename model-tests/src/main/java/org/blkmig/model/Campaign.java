@@ -24,8 +24,9 @@ public final class Campaign {
 
     public record Failure(int index, Judge.Outcome original, Judge.Shrunk shrunk) {}
 
+    /** {@code simulatedBytes}: the scenarios' disk sizes; {@code migratedBytes}: what their streams carried. */
     public record Summary(int run, int passed, int failed, long elapsedNanos, boolean timedOut, List<Failure> failures,
-            long simulatedBytes) {
+            long simulatedBytes, long migratedBytes) {
         public double scenariosPerSecond() {
             return elapsedNanos == 0 ? 0 : run * 1e9 / elapsedNanos;
         }
@@ -44,6 +45,7 @@ public final class Campaign {
         int run = 0;
         int passed = 0;
         long bytes = 0;
+        long migrated = 0;
         List<Failure> failures = new ArrayList<>();
         boolean timedOut = false;
         for (int k = s.shardIndex(); k < s.scenarios(); k += s.shardCount()) {
@@ -55,6 +57,7 @@ public final class Campaign {
             Judge.Outcome o = Judge.judge(c.toScenario(), s.mutants());
             run++;
             bytes += o.run().scenario().totalBytes();
+            migrated += o.run().migration().bytesSent();
             progress.accept(run);
             if (o.passed()) {
                 passed++;
@@ -64,6 +67,6 @@ public final class Campaign {
                 break;
             }
         }
-        return new Summary(run, passed, failures.size(), System.nanoTime() - start, timedOut, failures, bytes);
+        return new Summary(run, passed, failures.size(), System.nanoTime() - start, timedOut, failures, bytes, migrated);
     }
 }

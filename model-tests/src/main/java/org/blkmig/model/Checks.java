@@ -40,7 +40,8 @@ public final class Checks {
                 + " never older than a block of that chunk sent before it"),
         SOURCE_UNTOUCHED("source-untouched", "the migration writes nothing to a source and stops dirty tracking"),
         IN_BOUNDS("in-bounds", "nothing is written outside a target, nor to a device that is not migrated"),
-        CONVERGENCE("convergence", "with chunks dirtied at <= 1/4 of the bandwidth and no faults, the migration completes"),
+        CONVERGENCE("convergence", "with chunks dirtied at <= 1/4 of the bandwidth, a downtime budget of 4+ chunks and no"
+                + " faults, the migration completes"),
         HONEST_COMPLETION("honest-completion", "the target is complete exactly when the migration completed");
 
         public final String id;
@@ -367,7 +368,9 @@ public final class Checks {
     static Verdict convergence(ScenarioRunner.Run run) {
         Scenario s = run.scenario();
         double dirtyRate = s.workload().dirtyRateBytesPerSecond(s.chunkSizeBytes());
-        boolean light = dirtyRate * 4 <= s.bandwidthBytesPerSecond();
+        // below a few chunks of downtime budget, completing needs an instant with nothing dirty at all
+        double downtimeBudgetBytes = s.bandwidthBytesPerSecond() * (s.maxDowntimeNanos() / 1e9);
+        boolean light = dirtyRate * 4 <= s.bandwidthBytesPerSecond() && downtimeBudgetBytes >= 4.0 * s.chunkSizeBytes();
         boolean faults = s.faults().readErrorPercent() > 0;
         if (light && !faults && run.migration().outcome() != MigrationResult.Outcome.COMPLETED) {
             return fail(Property.CONVERGENCE, String.format("chunks dirtied at %.0f B/s against %d B/s ended %s: %s",
