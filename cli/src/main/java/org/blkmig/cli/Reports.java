@@ -70,6 +70,28 @@ final class Reports {
                 summaryRows(o), m);
     }
 
+    /** A real migration's report (send): its figures, per-slice CSV and charts. */
+    static void writeSend(Path dir, MigrationResult m, long guestWrites, Map<String, String> sources, Map<String, String> sha256)
+            throws IOException {
+        Files.createDirectories(dir);
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("sources", sources);
+        json.put("sha256", sha256);
+        json.put("migration", migrationJson(m, guestWrites));
+        json.put("slices", slicesJson(m));
+        writeJson(dir.resolve("report.json"), json);
+        writeSlicesCsv(dir.resolve("slices.csv"), m);
+        writeRoundsCsv(dir.resolve("rounds.csv"), m);
+        List<String[]> rows = new ArrayList<>();
+        sources.forEach((n, p) -> rows.add(new String[] {"source " + n, p + (sha256.containsKey(n) ? "  sha256 " + sha256.get(n) : "")}));
+        rows.add(new String[] {"outcome", m.outcome() + " — " + m.reason()});
+        rows.add(new String[] {"bytes sent", String.format("%.2f MiB", m.bytesSent() / MIB)});
+        rows.add(new String[] {"migration time", String.format("%.1f ms", m.migrationNanos() / 1e6)});
+        rows.add(new String[] {"downtime", String.format("%.1f ms", m.downtimeNanos() / 1e6)});
+        rows.add(new String[] {"guest writes", Long.toString(guestWrites)});
+        writeHtml(dir.resolve("report.html"), "blkmig send", m.completed() ? "COMPLETED" : m.outcome().name(), rows, m);
+    }
+
     static Map<String, Object> migrationJson(MigrationResult m, long guestWrites) {
         SenderStats st = m.sender();
         Map<String, Object> x = new LinkedHashMap<>();
@@ -165,7 +187,7 @@ final class Reports {
                 .append("td{border:1px solid #ccc;padding:4px 8px;vertical-align:top;font-size:14px}")
                 .append("td:first-child{font-weight:bold;white-space:nowrap}.ok{color:#070}.bad{color:#b00}")
                 .append("code{word-break:break-all}</style></head><body>");
-        h.append("<h1>").append(esc(title)).append(": <span class='").append(verdict.equals("VERIFIED") || verdict.equals("PASSED") ? "ok" : "bad")
+        h.append("<h1>").append(esc(title)).append(": <span class='").append(verdict.equals("VERIFIED") || verdict.equals("PASSED") || verdict.equals("COMPLETED") ? "ok" : "bad")
                 .append("'>").append(esc(verdict)).append("</span></h1><table>");
         for (String[] r : rows) {
             h.append("<tr><td>").append(esc(r[0])).append("</td><td><code>").append(esc(r[1])).append("</code></td></tr>");

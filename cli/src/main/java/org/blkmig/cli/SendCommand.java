@@ -85,6 +85,9 @@ final class SendCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "Seed of the guest writers (default 1).")
     long seed;
 
+    @Option(names = "--report", paramLabel = "DIR", description = "Write report.json, CSV figures and report.html here.")
+    Path reportDir;
+
     @Option(names = "--sha256", description = "Print the SHA-256 of each source at the end (always so with a workload).")
     boolean sha256;
 
@@ -165,10 +168,18 @@ final class SendCommand implements Callable<Integer> {
             if (guest.failure() != null) {
                 out.println("send: a guest write failed: " + guest.failure().getMessage());
             }
+            Map<String, String> hashes = new java.util.LinkedHashMap<>();
             if (sha256 || w.writes()) {
                 for (FileDisk d : disks) {
-                    out.println("sha256 " + d.name() + " " + sha256(d) + " " + d.path());
+                    hashes.put(d.name(), sha256(d));
+                    out.println("sha256 " + d.name() + " " + hashes.get(d.name()) + " " + d.path());
                 }
+            }
+            if (reportDir != null) {
+                Map<String, String> paths = new java.util.LinkedHashMap<>();
+                disks.forEach(d -> paths.put(d.name(), d.path().toString()));
+                Reports.writeSend(reportDir, m, guest.writesDone(), paths, hashes);
+                out.println("report: " + reportDir.resolve("report.html"));
             }
             return m.completed() ? Main.OK : Main.CHECK_FAILED;
         } finally {

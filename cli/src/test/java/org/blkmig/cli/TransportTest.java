@@ -84,7 +84,8 @@ class TransportTest {
         Cli tx = null;
         for (int attempt = 0; attempt < 100; attempt++) {
             tx = Cli.run("send", "--source", "drive0=" + a, "--source", "drive1=" + b, "--connect", "127.0.0.1:" + port,
-                    "--bandwidth", "48M", "--workload", "uniform", "--write-rate", "2M", "--seed", "5");
+                    "--bandwidth", "48M", "--workload", "uniform", "--write-rate", "2M", "--seed", "5",
+                    "--report", dir.resolve("report").toString());
             if (tx.exit() != 2) {
                 break;
             }
@@ -98,6 +99,11 @@ class TransportTest {
         assertEquals(printedSha(tx, "drive0"), sha256(ta));
         assertEquals(printedSha(tx, "drive1"), sha256(tb));
         assertEquals(sha256(a), sha256(ta));
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(dir.resolve("report/report.json").toFile());
+        assertEquals("COMPLETED", json.get("migration").get("outcome").asText());
+        assertEquals(sha256(ta), json.get("sha256").get("drive0").asText());
+        assertTrue(Files.readString(dir.resolve("report/report.html")).contains("data:image/png;base64,"));
     }
 
     @Test
@@ -108,6 +114,7 @@ class TransportTest {
                 "--target", "drive0=" + t + ":1M", "--idle-timeout", "2"));
         Socket first = null;
         for (int i = 0; i < 100 && first == null; i++) {
+            // the listener is on the loopback address: a bare port binds 127.0.0.1 only
             try {
                 first = new Socket("127.0.0.1", port);
             } catch (ConnectException e) {
@@ -129,10 +136,15 @@ class TransportTest {
     }
 
     @Test
-    void receiveWithoutAConnectionTimesOut() {
+    void receiveWithoutAConnectionTimesOutAndABarePortBindsLoopbackOnly() {
         Cli r = Cli.run("receive", "--listen", "0", "--target", "drive0=" + dir.resolve("t.img") + ":1M", "--idle-timeout", "1");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("no connection within"), r.err());
+        assertTrue(r.err().startsWith("listening on 127.0.0.1:"), r.err());
+        // another address only when given (tests stay on the loopback range)
+        Cli other = Cli.run("receive", "--listen", "127.0.0.2:0", "--target", "drive0=" + dir.resolve("u.img") + ":1M",
+                "--idle-timeout", "1");
+        assertTrue(other.err().startsWith("listening on 127.0.0.2:"), other.err());
     }
 
     @Test

@@ -186,6 +186,51 @@ class ReceiverTest {
     }
 
     @Test
+    void withAWritePipelineTheSameStreamsGiveTheSameImages() throws IOException {
+        for (String[] c : new String[][] {{"stream8m.bin.gz", "src8m.img.gz"}, {"stream3m.bin.gz", "src3m.img.gz"}}) {
+            byte[] source = gunzip(c[1]);
+            SparseMemoryDisk t = new SparseMemoryDisk("drive0", source.length);
+            ReceiveResult r = new BlockReceiver(Map.of("drive0", t), MIB, Set.of(), p -> {}, 4)
+                    .receive(new ByteArrayInputStream(gunzip(c[0])));
+            assertTrue(r.complete(), c[0] + ": " + r);
+            ByteBuffer img = ByteBuffer.allocate(source.length);
+            t.read(0, img);
+            assertArrayEquals(source, img.array(), c[0]);
+        }
+        // later blocks of one chunk land after earlier ones: the writer keeps the stream's order
+        List<Record> same = new ArrayList<>();
+        for (int i = 1; i <= 20; i++) {
+            same.add(block("drive0", 0, 4096, i));
+            same.add(new Record.ZeroBlock(8, "drive0"));
+            same.add(block("drive0", 8, 4096, 100 + i));
+        }
+        same.add(EOS);
+        SparseMemoryDisk t = new SparseMemoryDisk("drive0", 16 * 1024);
+        ReceiveResult r = new BlockReceiver(Map.of("drive0", t), 4096, Set.of(), p -> {}, 2)
+                .receive(new ByteArrayInputStream(stream(4096, List.of(same, end()))));
+        assertTrue(r.complete(), r.toString());
+        ByteBuffer b = ByteBuffer.allocate(8192);
+        t.read(0, b);
+        assertEquals(20, b.get(0));
+        assertEquals(120, b.get(4096));
+    }
+
+    @Test
+    void aWriteErrorOnTheWriterThreadEndsTheReceiveIncompleteAtItsBlock() throws IOException {
+        Disk t = new SparseMemoryDisk("drive0", (3L << 20) + 1536);
+        byte[] s = stream(MIB, List.of(List.of(block("drive0", 0, MIB, 1), block("drive0", 2048, MIB, 2),
+                block("drive0", 6144, MIB, 3), block("drive0", 4096, MIB, 4), EOS), end()));
+        ReceiveResult r = new BlockReceiver(Map.of("drive0", t), MIB, Set.of(ReceiverMutant.PARTIAL_CHUNK_FULL_WRITE), p -> {}, 2)
+                .receive(new ByteArrayInputStream(s));
+        assertFalse(r.complete());
+        assertTrue(r.reason().contains("write to 'drive0' at sector 6144 failed"), r.reason());
+        assertTrue(r.offsetBytes() > 2L * MIB && r.offsetBytes() < 3L * MIB + 100, "the failing block's offset: " + r.offsetBytes());
+        long threads = Thread.getAllStackTraces().keySet().stream().filter(x -> x.getName().equals("blkmig-target-writer")
+                && x.isAlive()).count();
+        assertEquals(0, threads, "the writer thread has stopped");
+    }
+
+    @Test
     void aWriteErrorOnTheTargetIsIncomplete() throws IOException {
         Path p = dir.resolve("ro.img");
         Files.write(p, new byte[1 << 20]);
