@@ -48,6 +48,14 @@ class CampaignCommandTest {
     }
 
     @Test
+    void theMemoryBenchmarkMigratesThroughALoopbackSocket() {
+        Cli c = Cli.run("bench", "memory", "--size", "64M", "--runs", "1");
+        assertEquals(0, c.exit(), c.out() + c.err());
+        assertTrue(c.out().contains("memory median:") && c.out().contains("GB/s"), c.out());
+        assertEquals(2, Cli.run("bench").exit(), "a benchmark must be named");
+    }
+
+    @Test
     void aShortFuzzRunFindsNothing() {
         Cli c = Cli.run("fuzz", "--inputs", "500", "--seed", "9");
         assertEquals(0, c.exit(), c.out());
