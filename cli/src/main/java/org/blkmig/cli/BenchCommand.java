@@ -116,32 +116,14 @@ final class BenchCommand implements Runnable {
     }
 
     /** Reads are filled from a 1 MiB pattern: no storage behind it. */
-    static final class PatternDisk implements Disk {
-        private final String name;
-        private final long sizeBytes;
+    static final class PatternDisk extends org.blkmig.simdisk.BaseDisk {
         private final ByteBuffer pattern = ByteBuffer.allocateDirect(Wire.QEMU_CHUNK_SIZE_BYTES);
 
         PatternDisk(String name, long sizeBytes) {
-            this.name = name;
-            this.sizeBytes = sizeBytes;
+            super(name, sizeBytes, false);
             for (int i = 0; i < pattern.capacity(); i += 8) {
                 pattern.putLong(i, i * 0x9E3779B97F4A7C15L + 1);
             }
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public long sizeBytes() {
-            return sizeBytes;
-        }
-
-        @Override
-        public boolean readOnly() {
-            return false;
         }
 
         @Override
@@ -164,29 +146,11 @@ final class BenchCommand implements Runnable {
     }
 
     /** Writes are counted and dropped. */
-    static final class NullDisk implements Disk {
-        private final String name;
-        private final long sizeBytes;
+    static final class NullDisk extends org.blkmig.simdisk.BaseDisk {
         final AtomicLong written = new AtomicLong();
 
         NullDisk(String name, long sizeBytes) {
-            this.name = name;
-            this.sizeBytes = sizeBytes;
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public long sizeBytes() {
-            return sizeBytes;
-        }
-
-        @Override
-        public boolean readOnly() {
-            return false;
+            super(name, sizeBytes, false);
         }
 
         @Override

@@ -14,13 +14,11 @@ import java.util.Set;
  * Zero writes leave holes: a range that already reads as zero is not written (Java has no
  * hole-punching call, and a fresh target file is all holes).
  */
-public final class FileDisk implements Disk {
+public final class FileDisk extends BaseDisk {
     private static final int ZERO_PROBE_BYTES = 64 * 1024;
 
-    private final String name;
     private final Path path;
     private final FileChannel channel;
-    private final long sizeBytes;
     private final boolean writable;
     // for a file this object created: the 64 KiB regions written since, so zeros over the rest
     // need no probe (they are holes); null for an opened file. Guarded by itself.
@@ -28,19 +26,17 @@ public final class FileDisk implements Disk {
     private final ThreadLocal<ByteBuffer> probe = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(ZERO_PROBE_BYTES));
 
     private FileDisk(String name, Path path, FileChannel channel, long sizeBytes, boolean writable) {
-        this.name = name;
+        super(name, sizeBytes, false); // a raw image is never a read-only drive; writable is how it is opened
         this.path = path;
         this.channel = channel;
-        this.sizeBytes = sizeBytes;
         this.writable = writable;
         this.touched = null;
     }
 
     private FileDisk(String name, Path path, FileChannel channel, long sizeBytes) {
-        this.name = name;
+        super(name, sizeBytes, false);
         this.path = path;
         this.channel = channel;
-        this.sizeBytes = sizeBytes;
         this.writable = true;
         this.touched = new java.util.BitSet();
     }
@@ -78,22 +74,6 @@ public final class FileDisk implements Disk {
 
     public Path path() {
         return path;
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public long sizeBytes() {
-        return sizeBytes;
-    }
-
-    /** A raw image is never a read-only drive; whether it may be written is {@link #writable()}. */
-    @Override
-    public boolean readOnly() {
-        return false;
     }
 
     public boolean writable() {
@@ -189,6 +169,6 @@ public final class FileDisk implements Disk {
 
     @Override
     public String toString() {
-        return "FileDisk[" + name + ", " + path + "]";
+        return "FileDisk[" + name() + ", " + path + "]";
     }
 }

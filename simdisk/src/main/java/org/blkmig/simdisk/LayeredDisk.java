@@ -10,20 +10,19 @@ import java.nio.ByteBuffer;
  * read as zeros without the base showing through, and reads unallocated clusters from the base.
  * Synchronized: one request at a time.
  */
-public final class LayeredDisk implements Disk {
+public final class LayeredDisk extends BaseDisk {
     public static final int CLUSTER_BYTES = 64 * 1024;
     public static final int CLUSTER_SECTORS = CLUSTER_BYTES / SECTOR_SIZE_BYTES;
 
-    private final String name;
     private final Disk base;
     private final SparseMemoryDisk top;
     private final byte[] state; // State.ordinal() per cluster
 
     public LayeredDisk(String name, Disk base) {
+        super(name, base.sizeBytes(), false);
         if (base.sizeBytes() > (long) Integer.MAX_VALUE * CLUSTER_BYTES) {
             throw new IllegalArgumentException("base too large: " + base.sizeBytes());
         }
-        this.name = name;
         this.base = base;
         this.top = new SparseMemoryDisk(name + ".top", base.sizeBytes());
         this.state = new byte[(int) ((base.sizeSectors() + CLUSTER_SECTORS - 1) / CLUSTER_SECTORS)];
@@ -31,21 +30,6 @@ public final class LayeredDisk implements Disk {
 
     public Disk base() {
         return base;
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public long sizeBytes() {
-        return base.sizeBytes();
-    }
-
-    @Override
-    public boolean readOnly() {
-        return false;
     }
 
     private State stateOf(long cluster) {
@@ -129,6 +113,6 @@ public final class LayeredDisk implements Disk {
 
     @Override
     public String toString() {
-        return "LayeredDisk[" + name + " over " + base.name() + "]";
+        return "LayeredDisk[" + name() + " over " + base.name() + "]";
     }
 }

@@ -9,41 +9,18 @@ import java.util.Map;
  * An in-memory disk that stores only the 64 KiB pages that were written with non-zero data, so
  * a 64 GiB disk costs little. Every method is synchronized: one request at a time is atomic.
  */
-public final class SparseMemoryDisk implements Disk {
+public final class SparseMemoryDisk extends BaseDisk {
     public static final int PAGE_BYTES = 64 * 1024;
     private static final int PAGE_SECTORS = PAGE_BYTES / SECTOR_SIZE_BYTES;
 
-    private final String name;
-    private final long sizeBytes;
-    private final boolean readOnly;
     private final Map<Long, byte[]> pages = new HashMap<>();
 
     public SparseMemoryDisk(String name, long sizeBytes, boolean readOnly) {
-        if (sizeBytes < 0 || sizeBytes % SECTOR_SIZE_BYTES != 0) {
-            throw new IllegalArgumentException("disk size must be whole sectors: " + sizeBytes);
-        }
-        this.name = name;
-        this.sizeBytes = sizeBytes;
-        this.readOnly = readOnly;
+        super(name, sizeBytes, readOnly);
     }
 
     public SparseMemoryDisk(String name, long sizeBytes) {
         this(name, sizeBytes, false);
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public long sizeBytes() {
-        return sizeBytes;
-    }
-
-    @Override
-    public boolean readOnly() {
-        return readOnly;
     }
 
     /** Pages that hold data: memory use is this times 64 KiB. */
@@ -113,6 +90,6 @@ public final class SparseMemoryDisk implements Disk {
 
     @Override
     public String toString() {
-        return "SparseMemoryDisk[" + name + ", " + sizeBytes + " bytes]";
+        return "SparseMemoryDisk[" + name() + ", " + sizeBytes() + " bytes]";
     }
 }
