@@ -5,6 +5,7 @@
 # and QEMU 7.2's own migrate -b between two QEMUs at 96 MiB/s and at its default.
 # Each method is timed at the receiving side: from the connection until the data is on disk
 # (QEMU: from its migrate command until it reports completed). Usage: bench/throughput.sh [MiB] [runs]
+# blkmig runs as two JVMs with -Xmx64m, C1 only and the serial GC (see the launcher).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size_mib=${1:-1024}
@@ -21,7 +22,8 @@ bytes=$((size_mib << 20))
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 mbps() { python3 -c "print('%.1f' % ($bytes / $1 / 1e6))"; }
 same() { [ "$(sha256sum < "$1" | cut -d' ' -f1)" = "$want" ] && echo identical || echo DIFFERS; }
-export BLKMIG_JAVA_OPTS="-Xmx64m -XX:MaxDirectMemorySize=64m"
+# the launcher's flags for send and receive (C1 only, serial GC), with the heap at 64 MiB to show the memory bound
+export BLKMIG_JAVA_OPTS="-Xmx64m -XX:MaxDirectMemorySize=64m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 
 declare -A results
 for run in $(seq "$runs"); do
