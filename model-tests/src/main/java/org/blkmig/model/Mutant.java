@@ -22,7 +22,9 @@ public enum Mutant {
     ZERO_FLAG_ON_DATA("protocol", SenderMutant.ZERO_FLAG_ON_DATA, null),
     BLOCK_AFTER_END("protocol", SenderMutant.BLOCK_AFTER_END, null),
     UNALIGNED_SECTOR("protocol", SenderMutant.UNALIGNED_SECTOR, null),
-    COMPLETE_AT_END_OF_INPUT("blkmig", null, ReceiverMutant.COMPLETE_AT_END_OF_INPUT);
+    COMPLETE_AT_END_OF_INPUT("blkmig", null, ReceiverMutant.COMPLETE_AT_END_OF_INPUT),
+    TRACKING_LEFT_ON("blkmig", SenderMutant.TRACKING_LEFT_ON, null),
+    DIRTY_BIT_KEPT("blkmig", SenderMutant.DIRTY_BIT_KEPT, null);
 
     public final String origin;
     public final SenderMutant sender;

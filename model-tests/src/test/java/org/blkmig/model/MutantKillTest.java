@@ -6,20 +6,32 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.Test;
 
 /** Every seeded bug is caught by the default campaign: a change that weakens a property fails here. */
 class MutantKillTest {
     static final long SEED = 1;
     static final int MAX_SCENARIOS = 300;
+    static final Map<Mutant, MutantMatrix.Row> ROWS = new EnumMap<>(Mutant.class);
+
+    @BeforeAll
+    static void killMatrix() {
+        for (Mutant m : Mutant.values()) {
+            ROWS.put(m, MutantMatrix.run(m, SEED, MAX_SCENARIOS, 40));
+        }
+    }
 
     @ParameterizedTest
     @EnumSource(Mutant.class)
     void everyMutantIsKilled(Mutant m) {
-        MutantMatrix.Row row = MutantMatrix.run(m, SEED, MAX_SCENARIOS, 40);
+        MutantMatrix.Row row = ROWS.get(m);
         assertTrue(row.killed(), m + " survived " + row.scenariosNeeded() + " scenarios");
         Judge.Outcome shrunk = row.shrunk().outcome();
         assertFalse(shrunk.passed());
@@ -27,6 +39,17 @@ class MutantKillTest {
         Judge.Outcome replay = Judge.judge(Scenario.parse(shrunk.run().scenario().toString()), Set.of(m));
         assertEquals(shrunk.firstFailure().orElseThrow().property(), replay.firstFailure().orElseThrow().property());
         System.out.println("killed " + m.cliName() + " after " + row.scenariosNeeded() + " scenarios by " + shrunk.report());
+    }
+
+    @Test
+    void everyPropertyIsShownFailingBySomeMutant() {
+        Set<Checks.Property> failed = EnumSet.noneOf(Checks.Property.class);
+        for (MutantMatrix.Row row : ROWS.values()) {
+            if (row.killed()) {
+                row.shrunk().outcome().verdicts().stream().filter(v -> !v.passed()).forEach(v -> failed.add(v.property()));
+            }
+        }
+        assertEquals(EnumSet.allOf(Checks.Property.class), failed, "a property no mutant breaks proves nothing");
     }
 
     @Test

@@ -363,6 +363,9 @@ public final class BlockMigrationSender {
                 continue;
             }
             Block b = submitRead(d, chunk * sectorsPerChunk);
+            if (async && options.has(SenderMutant.DIRTY_BIT_KEPT)) {
+                d.dirty.set(chunk);
+            }
             stats.dirtyChunksRead++;
             if (!async) {
                 io.awaitUntil(() -> isCompleted(b));
@@ -551,7 +554,9 @@ public final class BlockMigrationSender {
     private void cleanup() {
         finished = true;
         for (Device d : devices) {
-            d.device.releaseDirtyBitmap(d.dirty);
+            if (!options.has(SenderMutant.TRACKING_LEFT_ON)) {
+                d.device.releaseDirtyBitmap(d.dirty);
+            }
         }
         synchronized (lock) {
             for (Block b : completed) {

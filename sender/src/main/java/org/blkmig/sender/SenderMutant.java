@@ -27,7 +27,11 @@ public enum SenderMutant {
     /** One more block is sent in a payload after END. */
     BLOCK_AFTER_END("a block after the END payload"),
     /** Dirty-phase blocks carry their sector plus one. */
-    UNALIGNED_SECTOR("a block whose sector is not chunk-aligned");
+    UNALIGNED_SECTOR("a block whose sector is not chunk-aligned"),
+    /** The dirty bitmaps are not released when the migration ends: the guest pays for tracking for ever. */
+    TRACKING_LEFT_ON("dirty tracking left on after the migration ended"),
+    /** The dirty phase reads a chunk but leaves its bit set: resent for ever, the dirty set only grows. */
+    DIRTY_BIT_KEPT("the dirty phase does not clear the bit of the chunk it reads");
 
     public final String description;
 
