@@ -59,7 +59,7 @@ final class Reports {
         rx.put("reason", o.run().receive().reason());
         rx.put("dataBlocks", o.run().receive().dataBlocks());
         rx.put("zeroBlocks", o.run().receive().zeroBlocks());
-        rx.put("streamBytes", o.run().stream().length);
+        rx.put("streamBytes", o.run().stream().length());
         json.put("receiver", rx);
         json.put("wallMillis", wallNanos / 1e6);
         json.put("slices", slicesJson(m));

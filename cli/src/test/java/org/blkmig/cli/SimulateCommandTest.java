@@ -54,6 +54,13 @@ class SimulateCommandTest {
     }
 
     @Test
+    void aLargeSparseDiskSimulatesWithZeroBlocks() {
+        Cli c = Cli.run("simulate", "--disks", "drive0=8G", "--zero-blocks", "--workload", "none", "--bandwidth", "8G");
+        assertEquals(0, c.exit(), c.out() + c.err());
+        assertTrue(c.out().contains("VERIFIED"), c.out());
+    }
+
+    @Test
     void aMigrationThatDoesNotConvergeExits1WithoutAFailedProperty() {
         Cli c = Cli.run("simulate", "--disks", "drive0=8M", "--workload", "uniform", "--write-rate", "8M", "--bandwidth", "4M",
                 "--chunk-size", "64K");
@@ -74,6 +81,7 @@ class SimulateCommandTest {
             {"simulate", "--scenario", "garbage"},
             {"simulate", "--seed", "3", "--scenario", "x"},
             {"simulate", "--latency", "warp:1"},
+            {"simulate", "--disks", "drive0=16G"},
             {"nosuchcommand"},
             {},
         }) {

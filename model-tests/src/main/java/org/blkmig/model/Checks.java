@@ -117,7 +117,7 @@ public final class Checks {
         List<String> payloadProblems = new ArrayList<>();
         String error = null;
         boolean truncated = false;
-        ByteInput in = ByteInput.of(run.stream());
+        ByteInput in = ByteInput.of(run.stream().open());
         QemuStreamReader reader = new QemuStreamReader(in, s.chunkSizeBytes());
         SectionType type = null;
         List<Record> tail = new ArrayList<>(); // last two records of the payload

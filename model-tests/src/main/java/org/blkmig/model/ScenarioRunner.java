@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.model;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
@@ -38,17 +37,21 @@ public final class ScenarioRunner {
     public static final int STALL_SLICES = 30;
     /** Slices at most (2 min of virtual time). */
     public static final long MAX_SLICES = 1200;
+    /** The stream is kept in memory for the receiver and the checks: a bound, not a heap's worth. */
+    public static final long MAX_STREAM_BYTES = 256L << 20;
 
-    private ScenarioRunner() {}
+    /** A scenario whose stream would not fit {@link #MAX_STREAM_BYTES}. */
+    public static final class TooLarge extends IllegalArgumentException {
+        TooLarge(long bytes) {
+            super("the scenario's stream passed " + (bytes >> 20) + " MiB, more than a simulation keeps in memory ("
+                    + (MAX_STREAM_BYTES >> 20) + " MiB): use smaller disks, or --zero-blocks for mostly empty ones");
+        }
+    }
 
     /** Everything a run leaves for the checkers. */
     public record Run(Scenario scenario, Set<Mutant> mutants, MigrationResult migration, ReceiveResult receive,
-            byte[] stream, History history, Map<String, GuardedDisk> sources, Map<String, BlockDevice> sourceDevices,
+            StreamBuffer stream, History history, Map<String, GuardedDisk> sources, Map<String, BlockDevice> sourceDevices,
             Map<String, GuardedDisk> targets, Map<String, Disk> bases, long guestWrites, long eventsRun) {}
-
-    public static Run run(Scenario s) {
-        return run(s, Set.of());
-    }
 
     /**
      * Faults outside the sender: a cancel at a virtual instant, the connection dropped after a
@@ -100,8 +103,15 @@ public final class ScenarioRunner {
     }
 
     public static Run run(Scenario s, Set<Mutant> mutants, RunFaults faults) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        WritableByteChannel out = Channels.newChannel(bytes);
+        if (!s.zeroBlocks()) {
+            long bulkBytes = s.devices().stream().filter(Checks::migrated)
+                    .mapToLong(d -> (d.sizeBytes() + s.chunkSizeBytes() - 1) / s.chunkSizeBytes() * s.chunkSizeBytes()).sum();
+            if (bulkBytes > MAX_STREAM_BYTES) {
+                throw new TooLarge(bulkBytes); // the bulk pass alone would pass the bound
+            }
+        }
+        StreamBuffer stream = new StreamBuffer(MAX_STREAM_BYTES);
+        WritableByteChannel out = Channels.newChannel(stream);
         QemuStreamWriter framing = new QemuStreamWriter(out, s.chunkSizeBytes(), 0);
         Source src;
         try {
@@ -113,10 +123,11 @@ public final class ScenarioRunner {
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a memory stream does not fail
         }
-        byte[] stream = bytes.toByteArray();
-        if (faults.dropAfterBytes() >= 0 && faults.dropAfterBytes() < stream.length) {
-            stream = java.util.Arrays.copyOf(stream, (int) faults.dropAfterBytes()); // the connection dropped
+        if (stream.overflowed()) {
+            throw new TooLarge(stream.length()); // a bound of the testbed, not a failure of the migration
         }
+        // the connection may drop after some bytes: the receiver reads only those
+        long delivered = faults.dropAfterBytes() >= 0 ? Math.min(faults.dropAfterBytes(), stream.length()) : stream.length();
         MigrationResult result = src.migration();
         Map<String, Disk> bases = src.bases();
 
@@ -131,7 +142,7 @@ public final class ScenarioRunner {
             targetMap.put(d.name(), t);
         }
         BlockReceiver receiver = new BlockReceiver(targetMap, s.chunkSizeBytes(), Mutant.receiverMutants(mutants), p -> {});
-        ReceiveResult received = receiver.receive(new java.io.ByteArrayInputStream(stream));
+        ReceiveResult received = receiver.receive(stream.open(delivered));
         return new Run(s, Set.copyOf(mutants), result, received, stream, src.history(), src.sources(), src.devices(),
                 targets, bases, src.guestWrites(), src.eventsRun());
     }

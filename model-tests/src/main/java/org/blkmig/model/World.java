@@ -56,13 +56,24 @@ public final class World {
         return s.sharedBase() ? new LayeredDisk(d.name(), bases.get(d.name())) : new SparseMemoryDisk(d.name(), d.sizeBytes());
     }
 
-    /** Per 64 KiB region: zeros (4 in 10), data (4 in 10), or data in its second half only (2 in 10). */
+    /** Initial data at most (in 64 KiB regions, each maybe in its own chunk): a 64 GiB simulated disk stays sparse. */
+    static final long MAX_INITIAL_DATA_BYTES = 8L << 20;
+
+    /**
+     * Per 64 KiB region: zeros (4 in 10), data (4 in 10), or data in its second half only (2 in 10);
+     * on a disk larger than 13 MiB, proportionally fewer data regions, so at most 8 MiB of data.
+     */
     private static void fill(Disk disk, SplittableRandom r, long writeId) {
+        long regions = (disk.sizeSectors() + REGION_SECTORS - 1) / REGION_SECTORS;
+        double dataShare = Math.min(0.6, (double) MAX_INITIAL_DATA_BYTES / REGION_BYTES / Math.max(1, regions));
         try {
             for (long s = 0; s < disk.sizeSectors(); s += REGION_SECTORS) {
                 long n = Math.min(REGION_SECTORS, disk.sizeSectors() - s);
+                if (dataShare < 0.6 && r.nextDouble() >= dataShare) {
+                    continue;
+                }
                 int pick = r.nextInt(10);
-                if (pick < 4) {
+                if (pick < 4 && dataShare >= 0.6) {
                     continue;
                 }
                 long from = pick < 8 ? s : s + n / 2;

@@ -46,7 +46,7 @@ class FaultProperties {
                     new Faults(1 + (int) (where * 5), 0, 1), s.seed());
             case CANCEL -> rf = new ScenarioRunner.RunFaults((long) (where * 2e9), -1, -1);
             case CONNECTION_DROP -> {
-                long length = ScenarioRunner.run(s, Set.of()).stream().length;
+                long length = ScenarioRunner.run(s, Set.of()).stream().length();
                 rf = new ScenarioRunner.RunFaults(-1, (long) (where * length), -1);
             }
             case TARGET_WRITE_ERROR -> rf = new ScenarioRunner.RunFaults(-1, -1, 1 + (long) (where * 40));

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.model;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A simulated run's stream, kept in memory in 1 MiB pieces: no large array to grow, copy or
+ * fragment the heap with, and a bound past which it refuses to grow.
+ */
+public final class StreamBuffer extends OutputStream {
+    private static final int PIECE_BYTES = 1 << 20;
+
+    private final List<byte[]> pieces = new ArrayList<>();
+    private final long maxBytes;
+    private long length;
+    private boolean overflowed;
+
+    public StreamBuffer(long maxBytes) {
+        this.maxBytes = maxBytes;
+    }
+
+    public long length() {
+        return length;
+    }
+
+    /** True once a write was refused for passing the bound. */
+    public boolean overflowed() {
+        return overflowed;
+    }
+
+    @Override
+    public void write(int b) {
+        write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+        if (length + len > maxBytes) {
+            overflowed = true;
+            throw new ScenarioRunner.TooLarge(length + len);
+        }
+        while (len > 0) {
+            int inPiece = (int) (length % PIECE_BYTES);
+            if (inPiece == 0) {
+                pieces.add(new byte[PIECE_BYTES]);
+            }
+            int n = Math.min(len, PIECE_BYTES - inPiece);
+            System.arraycopy(b, off, pieces.get(pieces.size() - 1), inPiece, n);
+            off += n;
+            len -= n;
+            length += n;
+        }
+    }
+
+    /** Reads the stream from its start. */
+    public InputStream open() {
+        return open(length);
+    }
+
+    /** Reads the first {@code limit} bytes: a connection that dropped there. */
+    public InputStream open(long limit) {
+        long end = Math.min(limit, length);
+        return new InputStream() {
+            private long position;
+
+            @Override
+            public int read() {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                if (position >= end) {
+                    return -1;
+                }
+                int inPiece = (int) (position % PIECE_BYTES);
+                int n = (int) Math.min(Math.min(len, PIECE_BYTES - inPiece), end - position);
+                System.arraycopy(pieces.get((int) (position / PIECE_BYTES)), inPiece, b, off, n);
+                position += n;
+                return n;
+            }
+        };
+    }
+}
