@@ -87,8 +87,10 @@ public final class ScenarioRunner {
         SenderOptions so = SenderOptions.defaults().withChunkSize(s.chunkSizeBytes()).withZeroBlocks(s.zeroBlocks())
                 .withSharedBase(s.sharedBase()).withMutants(Mutant.senderMutants(mutants));
         BlockMigrationSender sender = new BlockMigrationSender(deviceList, io, sink, so);
+        // a migration that sends 30 times its disks has not converged; and the stream must fit its bound
+        long maxBytes = Math.min(MAX_STREAM_BYTES / 2, 30 * Math.max(s.totalBytes(), 1L << 20));
         ControllerOptions co = ControllerOptions.defaults().withBandwidth(s.bandwidthBytesPerSecond())
-                .withMaxDowntime(s.maxDowntimeNanos()).withLimits(STALL_SLICES, MAX_SLICES);
+                .withMaxDowntime(s.maxDowntimeNanos()).withLimits(STALL_SLICES, MAX_SLICES).withMaxBytesSent(maxBytes);
         guest.start();
         MigrationController controller = new MigrationController(co, io);
         if (cancelAtNanos >= 0) {

@@ -5,36 +5,42 @@ import org.blkmig.simdisk.Durations;
 
 /**
  * The migration controller's settings. A migration that does not converge ends after
- * {@code maxStallSlices} slices without a new low of pending data, or after {@code maxSlices}.
+ * {@code maxStallSlices} slices without a new low of pending data, after {@code maxSlices}, or
+ * once it has sent more than {@code maxBytesSent} (0: no such limit).
  */
 public record ControllerOptions(long bandwidthBytesPerSecond, long maxDowntimeNanos, long sliceNanos,
-        int maxStallSlices, long maxSlices) {
+        int maxStallSlices, long maxSlices, long maxBytesSent) {
     /** QEMU's defaults: 128 MiB/s, 300 ms. */
     public static final long DEFAULT_BANDWIDTH_BYTES_PER_SECOND = 128L << 20;
     public static final long DEFAULT_MAX_DOWNTIME_NANOS = 300 * Durations.MILLI;
     public static final long DEFAULT_SLICE_NANOS = 100 * Durations.MILLI;
 
     public ControllerOptions {
-        if (bandwidthBytesPerSecond <= 0 || maxDowntimeNanos < 0 || sliceNanos <= 0 || maxStallSlices < 1 || maxSlices < 1) {
+        if (bandwidthBytesPerSecond <= 0 || maxDowntimeNanos < 0 || sliceNanos <= 0 || maxStallSlices < 1 || maxSlices < 1
+                || maxBytesSent < 0) {
             throw new IllegalArgumentException("controller needs bandwidth > 0, downtime >= 0, slice > 0, limits >= 1");
         }
     }
 
     public static ControllerOptions defaults() {
         return new ControllerOptions(DEFAULT_BANDWIDTH_BYTES_PER_SECOND, DEFAULT_MAX_DOWNTIME_NANOS, DEFAULT_SLICE_NANOS,
-                30, 6000);
+                30, 6000, 0);
     }
 
     public ControllerOptions withBandwidth(long bytesPerSecond) {
-        return new ControllerOptions(bytesPerSecond, maxDowntimeNanos, sliceNanos, maxStallSlices, maxSlices);
+        return new ControllerOptions(bytesPerSecond, maxDowntimeNanos, sliceNanos, maxStallSlices, maxSlices, maxBytesSent);
     }
 
     public ControllerOptions withMaxDowntime(long nanos) {
-        return new ControllerOptions(bandwidthBytesPerSecond, nanos, sliceNanos, maxStallSlices, maxSlices);
+        return new ControllerOptions(bandwidthBytesPerSecond, nanos, sliceNanos, maxStallSlices, maxSlices, maxBytesSent);
     }
 
     public ControllerOptions withLimits(int stallSlices, long slices) {
-        return new ControllerOptions(bandwidthBytesPerSecond, maxDowntimeNanos, sliceNanos, stallSlices, slices);
+        return new ControllerOptions(bandwidthBytesPerSecond, maxDowntimeNanos, sliceNanos, stallSlices, slices, maxBytesSent);
+    }
+
+    public ControllerOptions withMaxBytesSent(long bytes) {
+        return new ControllerOptions(bandwidthBytesPerSecond, maxDowntimeNanos, sliceNanos, maxStallSlices, maxSlices, bytes);
     }
 
     /** The transfer budget of one slice. */

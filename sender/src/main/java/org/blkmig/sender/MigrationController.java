@@ -85,6 +85,10 @@ public final class MigrationController {
                                 + " slices (" + pendingNow + " bytes pending, threshold " + threshold + ")");
                     }
                 }
+                if (options.maxBytesSent() > 0 && sender.stats().bytesSent > options.maxBytesSent()) {
+                    return notConverged(sender, start, slices, "sent " + sender.stats().bytesSent + " bytes, more than the limit of "
+                            + options.maxBytesSent());
+                }
                 if (slices.size() >= options.maxSlices()) {
                     return notConverged(sender, start, slices, "no completion within " + options.maxSlices() + " slices");
                 }

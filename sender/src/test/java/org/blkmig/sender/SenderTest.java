@@ -222,6 +222,12 @@ class SenderTest {
         MigrationResult cap = migrate(tiny, opts(), capped, null);
         assertEquals(MigrationResult.Outcome.DID_NOT_CONVERGE, cap.outcome());
         assertTrue(cap.reason().contains("within 5 slices"), cap.reason());
+        World heavy = new World(8);
+        heavy.add("drive0", 8L << 20, false);
+        MigrationResult bytes = migrate(heavy, opts(), bw(4L << 20).withLimits(1000, 100_000).withMaxBytesSent(20L << 20),
+                heavy.guest(Workload.of(Workload.Kind.UNIFORM, 4L << 20)));
+        assertEquals(MigrationResult.Outcome.DID_NOT_CONVERGE, bytes.outcome());
+        assertTrue(bytes.reason().contains("more than the limit of 20971520"), bytes.reason());
     }
 
     @Test
@@ -360,7 +366,7 @@ class SenderTest {
         assertThrows(IllegalArgumentException.class, () -> SenderOptions.defaults().withChunkSize(64 << 10).requireQemuCompatible());
         SenderOptions.defaults().requireQemuCompatible();
         assertThrows(IllegalArgumentException.class, () -> SenderOptions.defaults().withBuffers(8, 4));
-        assertThrows(IllegalArgumentException.class, () -> new ControllerOptions(0, 1, 1, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> new ControllerOptions(0, 1, 1, 1, 1, 0));
         SliceBudget b = new SliceBudget(10);
         b.consume(12);
         assertTrue(b.exhausted());
