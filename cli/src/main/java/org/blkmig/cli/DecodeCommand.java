@@ -132,42 +132,37 @@ final class DecodeCommand implements Callable<Integer> {
         return checker.finish(in.offset());
     }
 
-    /** A bare record list: payloads delimited by EOS; the first is START, the last END. */
+    /**
+     * A bare record list, checked as it streams: payloads end at EOS; the first is the START, a
+     * payload ending PROGRESS 100, EOS is the END, the others are PARTs. Memory stays bounded.
+     */
     private List<StreamChecker.Violation> decodeBare(ByteInput in, int chunk, StreamChecker checker, PrintWriter out)
             throws IOException {
         RecordReader reader = new RecordReader(in, chunk);
-        List<List<Record>> payloads = new ArrayList<>();
-        List<Long> offsets = new ArrayList<>();
-        List<Record> current = new ArrayList<>();
-        List<Long> recordOffsets = new ArrayList<>();
-        List<List<Long>> allOffsets = new ArrayList<>();
+        boolean open = false;
+        boolean first = true;
+        Record previous = null;
         while (!in.atEnd()) {
             Record r = reader.next();
-            if (current.isEmpty()) {
-                offsets.add(reader.recordOffset());
+            if (!open) {
+                if (first) {
+                    checker.beginPayload(SectionType.START, reader.recordOffset());
+                } else {
+                    checker.beginUntypedPayload(reader.recordOffset());
+                }
+                open = true;
             }
-            // keep no data: a summary record stands for a block
-            current.add(r instanceof Record.DeviceBlock b ? new Record.ZeroBlock(b.sector(), b.device()) : r);
-            recordOffsets.add(reader.recordOffset());
+            checker.record(r, reader.recordOffset());
             print(out, describe(r));
             if (r instanceof Record.EndOfSection) {
-                payloads.add(current);
-                allOffsets.add(recordOffsets);
-                current = new ArrayList<>();
-                recordOffsets = new ArrayList<>();
+                boolean end = previous instanceof Record.Progress p && p.percent() == 100;
+                checker.endPayload(in.offset(), first ? SectionType.START : end ? SectionType.END : SectionType.PART);
+                open = false;
+                first = false;
+                previous = null;
+            } else {
+                previous = r;
             }
-        }
-        if (!current.isEmpty()) {
-            payloads.add(current);
-            allOffsets.add(recordOffsets);
-        }
-        for (int i = 0; i < payloads.size(); i++) {
-            SectionType t = i == 0 ? SectionType.START : i == payloads.size() - 1 && payloads.size() > 1 ? SectionType.END : SectionType.PART;
-            checker.beginPayload(t, offsets.get(i));
-            for (int j = 0; j < payloads.get(i).size(); j++) {
-                checker.record(payloads.get(i).get(j), allOffsets.get(i).get(j));
-            }
-            checker.endPayload(in.offset());
         }
         return checker.finish(in.offset());
     }

@@ -63,6 +63,31 @@ class DecodeCommandTest {
     }
 
     @Test
+    void aBareListIsCheckedAsItStreams() throws Exception {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        org.blkmig.protocol.RecordWriter w = new org.blkmig.protocol.RecordWriter(bytes, 4096);
+        org.blkmig.protocol.Record eos = org.blkmig.protocol.Record.EndOfSection.INSTANCE;
+        w.write(eos);
+        w.write(new org.blkmig.protocol.Record.Progress(50));
+        w.write(new org.blkmig.protocol.Record.DeviceBlock(8, "d0", java.nio.ByteBuffer.allocate(4096)));
+        w.write(eos);
+        w.write(new org.blkmig.protocol.Record.Progress(100));
+        w.write(eos);
+        Path ok = dir.resolve("ok.bin");
+        Files.write(ok, bytes.toByteArray());
+        Cli c = Cli.run("decode", "--chunk-size", "4K", "--device", "d0=64K", ok.toString());
+        assertEquals(0, c.exit(), c.out());
+        assertTrue(c.out().contains("BLOCK d0 8 data"), c.out());
+        w.write(new org.blkmig.protocol.Record.Progress(20)); // after END: progress back and a payload after END
+        w.write(eos);
+        Path bad = dir.resolve("bad.bin");
+        Files.write(bad, bytes.toByteArray());
+        Cli b = Cli.run("decode", "--chunk-size", "4K", "--device", "d0=64K", bad.toString());
+        assertEquals(1, b.exit(), b.out());
+        assertTrue(b.out().contains("[progress-monotonic]"), b.out());
+    }
+
+    @Test
     void aMissingFileIsAnInputError() {
         Cli c = Cli.run("decode", dir.resolve("nope.bin").toString());
         assertEquals(2, c.exit());

@@ -69,6 +69,8 @@ public final class StreamChecker {
     private int payloadEos;
     private Record previous;
     private Record beforePrevious;
+    private boolean untyped;
+    private int nonEosRecords;
     private long lastProgress = -1;
 
     public StreamChecker(Map<String, Long> deviceSizeBytes, int chunkSizeBytes) {
@@ -118,12 +120,43 @@ public final class StreamChecker {
         payloadOffset = offsetBytes;
         payloadRecords = 0;
         payloadEos = 0;
+        nonEosRecords = 0;
         previous = beforePrevious = null;
+    }
+
+    /**
+     * Begins a payload whose type is known only at its end (a bare record list has no section
+     * headers); {@link #endPayload(long, SectionType)} names it.
+     */
+    public void beginUntypedPayload(long offsetBytes) {
+        beginPayload(SectionType.PART, offsetBytes);
+        untyped = true;
+    }
+
+    /** Ends an untyped payload, naming its type now. */
+    public void endPayload(long offsetBytes, SectionType type) {
+        if (untyped && type != SectionType.PART) {
+            if (type == SectionType.END) {
+                if (ended) {
+                    violate(Rule.AFTER_END, payloadOffset, "a second END payload");
+                }
+                ended = true;
+            }
+            if (type == SectionType.START && nonEosRecords > 0) {
+                violate(Rule.START_ONLY_EOS, payloadOffset, nonEosRecords + " records besides EOS in the START payload");
+            }
+            payloadType = type;
+        }
+        untyped = false;
+        endPayload(offsetBytes);
     }
 
     public void record(Record record, long offsetBytes) {
         if (payloadType == null) {
             throw new IllegalStateException("record outside a payload");
+        }
+        if (!(record instanceof Record.EndOfSection)) {
+            nonEosRecords++;
         }
         payloadRecords++;
         if (payloadEos > 0) {

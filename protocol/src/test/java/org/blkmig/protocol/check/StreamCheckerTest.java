@@ -133,6 +133,37 @@ class StreamCheckerTest {
     }
 
     @Test
+    void untypedPayloadsAreJudgedOnceTheirTypeIsKnown() {
+        StreamChecker c = new StreamChecker(DEVICES, CHUNK);
+        c.beginPayload(SectionType.START, 0);
+        c.record(EOS, 0);
+        c.endPayload(8);
+        c.beginUntypedPayload(8);
+        c.record(blk(0), 8);
+        c.record(EOS, 9);
+        c.endPayload(10, SectionType.PART);
+        c.beginUntypedPayload(10);
+        c.record(new Record.Progress(100), 10);
+        c.record(EOS, 11);
+        c.endPayload(12, SectionType.END);
+        assertEquals(List.of(), c.finish(12));
+        StreamChecker bad = new StreamChecker(DEVICES, CHUNK);
+        bad.beginUntypedPayload(0);
+        bad.record(blk(0), 0);
+        bad.record(EOS, 1);
+        bad.endPayload(2, SectionType.START);
+        bad.beginUntypedPayload(2);
+        bad.record(new Record.Progress(99), 2);
+        bad.record(EOS, 3);
+        bad.endPayload(4, SectionType.END);
+        bad.beginUntypedPayload(4);
+        bad.record(EOS, 4);
+        bad.endPayload(5, SectionType.END);
+        Set<Rule> fired = bad.finish(5).stream().map(StreamChecker.Violation::rule).collect(Collectors.toSet());
+        assertEquals(Set.of(Rule.START_ONLY_EOS, Rule.START_FIRST, Rule.END_PROGRESS_100, Rule.AFTER_END), fired);
+    }
+
+    @Test
     void onlyTheFirstThousandViolationsAreKeptButAllCounted() {
         List<Record> many = new ArrayList<>();
         for (int i = 0; i < 1500; i++) {
