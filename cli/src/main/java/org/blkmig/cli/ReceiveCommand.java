@@ -5,8 +5,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.net.SocketTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,8 +79,8 @@ final class ReceiveCommand implements Callable<Integer> {
             } else if (input.file.equals("-")) {
                 r = receiver.receive(System.in);
             } else {
-                try (InputStream in = Files.newInputStream(Path.of(input.file))) {
-                    r = receiver.receive(in);
+                try (java.nio.channels.FileChannel in = java.nio.channels.FileChannel.open(Path.of(input.file))) {
+                    r = receiver.receive(in); // the channel itself: no 8 KiB stream adapter in between
                 }
             }
             bar.done();
@@ -114,23 +114,24 @@ final class ReceiveCommand implements Callable<Integer> {
 
     private ReceiveResult listenAndReceive(BlockReceiver receiver, InetSocketAddress at, PrintWriter err) throws IOException {
         int idleMillis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, idleTimeoutNanos / Durations.MILLI));
-        Socket s;
-        try (ServerSocket server = new ServerSocket()) {
+        SocketChannel conn;
+        try (ServerSocketChannel server = ServerSocketChannel.open()) {
             server.bind(at, 1);
-            server.setSoTimeout(idleMillis);
-            err.println("listening on " + server.getInetAddress().getHostAddress() + ":" + server.getLocalPort());
+            // the socket adaptor's accept honours SO_TIMEOUT; the accepted socket keeps its channel
+            server.socket().setSoTimeout(idleMillis);
+            InetSocketAddress bound = (InetSocketAddress) server.getLocalAddress();
+            err.println("listening on " + bound.getAddress().getHostAddress() + ":" + bound.getPort());
             err.flush();
             try {
-                s = server.accept();
+                conn = server.socket().accept().getChannel();
             } catch (SocketTimeoutException e) {
                 throw new UserError("no connection within " + idleMillis + " ms");
             }
         } // the listening socket closes here: a second connection is refused
-        try (Socket conn = s) {
+        try (IdleReadChannel in = new IdleReadChannel(conn, idleTimeoutNanos)) {
             startNanos = System.nanoTime();
-            conn.setSoTimeout(idleMillis);
-            err.println("connection from " + conn.getRemoteSocketAddress());
-            return receiver.receive(conn.getInputStream());
+            err.println("connection from " + conn.getRemoteAddress());
+            return receiver.receive(in);
         }
     }
 }

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.cli;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A channel whose reads must make progress: a watchdog closes it when no byte has arrived for the
+ * idle timeout (channel reads ignore SO_TIMEOUT), so a silent sender ends the receive.
+ */
+final class IdleReadChannel implements ReadableByteChannel {
+    private final ReadableByteChannel channel;
+    private final AtomicLong lastProgressNanos = new AtomicLong(System.nanoTime());
+    private final Thread watchdog;
+    private volatile boolean idle;
+
+    IdleReadChannel(ReadableByteChannel channel, long idleTimeoutNanos) {
+        this.channel = channel;
+        this.watchdog = new Thread(() -> {
+            while (channel.isOpen()) {
+                if (System.nanoTime() - lastProgressNanos.get() > idleTimeoutNanos) {
+                    idle = true;
+                    try {
+                        channel.close();
+                    } catch (IOException ignored) {
+                        // closing is all we can do
+                    }
+                    return;
+                }
+                try {
+                    Thread.sleep(Math.max(10, idleTimeoutNanos / 10_000_000L));
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "blkmig-receive-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        try {
+            int n = channel.read(dst);
+            if (n > 0) {
+                lastProgressNanos.set(System.nanoTime());
+            }
+            return n;
+        } catch (IOException e) {
+            throw idle ? new IOException("no data within the idle timeout: the sender stopped") : e;
+        }
+    }
+
+    @Override
+    public boolean isOpen() {
+        return channel.isOpen();
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+        watchdog.interrupt();
+    }
+}
