@@ -117,7 +117,8 @@ final class SendCommand implements Callable<Integer> {
         }
         Workload w = kind == Workload.Kind.NONE ? Workload.NONE : Workload.of(kind, writeRate);
         int chunk = (int) Math.min(Integer.MAX_VALUE, chunkSize);
-        SenderOptions so = SenderOptions.defaults().withChunkSize(chunk).withZeroBlocks(zeroBlocks);
+        // file sources go straight from the image to the output (zero copy) unless zero blocks must be seen
+        SenderOptions so = SenderOptions.defaults().withChunkSize(chunk).withZeroBlocks(zeroBlocks).withZeroCopy(true);
         if (qemuSplice != null) {
             so.requireQemuCompatible();
         }

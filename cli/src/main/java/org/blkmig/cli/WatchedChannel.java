@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * has been stuck longer than the idle timeout (a stalled or dead peer), so the write fails
  * instead of hanging for ever.
  */
-final class WatchedChannel implements GatheringByteChannel {
+final class WatchedChannel implements GatheringByteChannel, org.blkmig.protocol.ZeroCopyTarget {
     private final SocketChannel channel;
     private final AtomicLong writeStartedNanos = new AtomicLong(-1); // -1: no write in progress
     private final Thread watchdog;
@@ -25,6 +25,12 @@ final class WatchedChannel implements GatheringByteChannel {
                 long started = writeStartedNanos.get();
                 if (started >= 0 && System.nanoTime() - started > idleTimeoutNanos) {
                     stalled = true;
+                    try {
+                        // shutdown wakes a sendfile blocked in transferTo, which close alone does not
+                        channel.shutdownOutput();
+                    } catch (IOException ignored) {
+                        // closing below is all that is left
+                    }
                     try {
                         channel.close();
                     } catch (IOException ignored) {
@@ -52,6 +58,19 @@ final class WatchedChannel implements GatheringByteChannel {
         writeStartedNanos.set(System.nanoTime());
         try {
             return channel.write(srcs, offset, length);
+        } catch (IOException e) {
+            throw stalled ? new IOException("the receiver stopped reading (no progress within the idle timeout)") : e;
+        } finally {
+            writeStartedNanos.set(-1);
+        }
+    }
+
+    /** File data straight into the socket (sendfile), watched like a write. */
+    @Override
+    public long transferFrom(java.nio.channels.FileChannel file, long position, long count) throws IOException {
+        writeStartedNanos.set(System.nanoTime());
+        try {
+            return file.transferTo(position, count, channel);
         } catch (IOException e) {
             throw stalled ? new IOException("the receiver stopped reading (no progress within the idle timeout)") : e;
         } finally {

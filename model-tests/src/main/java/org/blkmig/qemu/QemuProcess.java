@@ -149,6 +149,10 @@ public final class QemuProcess implements AutoCloseable {
         command("migrate-set-parameters", Map.of("max-bandwidth", bytesPerSecond));
     }
 
+    public void setDowntimeLimitMillis(long millis) throws IOException {
+        command("migrate-set-parameters", Map.of("downtime-limit", millis));
+    }
+
     public void setCapability(String capability, boolean on) throws IOException {
         command("migrate-set-capabilities", Map.of("capabilities", List.of(Map.of("capability", capability, "state", on))));
     }

@@ -97,11 +97,43 @@ class QemuConformanceTest {
         return qemuSource(drives, stream, maxBandwidth, inc, zeroBlocks, writableBytes, GUEST_WRITES);
     }
 
+    /**
+     * QEMU 7.2 aborts when a qemu-io write arrives just as the migration completes (the source has
+     * inactivated its images: "Assertion `!(bs->open_flags & BDRV_O_INACTIVE)' failed" in
+     * block/io.c) instead of failing the request: a defect of QEMU, not of the run under test, so
+     * such an attempt is recorded and retried.
+     */
+    static final String QEMU_INACTIVE_ABORT = "BDRV_O_INACTIVE";
+
     SourceRun qemuSource(List<QemuProcess.Drive> drives, Path stream, long maxBandwidth, boolean inc,
             boolean zeroBlocks, long writableBytes, int maxWrites) throws IOException {
-        try (QemuProcess q = QemuProcess.start(dir, drives, null)) {
+        for (int attempt = 1; ; attempt++) {
+            QemuProcess q = QemuProcess.start(dir, drives, null);
+            try {
+                return migrateOnce(q, drives, stream, maxBandwidth, inc, zeroBlocks, writableBytes, maxWrites);
+            } catch (IOException e) {
+                String log = q.log();
+                if (!log.contains(QEMU_INACTIVE_ABORT) || attempt == 3) {
+                    throw new IOException(e.getMessage() + "; QEMU's log: " + log.strip(), e);
+                }
+                System.out.println("finding: QEMU 7.2 aborted on a guest write at completion (attempt " + attempt
+                        + ", retried): " + log.lines().filter(l -> l.contains(QEMU_INACTIVE_ABORT)).findFirst().orElse(""));
+            } finally {
+                q.close();
+            }
+        }
+    }
+
+    private SourceRun migrateOnce(QemuProcess q, List<QemuProcess.Drive> drives, Path stream, long maxBandwidth, boolean inc,
+            boolean zeroBlocks, long writableBytes, int maxWrites) throws IOException {
+        try {
             if (maxBandwidth > 0) {
                 q.setMaxBandwidth(maxBandwidth);
+            }
+            if (maxWrites > 0) {
+                // keeps QEMU 7.2 from completing before its bulk pass ends (its own race, shown by a
+                // finding below): a threshold under one chunk completes only with nothing pending
+                q.setDowntimeLimitMillis(1);
             }
             if (zeroBlocks) {
                 q.setCapability("zero-blocks", true);

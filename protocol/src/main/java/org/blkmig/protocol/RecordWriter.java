@@ -61,6 +61,37 @@ public final class RecordWriter {
         }
     }
 
+    /** A device block sent from a file region without copying it through user space; the chunk's tail is zeros. */
+    public void writeFileBlock(long sector, String device, java.nio.channels.FileChannel file, long position, int lengthBytes)
+            throws IOException {
+        if (lengthBytes <= 0 || lengthBytes > chunkSizeBytes) {
+            throw new IllegalArgumentException("a file block holds 1.." + chunkSizeBytes + " bytes, not " + lengthBytes);
+        }
+        head.clear();
+        putBlockHead(sector, device, Wire.FLAG_DEVICE_BLOCK);
+        flushHead();
+        long done = 0;
+        while (done < lengthBytes) {
+            long n = out instanceof ZeroCopyTarget z ? z.transferFrom(file, position + done, lengthBytes - done)
+                    : file.transferTo(position + done, lengthBytes - done, out);
+            if (n <= 0) {
+                throw new IOException("the file ends before " + (position + lengthBytes));
+            }
+            done += n;
+        }
+        bytesWritten += done;
+        int pad = chunkSizeBytes - lengthBytes;
+        while (pad > 0) {
+            ByteBuffer zeros = ZERO_PAD.duplicate().limit(Math.min(pad, ZERO_PAD.capacity()));
+            pad -= zeros.remaining();
+            while (zeros.hasRemaining()) {
+                bytesWritten += out.write(zeros);
+            }
+        }
+    }
+
+    private static final ByteBuffer ZERO_PAD = ByteBuffer.allocateDirect(64 * 1024).asReadOnlyBuffer();
+
     private void putBlockHead(long sector, String device, int flags) {
         if (!device.equals(lastDevice)) {
             lastDeviceBytes = device.getBytes(StandardCharsets.UTF_8);

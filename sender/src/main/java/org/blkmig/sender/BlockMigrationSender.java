@@ -54,15 +54,17 @@ public final class BlockMigrationSender {
         final long sector;
         final long chunk;
         final int sectorCount;
-        final ByteBuffer buffer;
+        final ByteBuffer buffer; // null for a zero-copy block
+        final java.nio.channels.FileChannel file; // the source of a zero-copy block, else null
         IOException error; // guarded by lock
 
-        Block(Device device, long sector, long chunk, int sectorCount, ByteBuffer buffer) {
+        Block(Device device, long sector, long chunk, int sectorCount, ByteBuffer buffer, java.nio.channels.FileChannel file) {
             this.device = device;
             this.sector = sector;
             this.chunk = chunk;
             this.sectorCount = sectorCount;
             this.buffer = buffer;
+            this.file = file;
         }
     }
 
@@ -83,6 +85,7 @@ public final class BlockMigrationSender {
     private int buffersAllocated;
     private int buffersInUse;
     private int peakBuffersInUse;
+    private int zeroCopyQueued; // zero-copy blocks waiting to be sent: bounded like buffers
     private IOException firstReadError;
 
     // migration thread only
@@ -177,9 +180,12 @@ public final class BlockMigrationSender {
 
     /**
      * One iterate payload: sends completed blocks while the budget allows, submits reads while
-     * the buffered plus in-flight chunks fit the budget, sends again, ends with EOS.
+     * the buffered plus in-flight chunks fit the budget, sends again, ends with EOS. Returns
+     * whether it sent a block or submitted a read: if not, only waiting can help.
      */
-    public void iterate(SliceBudget budget) throws IOException {
+    public boolean iterate(SliceBudget budget) throws IOException {
+        long sentBefore = stats.dataChunksSent + stats.zeroChunksSent;
+        long readsBefore = stats.readsSubmitted;
         checkLive();
         throwReadError();
         sink.beginPayload(SectionType.PART);
@@ -204,13 +210,14 @@ public final class BlockMigrationSender {
         }
         sink.endPayload();
         stats.iterations++;
+        return stats.dataChunksSent + stats.zeroChunksSent > sentBefore || stats.readsSubmitted > readsBefore;
     }
 
     private boolean canSubmit(SliceBudget budget) {
         synchronized (lock) {
             long buffered = (long) (submitted + readDone) * chunkSizeBytes;
             return buffered < budget.remainingBytes() && submitted < options.maxReadsInFlight()
-                    && buffersInUse < options.maxBufferedChunks();
+                    && buffersInUse + zeroCopyQueued < options.maxBufferedChunks();
         }
     }
 
@@ -267,6 +274,19 @@ public final class BlockMigrationSender {
     private Block submitRead(Device d, long sector) {
         long chunk = sector / sectorsPerChunk;
         int count = (int) Math.min(sectorsPerChunk, d.totalSectors - sector);
+        java.nio.channels.FileChannel file = options.zeroCopy() && !options.zeroBlocks() ? d.device.disk().zeroCopyChannel() : null;
+        if (file != null) {
+            // zero copy: the data is taken when the block is written out, after the clear
+            d.dirty.clear(chunk);
+            Block block = new Block(d, sector, chunk, count, null, file);
+            synchronized (lock) {
+                completed.add(block);
+                readDone++;
+                zeroCopyQueued++;
+            }
+            stats.readsSubmitted++;
+            return block;
+        }
         ByteBuffer buffer;
         synchronized (lock) {
             buffer = takeBuffer();
@@ -280,7 +300,7 @@ public final class BlockMigrationSender {
                 buffer.put(UNDEFINED_TAIL_BYTE);
             }
         }
-        Block block = new Block(d, sector, chunk, count, buffer);
+        Block block = new Block(d, sector, chunk, count, buffer, null);
         boolean clearAfter = options.has(SenderMutant.CLEAR_AFTER_READ);
         if (!clearAfter) {
             d.dirty.clear(chunk);
@@ -409,6 +429,21 @@ public final class BlockMigrationSender {
     }
 
     private void sendBlock(Block b, SliceBudget budget) throws IOException {
+        if (b.file != null) {
+            synchronized (lock) {
+                zeroCopyQueued--;
+            }
+            String name = b.device.device.name();
+            int inBoundsBytes = b.sectorCount * Disk.SECTOR_SIZE_BYTES;
+            sink.writeFileBlock(b.sector, name, b.file, b.sector * Disk.SECTOR_SIZE_BYTES, inBoundsBytes, chunkSizeBytes);
+            long wireBytes = 8 + 1 + b.device.nameBytes.length + chunkSizeBytes;
+            stats.bytesSent += wireBytes;
+            stats.dataChunksSent++;
+            if (budget != null) {
+                budget.consume(wireBytes);
+            }
+            return;
+        }
         try {
             if (b.error != null) {
                 throwReadError();
@@ -560,9 +595,12 @@ public final class BlockMigrationSender {
         }
         synchronized (lock) {
             for (Block b : completed) {
-                buffersInUse--;
-                freeBuffers.push(b.buffer);
+                if (b.buffer != null) {
+                    buffersInUse--;
+                    freeBuffers.push(b.buffer);
+                }
             }
+            zeroCopyQueued = 0;
             completed.clear();
             readDone = 0;
             freeBuffers.clear();

@@ -54,13 +54,13 @@ public final class MigrationController {
                     if (pending == 0 || pending < threshold) {
                         return complete(sender, guest, start, slices);
                     }
-                    sender.iterate(budget);
+                    boolean progressed = sender.iterate(budget);
                     if (budget.exhausted()) {
                         while (io.nowNanos() < sliceEnd && !cancelRequested) {
                             io.pause(sliceEnd);
                         }
-                    } else {
-                        io.pause(sliceEnd);
+                    } else if (!progressed) {
+                        io.pause(sliceEnd); // nothing to send or submit until a read completes (or time passes)
                     }
                 }
                 while (io.nowNanos() < sliceEnd && !cancelRequested) {
@@ -95,7 +95,8 @@ public final class MigrationController {
             }
         } catch (IOException | RuntimeException e) {
             sender.cancel();
-            return new MigrationResult(MigrationResult.Outcome.FAILED, String.valueOf(e.getMessage()), start, -1,
+            String why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+            return new MigrationResult(MigrationResult.Outcome.FAILED, why, start, -1,
                     io.nowNanos(), 0, sender.stats().bytesSent, slices, sender.stats());
         }
     }

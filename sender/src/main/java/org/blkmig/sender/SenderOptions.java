@@ -10,7 +10,7 @@ import org.blkmig.protocol.Wire;
  * reads done but unsent), so memory does not grow with the disk.
  */
 public record SenderOptions(int chunkSizeBytes, boolean sharedBase, boolean zeroBlocks, int maxReadsInFlight,
-        int maxBufferedChunks, Set<SenderMutant> mutants) {
+        int maxBufferedChunks, Set<SenderMutant> mutants, boolean zeroCopy) {
     public static final int DEFAULT_MAX_READS_IN_FLIGHT = 16;
     public static final int DEFAULT_MAX_BUFFERED_CHUNKS = 32;
 
@@ -24,27 +24,36 @@ public record SenderOptions(int chunkSizeBytes, boolean sharedBase, boolean zero
 
     public static SenderOptions defaults() {
         return new SenderOptions(Wire.QEMU_CHUNK_SIZE_BYTES, false, false, DEFAULT_MAX_READS_IN_FLIGHT,
-                DEFAULT_MAX_BUFFERED_CHUNKS, Set.of());
+                DEFAULT_MAX_BUFFERED_CHUNKS, Set.of(), false);
     }
 
     public SenderOptions withChunkSize(int bytes) {
-        return new SenderOptions(bytes, sharedBase, zeroBlocks, maxReadsInFlight, maxBufferedChunks, mutants);
+        return new SenderOptions(bytes, sharedBase, zeroBlocks, maxReadsInFlight, maxBufferedChunks, mutants, zeroCopy);
     }
 
     public SenderOptions withSharedBase(boolean on) {
-        return new SenderOptions(chunkSizeBytes, on, zeroBlocks, maxReadsInFlight, maxBufferedChunks, mutants);
+        return new SenderOptions(chunkSizeBytes, on, zeroBlocks, maxReadsInFlight, maxBufferedChunks, mutants, zeroCopy);
     }
 
     public SenderOptions withZeroBlocks(boolean on) {
-        return new SenderOptions(chunkSizeBytes, sharedBase, on, maxReadsInFlight, maxBufferedChunks, mutants);
+        return new SenderOptions(chunkSizeBytes, sharedBase, on, maxReadsInFlight, maxBufferedChunks, mutants, zeroCopy);
     }
 
     public SenderOptions withBuffers(int readsInFlight, int bufferedChunks) {
-        return new SenderOptions(chunkSizeBytes, sharedBase, zeroBlocks, readsInFlight, bufferedChunks, mutants);
+        return new SenderOptions(chunkSizeBytes, sharedBase, zeroBlocks, readsInFlight, bufferedChunks, mutants, zeroCopy);
     }
 
     public SenderOptions withMutants(Set<SenderMutant> m) {
-        return new SenderOptions(chunkSizeBytes, sharedBase, zeroBlocks, maxReadsInFlight, maxBufferedChunks, m);
+        return new SenderOptions(chunkSizeBytes, sharedBase, zeroBlocks, maxReadsInFlight, maxBufferedChunks, m, zeroCopy);
+    }
+
+    /**
+     * Chunks of file-backed disks are sent straight from the file when written out (zero copy):
+     * their "read" is taken at send time, after the dirty bit was cleared. Not with zero blocks,
+     * which must look at the data.
+     */
+    public SenderOptions withZeroCopy(boolean on) {
+        return new SenderOptions(chunkSizeBytes, sharedBase, zeroBlocks, maxReadsInFlight, maxBufferedChunks, mutants, on);
     }
 
     public boolean has(SenderMutant m) {

@@ -44,6 +44,14 @@ public interface Disk extends AutoCloseable {
         return new Allocation(State.DATA, Math.min(maxSectors, sizeSectors() - sector));
     }
 
+    /**
+     * The file channel this disk's sector {@code s} lives at byte {@code s * 512} of, for sending
+     * without a copy; null if the disk is not a plain file.
+     */
+    default java.nio.channels.FileChannel zeroCopyChannel() {
+        return null;
+    }
+
     @Override
     default void close() throws IOException {}
 

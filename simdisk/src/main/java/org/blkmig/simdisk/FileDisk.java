@@ -157,6 +157,11 @@ public final class FileDisk extends BaseDisk {
         }
     }
 
+    @Override
+    public FileChannel zeroCopyChannel() {
+        return channel;
+    }
+
     /** Forces written data to the device. */
     public void force() throws IOException {
         channel.force(false);

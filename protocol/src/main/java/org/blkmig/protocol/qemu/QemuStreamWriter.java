@@ -81,6 +81,15 @@ public final class QemuStreamWriter implements PayloadSink {
     }
 
     @Override
+    public void writeFileBlock(long sector, String device, java.nio.channels.FileChannel file, long position, int lengthBytes,
+            int chunkSizeBytes) throws IOException {
+        if (open == null) {
+            throw new IllegalStateException("no payload is open");
+        }
+        records.writeFileBlock(sector, device, file, position, lengthBytes);
+    }
+
+    @Override
     public void endPayload() throws IOException {
         if (open == null) {
             throw new IllegalStateException("no payload is open");
