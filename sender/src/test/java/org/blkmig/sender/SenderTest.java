@@ -321,6 +321,37 @@ class SenderTest {
     }
 
     @Test
+    void zeroCopyFromFilesEndsIdenticalWithGuestWritesAndAPartialChunk(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path a = dir.resolve("a.img");
+        java.nio.file.Path b = dir.resolve("b.img");
+        byte[] data = new byte[(5 << 20) + 1536];
+        new java.util.Random(2).nextBytes(data);
+        java.nio.file.Files.write(a, java.util.Arrays.copyOf(data, 4 << 20));
+        java.nio.file.Files.write(b, data);
+        try (org.blkmig.simdisk.FileDisk da = org.blkmig.simdisk.FileDisk.open("drive0", a, true);
+                org.blkmig.simdisk.FileDisk db = org.blkmig.simdisk.FileDisk.open("drive1", b, true);
+                org.blkmig.simdisk.ThreadPoolIoContext io = new org.blkmig.simdisk.ThreadPoolIoContext(2)) {
+            List<BlockDevice> devices = List.of(new BlockDevice(da), new BlockDevice(db));
+            World.Collecting sink = new World.Collecting();
+            org.blkmig.simdisk.ThreadedGuest guest = new org.blkmig.simdisk.ThreadedGuest(devices,
+                    Workload.of(Workload.Kind.UNIFORM, 1L << 20), 9, 1);
+            BlockMigrationSender s = new BlockMigrationSender(devices, io, sink, SenderOptions.defaults().withZeroCopy(true));
+            guest.start();
+            MigrationResult r = new MigrationController(bw(16L << 20), io).run(s, guest::stop);
+            guest.stop();
+            assertTrue(r.completed(), r.reason());
+            assertTrue(guest.writesDone() > 0);
+            assertEquals(0, s.peakBuffersInUse(), "no chunk buffer: the data went from the file");
+            Map<String, Long> sizes = Map.of("drive0", 4L << 20, "drive1", (5L << 20) + 1536);
+            assertEquals(List.of(), StreamChecker.check(sink.payloads, sizes, 1 << 20));
+            Map<String, byte[]> images = World.apply(sink.payloads, sizes, 1 << 20);
+            assertArrayEquals(java.nio.file.Files.readAllBytes(a), images.get("drive0"));
+            assertArrayEquals(java.nio.file.Files.readAllBytes(b), images.get("drive1"));
+        }
+    }
+
+    @Test
     void aCancelOnRealThreadsStopsCleanlyAndLeaksNoThread() throws Exception {
         World w = new World(15);
         w.add("drive0", 64L << 20, false);
