@@ -134,7 +134,6 @@ final class SendCommand implements Callable<Integer> {
                 disks.add(d);
                 devices.add(new BlockDevice(d));
             }
-            prime();
             channel = openOutput();
             ThreadedGuest guest = new ThreadedGuest(devices, w, seed, 1);
             ControllerOptions co = ControllerOptions.defaults().withBandwidth(bandwidth).withMaxDowntime(maxDowntimeNanos);
@@ -191,21 +190,6 @@ final class SendCommand implements Callable<Integer> {
             for (FileDisk d : disks) {
                 d.close();
             }
-        }
-    }
-
-    /**
-     * A tiny migration in memory before connecting: the data path's classes load (and compile a
-     * little) now, not in the first second of the real migration.
-     */
-    private static void prime() throws IOException {
-        try (ThreadPoolIoContext io = new ThreadPoolIoContext(1)) {
-            BlockDevice d = new BlockDevice(new org.blkmig.simdisk.SparseMemoryDisk("prime", 4L << 20));
-            QemuStreamWriter w = new QemuStreamWriter(java.nio.channels.Channels.newChannel(java.io.OutputStream.nullOutputStream()),
-                    org.blkmig.protocol.Wire.QEMU_CHUNK_SIZE_BYTES, 0);
-            w.writeHeader(QemuFormat.DEFAULT_MACHINE_TYPE);
-            new MigrationController(ControllerOptions.defaults().withBandwidth(1L << 40), io)
-                    .run(new BlockMigrationSender(List.of(d), io, w, SenderOptions.defaults()), org.blkmig.sender.GuestControl.NONE);
         }
     }
 
