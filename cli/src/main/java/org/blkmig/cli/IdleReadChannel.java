@@ -13,31 +13,11 @@ import java.util.concurrent.atomic.AtomicLong;
 final class IdleReadChannel implements ReadableByteChannel {
     private final ReadableByteChannel channel;
     private final AtomicLong lastProgressNanos = new AtomicLong(System.nanoTime());
-    private final Thread watchdog;
-    private volatile boolean idle;
+    private final Watchdog watchdog;
 
     IdleReadChannel(ReadableByteChannel channel, long idleTimeoutNanos) {
         this.channel = channel;
-        this.watchdog = new Thread(() -> {
-            while (channel.isOpen()) {
-                if (System.nanoTime() - lastProgressNanos.get() > idleTimeoutNanos) {
-                    idle = true;
-                    try {
-                        channel.close();
-                    } catch (IOException ignored) {
-                        // closing is all we can do
-                    }
-                    return;
-                }
-                try {
-                    Thread.sleep(Math.max(10, idleTimeoutNanos / 10_000_000L));
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "blkmig-receive-watchdog");
-        watchdog.setDaemon(true);
-        watchdog.start();
+        this.watchdog = new Watchdog("blkmig-receive-watchdog", channel, idleTimeoutNanos, lastProgressNanos::get, () -> {});
     }
 
     @Override
@@ -49,7 +29,7 @@ final class IdleReadChannel implements ReadableByteChannel {
             }
             return n;
         } catch (IOException e) {
-            throw idle ? new IOException("no data within the idle timeout: the sender stopped") : e;
+            throw watchdog.fired() ? new IOException("no data within the idle timeout: the sender stopped") : e;
         }
     }
 
@@ -61,6 +41,6 @@ final class IdleReadChannel implements ReadableByteChannel {
     @Override
     public void close() throws IOException {
         channel.close();
-        watchdog.interrupt();
+        watchdog.stop();
     }
 }

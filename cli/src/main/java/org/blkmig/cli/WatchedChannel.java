@@ -15,42 +15,17 @@ import java.util.concurrent.atomic.AtomicLong;
 final class WatchedChannel implements GatheringByteChannel, org.blkmig.protocol.ZeroCopyTarget {
     private final SocketChannel channel;
     private final AtomicLong writeStartedNanos = new AtomicLong(-1); // -1: no write in progress
-    private final Thread watchdog;
-    private volatile boolean stalled;
+    private final Watchdog watchdog;
 
     WatchedChannel(SocketChannel channel, long idleTimeoutNanos) {
         this.channel = channel;
-        this.watchdog = new Thread(() -> {
-            while (channel.isOpen()) {
-                long started = writeStartedNanos.get();
-                if (started >= 0 && System.nanoTime() - started > idleTimeoutNanos) {
-                    stalled = true;
-                    try {
-                        // shutdown wakes a sendfile blocked in transferTo, which close alone does not
-                        channel.shutdownOutput();
-                    } catch (IOException ignored) {
-                        // closing below is all that is left
-                    }
-                    try {
-                        channel.close();
-                    } catch (IOException ignored) {
-                        // closing is all we can do
-                    }
-                    return;
-                }
-                try {
-                    Thread.sleep(Math.max(10, idleTimeoutNanos / 10_000_000L));
-                } catch (InterruptedException e) {
-                    return;
-                }
+        this.watchdog = new Watchdog("blkmig-send-watchdog", channel, idleTimeoutNanos, writeStartedNanos::get, () -> {
+            try {
+                channel.shutdownOutput(); // wakes a sendfile blocked in transferTo, which close alone does not
+            } catch (IOException ignored) {
+                // the close that follows is all that is left
             }
-        }, "blkmig-send-watchdog");
-        watchdog.setDaemon(true);
-        watchdog.start();
-    }
-
-    boolean stalled() {
-        return stalled;
+        });
     }
 
     @Override
@@ -59,7 +34,7 @@ final class WatchedChannel implements GatheringByteChannel, org.blkmig.protocol.
         try {
             return channel.write(srcs, offset, length);
         } catch (IOException e) {
-            throw stalled ? new IOException("the receiver stopped reading (no progress within the idle timeout)") : e;
+            throw watchdog.fired() ? new IOException("the receiver stopped reading (no progress within the idle timeout)") : e;
         } finally {
             writeStartedNanos.set(-1);
         }
@@ -72,7 +47,7 @@ final class WatchedChannel implements GatheringByteChannel, org.blkmig.protocol.
         try {
             return file.transferTo(position, count, channel);
         } catch (IOException e) {
-            throw stalled ? new IOException("the receiver stopped reading (no progress within the idle timeout)") : e;
+            throw watchdog.fired() ? new IOException("the receiver stopped reading (no progress within the idle timeout)") : e;
         } finally {
             writeStartedNanos.set(-1);
         }
@@ -96,6 +71,6 @@ final class WatchedChannel implements GatheringByteChannel, org.blkmig.protocol.
     @Override
     public void close() throws IOException {
         channel.close();
-        watchdog.interrupt();
+        watchdog.stop();
     }
 }
