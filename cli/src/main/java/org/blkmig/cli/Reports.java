@@ -84,10 +84,7 @@ final class Reports {
         writeRoundsCsv(dir.resolve("rounds.csv"), m);
         List<String[]> rows = new ArrayList<>();
         sources.forEach((n, p) -> rows.add(new String[] {"source " + n, p + (sha256.containsKey(n) ? "  sha256 " + sha256.get(n) : "")}));
-        rows.add(new String[] {"outcome", m.outcome() + " — " + m.reason()});
-        rows.add(new String[] {"bytes sent", String.format("%.2f MiB", m.bytesSent() / MIB)});
-        rows.add(new String[] {"migration time", String.format("%.1f ms", m.migrationNanos() / 1e6)});
-        rows.add(new String[] {"downtime", String.format("%.1f ms", m.downtimeNanos() / 1e6)});
+        migrationRows(rows, m, "");
         rows.add(new String[] {"guest writes", Long.toString(guestWrites)});
         writeHtml(dir.resolve("report.html"), "blkmig send", m.completed() ? "COMPLETED" : m.outcome().name(), rows, m);
     }
@@ -163,16 +160,21 @@ final class Reports {
         }
     }
 
+    /** The figures every report's summary shows: outcome, bytes, time, downtime. */
+    private static void migrationRows(List<String[]> rows, MigrationResult m, String timeNote) {
+        rows.add(new String[] {"outcome", m.outcome() + " — " + m.reason()});
+        rows.add(new String[] {"bytes sent", String.format("%.2f MiB", m.bytesSent() / MIB)});
+        rows.add(new String[] {"migration time", String.format("%.1f ms%s", m.migrationNanos() / 1e6, timeNote)});
+        rows.add(new String[] {"downtime", String.format("%.1f ms", m.downtimeNanos() / 1e6)});
+    }
+
     static List<String[]> summaryRows(Judge.Outcome o) {
         MigrationResult m = o.run().migration();
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"scenario", o.run().scenario().toString()});
         rows.add(new String[] {"replay", Judge.replayCommand(o.run().scenario(), o.run().mutants())});
-        rows.add(new String[] {"outcome", m.outcome() + " — " + m.reason()});
         rows.add(new String[] {"receiver", o.run().receive().toString()});
-        rows.add(new String[] {"bytes sent", String.format("%.2f MiB", m.bytesSent() / MIB)});
-        rows.add(new String[] {"migration time", String.format("%.1f ms (simulated)", m.migrationNanos() / 1e6)});
-        rows.add(new String[] {"downtime", String.format("%.1f ms", m.downtimeNanos() / 1e6)});
+        migrationRows(rows, m, " (simulated)");
         for (Checks.Verdict v : o.verdicts()) {
             rows.add(new String[] {"property " + v.property().id, (v.passed() ? "PASS" : "FAIL")
                     + (v.evidence().isEmpty() ? "" : " — " + v.evidence())});
