@@ -2,6 +2,7 @@
 package org.blkmig.simdisk;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -62,13 +63,15 @@ public final class FileDisk extends BaseDisk {
         if (sizeBytes < 0 || sizeBytes % SECTOR_SIZE_BYTES != 0) {
             throw new IllegalArgumentException("disk size must be whole sectors: " + sizeBytes);
         }
-        FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-        ch.truncate(0);
-        if (sizeBytes > 0) {
-            ch.write(ByteBuffer.allocate(1), sizeBytes - 1); // sets the size without allocating blocks
-            ch.write(ByteBuffer.allocate(1), sizeBytes - 1);
+        RandomAccessFile file = new RandomAccessFile(path.toFile(), "rw");
+        try {
+            file.setLength(0);
+            file.setLength(sizeBytes); // ftruncate: the size, with no block allocated
+        } catch (IOException e) {
+            file.close();
+            throw e;
         }
+        FileChannel ch = file.getChannel(); // closing it closes the file
         return new FileDisk(name, path, ch, sizeBytes);
     }
 

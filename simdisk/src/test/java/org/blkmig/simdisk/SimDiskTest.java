@@ -64,6 +64,23 @@ class SimDiskTest {
     }
 
     @Test
+    void creatingOverAnImageLeavesOnlyAHoleOfTheNewSize() throws Exception {
+        Path p = dir.resolve("again.img");
+        byte[] old = new byte[3 << 20];
+        java.util.Arrays.fill(old, (byte) 7);
+        Files.write(p, old);
+        try (FileDisk d = FileDisk.create("d", p, 8L << 20)) {
+            assertEquals(8L << 20, d.sizeBytes());
+            ByteBuffer b = ByteBuffer.allocate(512);
+            d.read(0, b);
+            assertTrue(Zeros.isZero(b.flip()), "old contents survived the create");
+        }
+        assertEquals(8L << 20, Files.size(p));
+        Process stat = new ProcessBuilder("stat", "-c", "%b", p.toString()).start();
+        assertEquals("0", new String(stat.getInputStream().readAllBytes()).trim(), "blocks allocated by the create");
+    }
+
+    @Test
     void dirtyBitsAreExactlyTheChunksTouchedSinceTheLastClear() {
         SplittableRandom r = new SplittableRandom(5);
         for (int round = 0; round < 200; round++) {
