@@ -11,10 +11,21 @@ import picocli.CommandLine;
 final class Converters {
     private Converters() {}
 
+    /** A parser's complaint becomes picocli's own: "Invalid value for option '--x': <complaint>". */
+    private static long converted(String text, java.util.function.LongSupplier parse) {
+        try {
+            return parse.getAsLong();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.TypeConversionException(e.getMessage());
+        } catch (ArithmeticException e) {
+            throw new CommandLine.TypeConversionException("'" + text + "' is too large");
+        }
+    }
+
     static final class Size implements CommandLine.ITypeConverter<Long> {
         @Override
         public Long convert(String v) {
-            return Sizes.parse(v);
+            return converted(v, () -> Sizes.parse(v));
         }
     }
 
@@ -22,7 +33,7 @@ final class Converters {
         @Override
         public Long convert(String v) {
             String t = v.endsWith("/s") ? v.substring(0, v.length() - 2) : v;
-            return Sizes.parse(t);
+            return converted(v, () -> Sizes.parse(t));
         }
     }
 
@@ -30,7 +41,7 @@ final class Converters {
     static final class Millis implements CommandLine.ITypeConverter<Long> {
         @Override
         public Long convert(String v) {
-            return parseNanos(v, Durations.MILLI);
+            return converted(v, () -> parseNanos(v, Durations.MILLI));
         }
     }
 
@@ -38,7 +49,7 @@ final class Converters {
     static final class Seconds implements CommandLine.ITypeConverter<Long> {
         @Override
         public Long convert(String v) {
-            return parseNanos(v, Durations.SECOND);
+            return converted(v, () -> parseNanos(v, Durations.SECOND));
         }
     }
 

@@ -2,6 +2,7 @@
 package org.blkmig.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -89,6 +90,18 @@ class SimulateCommandTest {
             assertEquals(2, c.exit(), String.join(" ", args) + ": " + c.out() + c.err());
             assertTrue(c.oneLineError(), String.join(" ", args) + " printed: " + c.err());
         }
+    }
+
+    @Test
+    void aBadOptionValueIsNamedWithTheParsersReason() {
+        Cli c = Cli.run("simulate", "--bandwidth", "-5");
+        assertEquals(2, c.exit());
+        assertTrue(c.oneLineError(), c.err());
+        assertTrue(c.err().contains("Invalid value for option '--bandwidth': negative size '-5'"), c.err());
+        assertFalse(c.err().contains("Exception"), c.err());
+        Cli d = Cli.run("simulate", "--max-downtime", "9999999999999999m");
+        assertEquals(2, d.exit());
+        assertTrue(d.oneLineError() && d.err().contains("'9999999999999999m' is too large"), d.err());
     }
 
     @Test
