@@ -36,6 +36,10 @@ final class Endpoints {
         if (p < 0 || p > 65535) {
             throw new UserError("'" + spec + "': port must be 0..65535");
         }
-        return new InetSocketAddress(host, p);
+        InetSocketAddress at = new InetSocketAddress(host, p);
+        if (at.isUnresolved()) {
+            throw new UserError("'" + spec + "': unknown host '" + host + "'");
+        }
+        return at;
     }
 }
