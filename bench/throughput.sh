@@ -26,7 +26,7 @@ bytes=$((size_mib << 20))
 settle_s=${BLKMIG_BENCH_SETTLE_S:-5}
 cold() { sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true; sleep "$settle_s"; }
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-mbps() { python3 -c "print('%.1f' % ($bytes / $1 / 1e6))"; }
+mbps() { python3 -c "t = float('$1'); print('%.1f' % ($bytes / t / 1e6) if t == t else 'none')"; }
 same() { [ "$(sha256sum < "$1" | cut -d' ' -f1)" = "$want" ] && echo identical || echo DIFFERS; }
 # the launcher's flags for send and receive (C1 only, serial GC), with the heap at 64 MiB to show the memory bound
 export BLKMIG_JAVA_OPTS="-Xmx64m -XX:MaxDirectMemorySize=64m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
@@ -81,4 +81,5 @@ echo "  socket copy + fsync      $(mbps "$c") MB/s"
 echo "  blkmig send -> receive   $(mbps "$b") MB/s   peak RSS sender $(col txrss) MiB, receiver $(col rxrss) MiB"
 echo "  QEMU 7.2 at 96 MiB/s     $(mbps "$q96") MB/s   (destination identical in $(qok qemu$((96 << 20))) runs)"
 echo "  QEMU 7.2 at its default  $(mbps "$q0") MB/s   (destination identical in $(qok qemu0) runs)"
-python3 -c "print('  ratios: blkmig / socket copy = %.2f, blkmig / QEMU at 96 MiB/s = %.2f' % ($c / $b, float('$q96') / $b))"
+python3 -c "print('  ratios: blkmig / socket copy = %.2f, blkmig / QEMU at 96 MiB/s = %.2f' % ($c / $b, float('$q96') / $b))" \
+  | sed 's/= nan/= none (no identical QEMU run)/' 
