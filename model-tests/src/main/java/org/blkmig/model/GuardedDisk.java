@@ -90,6 +90,11 @@ public final class GuardedDisk implements Disk {
     }
 
     @Override
+    public void force() throws IOException {
+        delegate.force();
+    }
+
+    @Override
     public Allocation allocation(long sector, long maxSectors) {
         return delegate.allocation(sector, maxSectors);
     }

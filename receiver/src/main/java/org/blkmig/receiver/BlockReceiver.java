@@ -17,7 +17,6 @@ import org.blkmig.protocol.Wire;
 import org.blkmig.protocol.qemu.QemuEvent;
 import org.blkmig.protocol.qemu.QemuStreamReader;
 import org.blkmig.simdisk.Disk;
-import org.blkmig.simdisk.FileDisk;
 
 /**
  * Applies the block section of a QEMU-framed stream to declared targets. Targets come only from
@@ -183,12 +182,10 @@ public final class BlockReceiver {
 
     private void flushTargets() throws TargetException {
         for (Map.Entry<String, Disk> t : targets.entrySet()) {
-            if (t.getValue() instanceof FileDisk f) {
-                try {
-                    f.force();
-                } catch (IOException e) {
-                    throw new TargetException(-1, "flushing '" + t.getKey() + "' failed: " + e.getMessage());
-                }
+            try {
+                t.getValue().force();
+            } catch (IOException e) {
+                throw new TargetException(-1, "flushing '" + t.getKey() + "' failed: " + e.getMessage());
             }
         }
     }

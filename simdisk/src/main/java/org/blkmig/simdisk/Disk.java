@@ -52,6 +52,9 @@ public interface Disk extends AutoCloseable {
         return null;
     }
 
+    /** Forces written data to stable storage; a disk in memory has nothing to force. */
+    default void force() throws IOException {}
+
     @Override
     default void close() throws IOException {}
 

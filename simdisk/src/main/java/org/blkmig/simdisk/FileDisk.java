@@ -165,7 +165,7 @@ public final class FileDisk extends BaseDisk {
         return channel;
     }
 
-    /** Forces written data to the device. */
+    @Override
     public void force() throws IOException {
         channel.force(false);
     }
