@@ -119,8 +119,9 @@ class WritePipelineTest {
         ForcedDisk d = new ForcedDisk(64L * CHUNK);
         d.failForce = true;
         try (WritePipeline p = new WritePipeline(2, CHUNK, 2L * CHUNK)) {
-            submitChunks(p, d, 4);
+            // the failure may surface at any later call: a submit, a takeFree or a drain
             WritePipeline.WriteFailed f = assertThrows(WritePipeline.WriteFailed.class, () -> {
+                submitChunks(p, d, 4);
                 long deadline = System.nanoTime() + 10_000_000_000L;
                 while (System.nanoTime() < deadline) {
                     p.drain();
