@@ -103,7 +103,11 @@ final class ReceiveCommand implements Callable<Integer> {
             if (size % Disk.SECTOR_SIZE_BYTES != 0) {
                 throw new UserError("--target " + name + ": size " + size + " is not a multiple of 512 bytes");
             }
-            return FileDisk.create(name, Path.of(spec.substring(0, colon)), size);
+            try {
+                return FileDisk.create(name, Path.of(spec.substring(0, colon)), size);
+            } catch (IOException e) {
+                throw new UserError("--target " + name + ": cannot create the image: " + e.getMessage());
+            }
         }
         Path p = Path.of(spec);
         if (!Files.isRegularFile(p)) {

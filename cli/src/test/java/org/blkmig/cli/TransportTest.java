@@ -183,6 +183,9 @@ class TransportTest {
         Cli missing = Cli.run("receive", "--input", stream.toString(), "--target", "drive0=" + dir.resolve("none.img"));
         assertEquals(2, missing.exit());
         assertTrue(missing.oneLineError(), missing.err());
+        Cli noDir = Cli.run("receive", "--input", stream.toString(), "--target", "drive0=" + dir.resolve("no/dir.img") + ":2M");
+        assertEquals(2, noDir.exit());
+        assertTrue(noDir.oneLineError() && noDir.err().contains("--target drive0: cannot create the image: "), noDir.err());
         Cli noFile = Cli.run("receive", "--input", dir.resolve("none.bin").toString(), "--target", "drive0=" + a);
         assertEquals(2, noFile.exit());
         assertTrue(noFile.oneLineError() && noFile.err().contains("no such file"), noFile.err());

@@ -20,7 +20,7 @@ import org.blkmig.simdisk.Disk;
  * so the data goes to the device during the transfer rather than all in the final flush.
  */
 final class WritePipeline implements AutoCloseable {
-    /** Measured on 1 GiB (bench/throughput.sh): the final flush fell from ~0.3 s to ~0.02 s. */
+    /** On a 1 GiB receive the final flush fell from ~0.3 s to ~0.02 s (see BENCHMARKS.md). */
     static final long WRITEBACK_EVERY_BYTES = 64L << 20;
 
     private record Job(Disk target, long sector, long sectorCount, ByteBuffer data, long offsetBytes) {}
