@@ -151,6 +151,7 @@ final class SimulateCommand implements Callable<Integer> {
         out.printf("time:        %.1f ms simulated migration, %.1f ms downtime (limit %s), %d guest writes; %.0f ms wall%n",
                 m.migrationNanos() / 1e6, m.downtimeNanos() / 1e6, Durations.format(s.maxDowntimeNanos()),
                 o.run().guestWrites(), wallNanos / 1e6);
+        out.println("stream:      " + o.run().stream().length() + " bytes, sha256 " + o.run().stream().sha256());
         for (Checks.Verdict v : o.verdicts()) {
             out.println("  " + v);
         }

@@ -55,6 +55,20 @@ public final class StreamBuffer extends OutputStream {
         }
     }
 
+    /** The SHA-256 of the stream, in hex: two runs of one scenario must give the same. */
+    public String sha256() {
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            for (int i = 0; i < pieces.size(); i++) {
+                long pieceStart = (long) i * PIECE_BYTES;
+                md.update(pieces.get(i), 0, (int) Math.min(PIECE_BYTES, length - pieceStart));
+            }
+            return java.util.HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
     /** Reads the stream from its start. */
     public InputStream open() {
         return open(length);
