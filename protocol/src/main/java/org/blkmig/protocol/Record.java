@@ -8,6 +8,19 @@ import java.util.Objects;
 /** One record of a block payload. */
 public sealed interface Record permits Record.DeviceBlock, Record.ZeroBlock, Record.Progress, Record.EndOfSection {
 
+    /** The bytes this record takes on the wire: its header, a block's name and data. */
+    long wireSizeBytes();
+
+    /** The wire size of a block's header and device name, without its data. */
+    static long blockHeadBytes(String device) {
+        return Wire.HEADER_BYTES + 1 + device.getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    /** The wire size of a device block of one chunk. */
+    static long deviceBlockWireBytes(String device, int chunkSizeBytes) {
+        return blockHeadBytes(device) + chunkSizeBytes;
+    }
+
     /**
      * A chunk of data. {@code data} holds exactly one chunk; from a reader it is a read-only view
      * of a reused buffer, valid until the reader's next call (use {@link #copy()} to keep it).
@@ -18,6 +31,11 @@ public sealed interface Record permits Record.DeviceBlock, Record.ZeroBlock, Rec
             checkSector(sector);
             checkDevice(device);
             Objects.requireNonNull(data, "data");
+        }
+
+        @Override
+        public long wireSizeBytes() {
+            return blockHeadBytes(device) + data.remaining();
         }
 
         public DeviceBlock copy() {
@@ -38,6 +56,11 @@ public sealed interface Record permits Record.DeviceBlock, Record.ZeroBlock, Rec
             checkSector(sector);
             checkDevice(device);
         }
+
+        @Override
+        public long wireSizeBytes() {
+            return blockHeadBytes(device);
+        }
     }
 
     /** Percent done. The wire can carry up to 2^55-1; a valid stream stays within 0..100. */
@@ -47,11 +70,21 @@ public sealed interface Record permits Record.DeviceBlock, Record.ZeroBlock, Rec
                 throw new IllegalArgumentException("progress does not fit the header: " + percent);
             }
         }
+
+        @Override
+        public long wireSizeBytes() {
+            return Wire.HEADER_BYTES;
+        }
     }
 
     /** EOS: ends one section payload. */
     record EndOfSection() implements Record {
         public static final EndOfSection INSTANCE = new EndOfSection();
+
+        @Override
+        public long wireSizeBytes() {
+            return Wire.HEADER_BYTES;
+        }
     }
 
     static void checkSector(long sector) {

@@ -14,7 +14,7 @@ public final class RecordWriter {
     private final WritableByteChannel out;
     private final int chunkSizeBytes;
     // header + name length + longest name
-    private final ByteBuffer head = ByteBuffer.allocateDirect(8 + 1 + Wire.MAX_DEVICE_NAME_BYTES);
+    private final ByteBuffer head = ByteBuffer.allocateDirect(Wire.HEADER_BYTES + 1 + Wire.MAX_DEVICE_NAME_BYTES);
     private final ByteBuffer[] gather = new ByteBuffer[2];
     private String lastDevice;
     private byte[] lastDeviceBytes;

@@ -12,6 +12,9 @@ public final class Wire {
     public static final int MIN_CHUNK_SIZE_BYTES = SECTOR_SIZE_BYTES;
     public static final int MAX_CHUNK_SIZE_BYTES = 16 << 20;
 
+    /** Every record starts with a be64 header: value << 9 | flags. */
+    public static final int HEADER_BYTES = 8;
+
     public static final int FLAG_DEVICE_BLOCK = 0x01;
     public static final int FLAG_EOS = 0x02;
     public static final int FLAG_PROGRESS = 0x04;

@@ -3,26 +3,26 @@ package org.blkmig.sender;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
+import java.nio.channels.FileChannel;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import org.blkmig.protocol.PayloadSink;
 import org.blkmig.protocol.Record;
 import org.blkmig.protocol.SectionType;
 import org.blkmig.simdisk.BlockDevice;
-import org.blkmig.simdisk.DirtyBitmap;
 import org.blkmig.simdisk.Disk;
+import org.blkmig.simdisk.Invariant;
 import org.blkmig.simdisk.IoContext;
 import org.blkmig.simdisk.Zeros;
 
 /**
- * The block migration sender of PROTOCOL.md: setup, iterate, pending, complete, cancel.
+ * The block migration sender of PROTOCOL.md as a phase machine: setup, iterate, pending, complete,
+ * cancel. Where algorithms differ it asks its {@link SenderPolicies}; the state it shares with
+ * read completions is the {@link ReadTracker}'s, its buffers the {@link BufferPool}'s.
  *
- * <p>Threads: every public method runs on the migration thread. Read completions run on the
- * simulation thread or on reader threads; they touch only the state marked "guarded by lock",
- * and the migration thread takes {@code lock} to read it.
+ * <p>Threads: every public method runs on the migration thread; read completions run on the
+ * simulation thread or on reader threads and touch only the read tracker.
  */
 public final class BlockMigrationSender {
     /** The sectors QEMU asks about per allocation query in shared-base mode. */
@@ -30,79 +30,55 @@ public final class BlockMigrationSender {
     /** Bytes past a device's end in its last chunk are undefined; this makes them visible. */
     private static final byte UNDEFINED_TAIL_BYTE = (byte) 0xEE;
 
-    private static final class Device {
-        final BlockDevice device;
-        final byte[] nameBytes;
-        final long totalSectors;
-        final DirtyBitmap dirty;
-        final BitSet readInFlight = new BitSet(); // by chunk; guarded by lock
-        long bulkCursorSector;
-        long completedSectors;
-        boolean bulkCompleted;
-        long dirtyCursorChunk;
-
-        Device(BlockDevice device, DirtyBitmap dirty) {
-            this.device = device;
-            this.nameBytes = device.name().getBytes(StandardCharsets.UTF_8);
-            this.totalSectors = device.sizeSectors();
-            this.dirty = dirty;
-        }
-    }
-
-    private static final class Block {
-        final Device device;
-        final long sector;
-        final long chunk;
-        final int sectorCount;
-        final ByteBuffer buffer; // null for a zero-copy block
-        final java.nio.channels.FileChannel file; // the source of a zero-copy block, else null
-        IOException error; // guarded by lock
-
-        Block(Device device, long sector, long chunk, int sectorCount, ByteBuffer buffer, java.nio.channels.FileChannel file) {
-            this.device = device;
-            this.sector = sector;
-            this.chunk = chunk;
-            this.sectorCount = sectorCount;
-            this.buffer = buffer;
-            this.file = file;
-        }
-    }
+    private enum Phase { CREATED, LIVE, ENDED }
 
     private final List<BlockDevice> candidates;
     private final IoContext io;
-    private final PayloadSink sink;
     private final SenderOptions options;
+    private final SenderPolicies policies;
     private final int chunkSizeBytes;
     private final long sectorsPerChunk;
-    private final List<Device> devices = new ArrayList<>();
-    private final Object lock = new Object();
-
-    // guarded by lock
-    private final ArrayDeque<Block> completed = new ArrayDeque<>();
-    private int submitted;
-    private int readDone;
-    private final ArrayDeque<ByteBuffer> freeBuffers = new ArrayDeque<>();
-    private int buffersAllocated;
-    private int buffersInUse;
-    private int peakBuffersInUse;
-    private int zeroCopyQueued; // zero-copy blocks waiting to be sent: bounded like buffers
-    private IOException firstReadError;
+    private final List<MigratedDevice> devices = new ArrayList<>();
+    private final BufferPool buffers;
+    private final SenderStats stats = new SenderStats();
+    private final RecordOutput out;
+    private ReadTracker reads;
 
     // migration thread only
+    private Phase phase = Phase.CREATED;
+    private boolean bulkCompleted;
     private long totalSectorSum;
     private long previousProgress = -1;
-    private boolean bulkCompleted;
-    private boolean setupDone;
-    private boolean finished;
-    private final SenderStats stats = new SenderStats();
 
     public BlockMigrationSender(List<BlockDevice> devices, IoContext io, PayloadSink sink, SenderOptions options) {
         this.candidates = List.copyOf(devices);
         this.io = io;
-        this.sink = sink;
         this.options = options;
+        this.policies = options.policies();
         this.chunkSizeBytes = options.chunkSizeBytes();
         this.sectorsPerChunk = chunkSizeBytes / Disk.SECTOR_SIZE_BYTES;
+        this.buffers = new BufferPool(chunkSizeBytes, options.maxBufferedChunks());
+        RecordOutput o = new RecordOutput.Charged(sink, stats, chunkSizeBytes);
+        RecordOutput.SenderView view = new RecordOutput.SenderView() {
+            @Override
+            public boolean dirtyPhase() {
+                return bulkCompleted;
+            }
+
+            @Override
+            public List<BlockDevice> devices() {
+                return BlockMigrationSender.this.devices.stream().map(d -> d.device).toList();
+            }
+
+            @Override
+            public int chunkSizeBytes() {
+                return chunkSizeBytes;
+            }
+        };
+        for (SenderPolicies.WireFault f : policies.wireFaults()) {
+            o = f.wrap(o, view);
+        }
+        this.out = o;
     }
 
     public SenderStats stats() {
@@ -120,26 +96,20 @@ public final class BlockMigrationSender {
 
     /** The names of the devices being migrated, in order. */
     public List<String> migratedDevices() {
-        return devices.stream().map(d -> d.device.name()).toList();
+        return devices.stream().map(d -> d.name).toList();
     }
 
     /** Chunk buffers in use now (reads in flight plus blocks waiting to be sent). */
     public int buffersInUse() {
-        synchronized (lock) {
-            return buffersInUse;
-        }
+        return buffers.inUse();
     }
 
     public int peakBuffersInUse() {
-        synchronized (lock) {
-            return peakBuffersInUse;
-        }
+        return buffers.peakInUse();
     }
 
     public int buffersAllocated() {
-        synchronized (lock) {
-            return buffersAllocated;
-        }
+        return buffers.allocated();
     }
 
     /** Bytes of buffers the sender holds at most. */
@@ -151,47 +121,39 @@ public final class BlockMigrationSender {
 
     /** Picks the devices, starts dirty tracking, writes the START payload (just EOS). */
     public void setup() throws IOException {
-        if (setupDone) {
+        if (phase != Phase.CREATED) {
             throw new IllegalStateException("setup twice");
         }
-        setupDone = true;
-        for (BlockDevice d : candidates) {
-            if (d.sizeSectors() <= 0) {
-                if (options.has(SenderMutant.ZERO_SIZE_ENDS_SCAN)) {
-                    break;
-                }
-                continue; // an empty drive: nothing to migrate, and the scan goes on
-            }
-            if (d.readOnly()) {
-                continue;
-            }
-            Device dev = new Device(d, d.createDirtyBitmap(chunkSizeBytes));
+        phase = Phase.LIVE;
+        for (BlockDevice d : policies.deviceScan().select(candidates)) {
+            MigratedDevice dev = new MigratedDevice(devices.size(), d, d.createDirtyBitmap(chunkSizeBytes));
             devices.add(dev);
             totalSectorSum += dev.totalSectors;
         }
+        reads = new ReadTracker(devices.size(), policies.oneReadPerChunk());
         stats.devices = devices.size();
         stats.totalBytes = totalSectorSum * Disk.SECTOR_SIZE_BYTES;
-        sink.beginPayload(SectionType.START);
-        writeRecord(Record.EndOfSection.INSTANCE, 8, null);
-        sink.endPayload();
+        out.begin(SectionType.START);
+        out.write(Record.EndOfSection.INSTANCE, null);
+        out.end();
     }
 
     // ---- iterate ----
 
     /**
-     * One iterate payload: sends completed blocks while the budget allows, submits reads while
-     * the buffered plus in-flight chunks fit the budget, sends again, ends with EOS. Returns
-     * whether it sent a block or submitted a read: if not, only waiting can help.
+     * One iterate payload: sends completed blocks while the budget allows, submits reads while the
+     * submission policy allows, sends again, ends with EOS. Returns whether it sent a block or
+     * submitted a read: if not, only waiting can help.
      */
     public boolean iterate(SliceBudget budget) throws IOException {
         long sentBefore = stats.dataChunksSent + stats.zeroChunksSent;
         long readsBefore = stats.readsSubmitted;
         checkLive();
-        throwReadError();
-        sink.beginPayload(SectionType.PART);
+        reads.throwReadError();
+        out.begin(SectionType.PART);
         resetDirtyCursors();
         flushBlocks(budget);
-        while (canSubmit(budget)) {
+        while (reads.maySubmit(policies.submission(), budget.remainingBytes(), chunkSizeBytes, options, buffers)) {
             if (!bulkCompleted) {
                 if (!saveBulkedBlock()) {
                     bulkCompleted = true;
@@ -202,34 +164,19 @@ public final class BlockMigrationSender {
             }
         }
         flushBlocks(budget);
-        if (options.has(SenderMutant.PROGRESS_BACKWARDS) && bulkCompleted && previousProgress > 0) {
-            writeRecord(new Record.Progress(previousProgress - 1), 8, budget);
-        }
-        if (!(options.has(SenderMutant.MISSING_EOS) && bulkCompleted)) {
-            writeRecord(Record.EndOfSection.INSTANCE, 8, budget);
-        }
-        sink.endPayload();
+        out.write(Record.EndOfSection.INSTANCE, budget);
+        out.end();
         stats.iterations++;
         return stats.dataChunksSent + stats.zeroChunksSent > sentBefore || stats.readsSubmitted > readsBefore;
-    }
-
-    private boolean canSubmit(SliceBudget budget) {
-        synchronized (lock) {
-            long buffered = (long) (submitted + readDone) * chunkSizeBytes;
-            return buffered < budget.remainingBytes() && submitted < options.maxReadsInFlight()
-                    && buffersInUse + zeroCopyQueued < options.maxBufferedChunks();
-        }
     }
 
     /** One bulk read; false once every device's bulk pass is done. Emits PROGRESS when the percent changes. */
     private boolean saveBulkedBlock() throws IOException {
         long completedSum = 0;
         boolean found = false;
-        for (Device d : devices) {
+        for (MigratedDevice d : devices) {
             if (!d.bulkCompleted) {
-                if (saveDeviceBulk(d)) {
-                    d.bulkCompleted = true;
-                }
+                d.bulkCompleted = saveDeviceBulk(d);
                 completedSum += d.completedSectors;
                 found = true;
                 break;
@@ -237,22 +184,21 @@ public final class BlockMigrationSender {
             completedSum += d.completedSectors;
         }
         long progress = totalSectorSum == 0 ? 100 : completedSum * 100 / totalSectorSum;
+        Invariant.check(progress >= 0 && progress <= 100, () -> "progress " + progress + "% outside 0..100");
         if (progress != previousProgress) {
             previousProgress = progress;
-            writeRecord(new Record.Progress(progress), 8, null);
+            out.write(new Record.Progress(progress), null);
         }
         return found;
     }
 
     /** Submits the read of the next bulk chunk of d; true when d's bulk pass is done. */
-    private boolean saveDeviceBulk(Device d) throws IOException {
+    private boolean saveDeviceBulk(MigratedDevice d) {
         long cur = d.bulkCursorSector;
         if (options.sharedBase()) {
             while (cur < d.totalSectors) {
                 Disk.Allocation a = d.device.disk().allocation(cur, MAX_ALLOCATION_SEARCH_SECTORS);
-                boolean allocated = a.state() == Disk.State.DATA
-                        || (a.state() == Disk.State.ZERO && !options.has(SenderMutant.ZERO_CLUSTERS_UNALLOCATED));
-                if (allocated || a.sectorCount() <= 0) {
+                if (policies.allocation().migrates(a.state()) || a.sectorCount() <= 0) {
                     break;
                 }
                 cur += a.sectorCount();
@@ -264,90 +210,48 @@ public final class BlockMigrationSender {
         }
         d.completedSectors = cur;
         cur -= cur % sectorsPerChunk;
-        submitRead(d, cur);
+        submitRead(d, cur, false);
         d.bulkCursorSector = cur + sectorsPerChunk;
         stats.bulkChunksRead++;
         return d.bulkCursorSector >= d.totalSectors;
     }
 
     /** Clears the chunk's dirty bit, then reads it (the order that makes a racing write visible). */
-    private Block submitRead(Device d, long sector) {
+    private Block submitRead(MigratedDevice d, long sector, boolean dirtyPhaseRead) {
         long chunk = sector / sectorsPerChunk;
         int count = (int) Math.min(sectorsPerChunk, d.totalSectors - sector);
-        java.nio.channels.FileChannel file = options.zeroCopy() && !options.zeroBlocks() ? d.device.disk().zeroCopyChannel() : null;
+        Invariant.check(sector % sectorsPerChunk == 0 && count > 0, () -> "read of " + d.name + " at sector " + sector);
+        FileChannel file = options.zeroCopy() && !options.zeroBlocks() ? d.device.disk().zeroCopyChannel() : null;
         if (file != null) {
-            // zero copy: the data is taken when the block is written out, after the clear
+            // zero copy: the data is taken when the block is written out, after this clear
             d.dirty.clear(chunk);
             Block block = new Block(d, sector, chunk, count, null, file);
-            synchronized (lock) {
-                completed.add(block);
-                readDone++;
-                zeroCopyQueued++;
-            }
+            reads.queueZeroCopy(block);
             stats.readsSubmitted++;
             return block;
         }
-        ByteBuffer buffer;
-        synchronized (lock) {
-            buffer = takeBuffer();
-            submitted++;
-            d.readInFlight.set((int) chunk);
-        }
+        Block block = new Block(d, sector, chunk, count, buffers.take(), null);
+        reads.submitting(block, policies.inFlightMarking().marks(dirtyPhaseRead));
         int inBoundsBytes = count * Disk.SECTOR_SIZE_BYTES;
+        ByteBuffer buffer = block.buffer;
         if (inBoundsBytes < chunkSizeBytes) {
             buffer.clear().position(inBoundsBytes);
             while (buffer.hasRemaining()) {
                 buffer.put(UNDEFINED_TAIL_BYTE);
             }
         }
-        Block block = new Block(d, sector, chunk, count, buffer, null);
-        boolean clearAfter = options.has(SenderMutant.CLEAR_AFTER_READ);
-        if (!clearAfter) {
-            d.dirty.clear(chunk);
-        }
+        SenderPolicies.DirtyClear clear = policies.dirtyClear();
+        clear.beforeRead(d.dirty, chunk);
         stats.readsSubmitted++;
         io.submitRead(d.device, sector, buffer.duplicate().clear().limit(inBoundsBytes), error -> {
-            if (clearAfter) {
-                d.dirty.clear(chunk);
-            }
-            synchronized (lock) {
-                block.error = error;
-                if (error != null && firstReadError == null) {
-                    firstReadError = new IOException("read of " + d.device.name() + " sector " + sector
-                            + " failed: " + error.getMessage(), error);
-                }
-                d.readInFlight.clear((int) chunk);
-                submitted--;
-                readDone++;
-                completed.add(block);
-            }
+            clear.afterReadDone(d.dirty, chunk);
+            reads.readDone(block, error);
         });
         return block;
     }
 
-    private ByteBuffer takeBuffer() {
-        ByteBuffer b = freeBuffers.poll();
-        if (b == null) {
-            if (buffersAllocated >= options.maxBufferedChunks()) {
-                throw new IllegalStateException("buffer bound exceeded: " + buffersAllocated);
-            }
-            b = ByteBuffer.allocateDirect(chunkSizeBytes);
-            buffersAllocated++;
-        }
-        buffersInUse++;
-        peakBuffersInUse = Math.max(peakBuffersInUse, buffersInUse);
-        return b;
-    }
-
-    private void releaseBuffer(ByteBuffer b) {
-        synchronized (lock) {
-            buffersInUse--;
-            freeBuffers.push(b);
-        }
-    }
-
     private void resetDirtyCursors() {
-        for (Device d : devices) {
+        for (MigratedDevice d : devices) {
             d.dirtyCursorChunk = 0;
         }
     }
@@ -357,7 +261,7 @@ public final class BlockMigrationSender {
      * (sync); false when no device has one left before its cursor's end.
      */
     private boolean saveDirtyBlock(SliceBudget budget, boolean async) throws IOException {
-        for (Device d : devices) {
+        for (MigratedDevice d : devices) {
             if (saveDeviceDirty(d, budget, async)) {
                 return true;
             }
@@ -365,7 +269,7 @@ public final class BlockMigrationSender {
         return false;
     }
 
-    private boolean saveDeviceDirty(Device d, SliceBudget budget, boolean async) throws IOException {
+    private boolean saveDeviceDirty(MigratedDevice d, SliceBudget budget, boolean async) throws IOException {
         long chunkCount = d.dirty.chunkCount();
         while (d.dirtyCursorChunk < chunkCount) {
             long chunk = d.dirty.nextDirty(d.dirtyCursorChunk);
@@ -373,27 +277,24 @@ public final class BlockMigrationSender {
                 d.dirtyCursorChunk = chunkCount;
                 return false;
             }
-            if (!options.has(SenderMutant.TWO_READS_IN_FLIGHT) && inFlight(d, chunk)) {
-                // never two reads of one chunk: the older could complete last with stale data
-                io.awaitUntil(() -> !inFlight(d, chunk));
-                throwReadError();
+            BooleanSupplier settled = policies.inFlightConflict().settled(reads, d, chunk);
+            if (settled != null) {
+                io.awaitUntil(settled);
+                reads.throwReadError();
             }
             d.dirtyCursorChunk = chunk + 1;
             if (!d.dirty.test(chunk)) {
                 continue;
             }
-            Block b = submitRead(d, chunk * sectorsPerChunk);
-            if (async && options.has(SenderMutant.DIRTY_BIT_KEPT)) {
-                d.dirty.set(chunk);
+            Block b = submitRead(d, chunk * sectorsPerChunk, true);
+            if (async) {
+                policies.dirtyClear().afterDirtyWalkSubmit(d.dirty, chunk);
             }
             stats.dirtyChunksRead++;
             if (!async) {
-                io.awaitUntil(() -> isCompleted(b));
-                throwReadError();
-                synchronized (lock) {
-                    completed.remove(b);
-                    readDone--;
-                }
+                io.awaitUntil(() -> reads.isDone(b));
+                reads.throwReadError();
+                reads.take(b);
                 sendBlock(b, budget);
             }
             return true;
@@ -401,118 +302,56 @@ public final class BlockMigrationSender {
         return false;
     }
 
-    private boolean inFlight(Device d, long chunk) {
-        synchronized (lock) {
-            return d.readInFlight.get((int) chunk);
-        }
-    }
-
-    private boolean isCompleted(Block b) {
-        synchronized (lock) {
-            return completed.contains(b);
-        }
-    }
-
     /** Sends completed blocks in completion order while the budget allows (always, if null). */
     private void flushBlocks(SliceBudget budget) throws IOException {
         while (budget == null || !budget.exhausted()) {
-            Block b;
-            synchronized (lock) {
-                b = completed.poll();
-                if (b == null) {
-                    return;
-                }
-                readDone--;
+            Block b = reads.pollCompleted();
+            if (b == null) {
+                return;
             }
             sendBlock(b, budget);
         }
     }
 
     private void sendBlock(Block b, SliceBudget budget) throws IOException {
-        if (b.file != null) {
-            synchronized (lock) {
-                zeroCopyQueued--;
-            }
-            String name = b.device.device.name();
-            int inBoundsBytes = b.sectorCount * Disk.SECTOR_SIZE_BYTES;
-            sink.writeFileBlock(b.sector, name, b.file, b.sector * Disk.SECTOR_SIZE_BYTES, inBoundsBytes, chunkSizeBytes);
-            long wireBytes = 8 + 1 + b.device.nameBytes.length + chunkSizeBytes;
-            stats.bytesSent += wireBytes;
+        int inBoundsBytes = b.sectorCount * Disk.SECTOR_SIZE_BYTES;
+        if (b.zeroCopy()) {
+            out.writeFileBlock(b.sector, b.device.name, b.file, b.sector * Disk.SECTOR_SIZE_BYTES, inBoundsBytes, budget);
             stats.dataChunksSent++;
-            if (budget != null) {
-                budget.consume(wireBytes);
-            }
             return;
         }
         try {
             if (b.error != null) {
-                throwReadError();
+                reads.throwReadError();
             }
-            int inBoundsBytes = b.sectorCount * Disk.SECTOR_SIZE_BYTES;
             ByteBuffer data = b.buffer.duplicate().clear();
-            boolean zero = false;
-            if (options.zeroBlocks()) {
-                int probeBytes = options.has(SenderMutant.ZERO_FLAG_ON_DATA) ? Math.min(4096, inBoundsBytes) : inBoundsBytes;
-                zero = Zeros.isZero(data.slice(0, probeBytes));
-            }
-            long sector = b.sector;
-            if (options.has(SenderMutant.UNALIGNED_SECTOR) && bulkCompleted) {
-                sector += 1;
-            }
-            String name = b.device.device.name();
-            int head = 8 + 1 + b.device.nameBytes.length;
+            boolean zero = options.zeroBlocks()
+                    && Zeros.isZero(data.slice(0, policies.zeroDetection().probeBytes(inBoundsBytes, chunkSizeBytes)));
             if (zero) {
-                writeRecord(new Record.ZeroBlock(sector, name), head, budget);
+                out.write(new Record.ZeroBlock(b.sector, b.device.name), budget);
                 stats.zeroChunksSent++;
             } else {
-                writeRecord(new Record.DeviceBlock(sector, name, data), head + chunkSizeBytes, budget);
+                out.write(new Record.DeviceBlock(b.sector, b.device.name, data), budget);
                 stats.dataChunksSent++;
             }
         } finally {
-            releaseBuffer(b.buffer);
-        }
-    }
-
-    private void writeRecord(Record r, long wireBytes, SliceBudget budget) throws IOException {
-        sink.write(r);
-        stats.bytesSent += wireBytes;
-        if (budget != null) {
-            budget.consume(wireBytes);
+            buffers.release(b.buffer);
         }
     }
 
     // ---- pending ----
 
-    /**
-     * Bytes still to send: dirty chunks plus buffered and in-flight reads. Until the bulk pass is
-     * done it is kept above the threshold, so the controller cannot complete before every chunk
-     * was read once.
-     */
+    /** Bytes still to send, by the pending policy: dirty chunks, buffered and in-flight reads, maybe the bulk rest. */
     public long pendingBytes(long thresholdBytes) {
-        long buffered;
-        synchronized (lock) {
-            buffered = (long) (submitted + readDone) * chunkSizeBytes;
-        }
-        long pending = buffered + dirtyBytes();
-        if (!bulkCompleted) {
-            if (options.has(SenderMutant.EARLY_COMPLETION)) {
-                if (pending == 0) {
-                    pending = chunkSizeBytes;
-                }
-            } else {
-                pending += remainingBulkBytes();
-                if (pending <= thresholdBytes) {
-                    pending = thresholdBytes + chunkSizeBytes;
-                }
-            }
-        }
-        return pending;
+        long bufferedBytes = (long) reads.bufferedChunks() * chunkSizeBytes;
+        return policies.pending().pendingBytes(bufferedBytes, dirtyBytes(), remainingBulkBytes(), bulkCompleted,
+                thresholdBytes, chunkSizeBytes);
     }
 
     /** Bytes of dirty chunks, as the bitmaps count them now. */
     public long dirtyBytes() {
         long chunks = 0;
-        for (Device d : devices) {
+        for (MigratedDevice d : devices) {
             chunks += d.dirty.count();
         }
         return chunks * chunkSizeBytes;
@@ -520,7 +359,7 @@ public final class BlockMigrationSender {
 
     private long remainingBulkBytes() {
         long sectors = 0;
-        for (Device d : devices) {
+        for (MigratedDevice d : devices) {
             sectors += d.totalSectors - Math.min(d.totalSectors, d.bulkCursorSector);
         }
         return sectors * Disk.SECTOR_SIZE_BYTES;
@@ -531,99 +370,62 @@ public final class BlockMigrationSender {
     /** With the guest stopped: drain, send every dirty chunk, PROGRESS 100, EOS. Ends dirty tracking. */
     public void complete() throws IOException {
         checkLive();
-        throwReadError();
-        if (!bulkCompleted && !options.has(SenderMutant.EARLY_COMPLETION)) {
-            throw new IllegalStateException("complete before the bulk phase ended");
-        }
-        sink.beginPayload(SectionType.END);
+        reads.throwReadError();
+        Invariant.check(bulkCompleted || !policies.pending().guardsBulkPass(),
+                "complete before the bulk pass ended, though the pending policy guards it");
+        out.begin(SectionType.END);
         flushBlocks(null);
-        if (!options.has(SenderMutant.COMPLETE_WITHOUT_DRAIN)) {
-            io.awaitUntil(() -> {
-                synchronized (lock) {
-                    return submitted == 0;
-                }
-            });
-            throwReadError();
+        policies.drain().beforeFinalCopy(() -> {
+            io.awaitUntil(reads::noneInFlight);
+            reads.throwReadError();
             flushBlocks(null);
-        }
+        });
         resetDirtyCursors();
         while (saveDirtyBlock(null, false)) {
             // every chunk still dirty, read and sent synchronously
         }
-        writeRecord(new Record.Progress(100), 8, null);
-        writeRecord(Record.EndOfSection.INSTANCE, 8, null);
-        sink.endPayload();
-        if (options.has(SenderMutant.BLOCK_AFTER_END) && !devices.isEmpty()) {
-            Device d = devices.get(0);
-            sink.beginPayload(SectionType.PART);
-            ByteBuffer data = ByteBuffer.allocate(chunkSizeBytes);
-            d.device.read(0, data.slice(0, (int) Math.min(sectorsPerChunk, d.totalSectors) * Disk.SECTOR_SIZE_BYTES));
-            writeRecord(new Record.DeviceBlock(0, d.device.name(), data), 8 + 1 + d.nameBytes.length + chunkSizeBytes, null);
-            writeRecord(Record.EndOfSection.INSTANCE, 8, null);
-            sink.endPayload();
-        }
+        // the guest is stopped: nothing can dirty a chunk after the final copy's walk
+        Invariant.check(dirtyBytes() == 0, () -> dirtyBytes() + " bytes dirty after the final copy");
+        out.write(new Record.Progress(100), null);
+        out.write(Record.EndOfSection.INSTANCE, null);
+        out.end();
         stats.completed = true;
-        cleanup();
+        end();
     }
 
     // ---- cancel ----
 
     /** Stops: waits for reads in flight (they cannot be recalled), frees buffers, ends dirty tracking. */
     public void cancel() {
-        if (finished) {
+        if (phase == Phase.ENDED) {
             return;
         }
-        try {
-            io.awaitUntil(() -> {
-                synchronized (lock) {
-                    return submitted == 0;
-                }
-            });
-        } catch (IOException e) {
-            // nothing left to run: the reads are gone with the simulation
+        if (reads != null) {
+            try {
+                io.awaitUntil(reads::noneInFlight);
+            } catch (IOException e) {
+                // nothing left to run: the reads are gone with the simulation
+            }
         }
         stats.cancelled = true;
-        cleanup();
+        end();
     }
 
-    private void cleanup() {
-        finished = true;
-        for (Device d : devices) {
-            if (!options.has(SenderMutant.TRACKING_LEFT_ON)) {
-                d.device.releaseDirtyBitmap(d.dirty);
-            }
+    private void end() {
+        phase = Phase.ENDED;
+        for (MigratedDevice d : devices) {
+            policies.tracking().end(d.device, d.dirty);
         }
-        synchronized (lock) {
-            for (Block b : completed) {
-                if (b.buffer != null) {
-                    buffersInUse--;
-                    freeBuffers.push(b.buffer);
-                }
-            }
-            zeroCopyQueued = 0;
-            completed.clear();
-            readDone = 0;
-            freeBuffers.clear();
-            buffersAllocated = 0;
-            stats.buffersHeldAtEnd = buffersInUse;
-        }
+        stats.buffersHeldAtEnd = reads == null ? buffers.close() : reads.end(buffers);
     }
 
     public boolean finished() {
-        return finished;
+        return phase == Phase.ENDED;
     }
 
     private void checkLive() {
-        if (!setupDone || finished) {
-            throw new IllegalStateException(finished ? "the migration has ended" : "setup not done");
-        }
-    }
-
-    private void throwReadError() throws IOException {
-        synchronized (lock) {
-            if (firstReadError != null) {
-                throw firstReadError;
-            }
+        if (phase != Phase.LIVE) {
+            throw new IllegalStateException(phase == Phase.ENDED ? "the migration has ended" : "setup not done");
         }
     }
 }

@@ -108,14 +108,7 @@ public final class MigrationController {
         long sentBefore = sender.stats().bytesSent;
         sender.complete();
         long sentInDowntime = sender.stats().bytesSent - sentBefore;
-        if (io instanceof org.blkmig.simdisk.SimIoContext) {
-            // virtual time: sending is instantaneous, so the transfer of the final copy is modelled
-            long transferNanos = (long) (sentInDowntime * 1e9 / options.bandwidthBytesPerSecond());
-            long until = io.nowNanos() + transferNanos;
-            while (io.nowNanos() < until) {
-                io.pause(until);
-            }
-        }
+        io.awaitTransfer(sentInDowntime, options.bandwidthBytesPerSecond());
         long end = io.nowNanos();
         return new MigrationResult(MigrationResult.Outcome.COMPLETED, "completed", start, stopped, end, end - stopped,
                 sender.stats().bytesSent, slices, sender.stats());

@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.sender;
 
-import java.util.EnumSet;
 import java.util.Set;
 import org.blkmig.protocol.Wire;
 
 /**
- * How the sender runs. {@code maxBufferedChunks} bounds the chunk buffers (reads in flight plus
- * reads done but unsent), so memory does not grow with the disk.
+ * How the sender runs: its chunk size, its options, its limits and the policies of its algorithm.
+ * {@code maxBufferedChunks} bounds the chunk buffers (reads in flight plus reads done but unsent),
+ * so memory does not grow with the disk.
  */
 public record SenderOptions(int chunkSizeBytes, boolean sharedBase, boolean zeroBlocks, int maxReadsInFlight,
-        int maxBufferedChunks, Set<SenderMutant> mutants, boolean zeroCopy) {
+        int maxBufferedChunks, SenderPolicies policies, boolean zeroCopy) {
     public static final int DEFAULT_MAX_READS_IN_FLIGHT = 16;
     public static final int DEFAULT_MAX_BUFFERED_CHUNKS = 32;
 
@@ -19,32 +19,41 @@ public record SenderOptions(int chunkSizeBytes, boolean sharedBase, boolean zero
         if (maxReadsInFlight < 1 || maxBufferedChunks < maxReadsInFlight) {
             throw new IllegalArgumentException("need 1 <= maxReadsInFlight <= maxBufferedChunks");
         }
-        mutants = mutants.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(mutants));
+        java.util.Objects.requireNonNull(policies, "policies");
     }
 
     public static SenderOptions defaults() {
         return new SenderOptions(Wire.QEMU_CHUNK_SIZE_BYTES, false, false, DEFAULT_MAX_READS_IN_FLIGHT,
-                DEFAULT_MAX_BUFFERED_CHUNKS, Set.of(), false);
+                DEFAULT_MAX_BUFFERED_CHUNKS, SenderPolicies.BLKMIG, false);
     }
 
     public SenderOptions withChunkSize(int bytes) {
-        return new SenderOptions(bytes, sharedBase, zeroBlocks, maxReadsInFlight, maxBufferedChunks, mutants, zeroCopy);
+        return new SenderOptions(bytes, sharedBase, zeroBlocks, maxReadsInFlight, maxBufferedChunks, policies, zeroCopy);
     }
 
     public SenderOptions withSharedBase(boolean on) {
-        return new SenderOptions(chunkSizeBytes, on, zeroBlocks, maxReadsInFlight, maxBufferedChunks, mutants, zeroCopy);
+        return new SenderOptions(chunkSizeBytes, on, zeroBlocks, maxReadsInFlight, maxBufferedChunks, policies, zeroCopy);
     }
 
     public SenderOptions withZeroBlocks(boolean on) {
-        return new SenderOptions(chunkSizeBytes, sharedBase, on, maxReadsInFlight, maxBufferedChunks, mutants, zeroCopy);
+        return new SenderOptions(chunkSizeBytes, sharedBase, on, maxReadsInFlight, maxBufferedChunks, policies, zeroCopy);
     }
 
     public SenderOptions withBuffers(int readsInFlight, int bufferedChunks) {
-        return new SenderOptions(chunkSizeBytes, sharedBase, zeroBlocks, readsInFlight, bufferedChunks, mutants, zeroCopy);
+        return new SenderOptions(chunkSizeBytes, sharedBase, zeroBlocks, readsInFlight, bufferedChunks, policies, zeroCopy);
     }
 
-    public SenderOptions withMutants(Set<SenderMutant> m) {
-        return new SenderOptions(chunkSizeBytes, sharedBase, zeroBlocks, maxReadsInFlight, maxBufferedChunks, m, zeroCopy);
+    public SenderOptions withPolicies(SenderPolicies p) {
+        return new SenderOptions(chunkSizeBytes, sharedBase, zeroBlocks, maxReadsInFlight, maxBufferedChunks, p, zeroCopy);
+    }
+
+    /** These options with each seeded bug's broken policy in place. */
+    public SenderOptions withMutants(Set<SenderMutant> mutants) {
+        SenderPolicies p = policies;
+        for (SenderMutant m : mutants) {
+            p = m.apply(p);
+        }
+        return withPolicies(p);
     }
 
     /**
@@ -53,11 +62,7 @@ public record SenderOptions(int chunkSizeBytes, boolean sharedBase, boolean zero
      * which must look at the data.
      */
     public SenderOptions withZeroCopy(boolean on) {
-        return new SenderOptions(chunkSizeBytes, sharedBase, zeroBlocks, maxReadsInFlight, maxBufferedChunks, mutants, on);
-    }
-
-    public boolean has(SenderMutant m) {
-        return mutants.contains(m);
+        return new SenderOptions(chunkSizeBytes, sharedBase, zeroBlocks, maxReadsInFlight, maxBufferedChunks, policies, on);
     }
 
     /** A real QEMU speaks 1 MiB chunks only. */

@@ -389,7 +389,7 @@ class SenderTest {
         assertThrows(IllegalStateException.class, () -> s.iterate(SliceBudget.unlimited()));
         s.setup();
         assertThrows(IllegalStateException.class, s::setup);
-        assertThrows(IllegalStateException.class, s::complete, "complete before the bulk pass ended");
+        assertThrows(org.blkmig.simdisk.Invariant.Violation.class, s::complete, "complete before the bulk pass ended");
         s.cancel();
         s.cancel();
         assertTrue(s.stats().cancelled);

@@ -45,6 +45,12 @@ public interface IoContext extends AutoCloseable {
 
     void addReadListener(ReadListener listener);
 
+    /**
+     * Lets pass the time that sending {@code bytes} at {@code bytesPerSecond} takes, for bytes a
+     * sink took at once: virtual time must, real time already did (the default does nothing).
+     */
+    default void awaitTransfer(long bytes, long bytesPerSecond) throws IOException {}
+
     @Override
     default void close() {}
 }

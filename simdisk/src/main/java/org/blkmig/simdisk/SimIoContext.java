@@ -95,6 +95,15 @@ public final class SimIoContext implements IoContext {
         }
     }
 
+    /** A sink in memory takes bytes at once: the transfer's time is modelled here. */
+    @Override
+    public void awaitTransfer(long bytes, long bytesPerSecond) {
+        long until = scheduler.nowNanos() + (long) (bytes * 1e9 / bytesPerSecond);
+        while (scheduler.nowNanos() < until) {
+            pause(until);
+        }
+    }
+
     @Override
     public void addReadListener(ReadListener listener) {
         listeners.add(listener);

@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.sender;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import org.blkmig.simdisk.BlockDevice;
+import org.blkmig.simdisk.DirtyBitmap;
+import org.blkmig.simdisk.Disk;
+
+/**
+ * Every point where block migration algorithms differ, as one value. A profile picks one policy
+ * per point; a seeded bug swaps one policy for a broken one. The sender's phase machine calls
+ * these and never tests a flag. The points, in the order a migration meets them:
+ *
+ * <ol>
+ *   <li>{@code deviceScan}: which devices are migrated (setup);
+ *   <li>{@code allocation}: which top-layer sectors the bulk pass skips in shared-base mode;
+ *   <li>{@code dirtyClear}: when a chunk's dirty bit is cleared, relative to its read;
+ *   <li>{@code inFlightMarking}: which reads mark their chunk "in flight";
+ *   <li>{@code submission}: whether an iterate call may submit one more read;
+ *   <li>{@code inFlightConflict}: what the dirty walk does at a chunk marked in flight;
+ *   <li>{@code pending}: the bytes reported to the controller, which decide completion;
+ *   <li>{@code drain}: whether completion waits for the reads in flight;
+ *   <li>{@code zeroDetection}: which bytes of a chunk must be zero for a ZERO_BLOCK;
+ *   <li>{@code tracking}: whether dirty tracking stops when the migration ends;
+ *   <li>{@code wireFaults}: records broken on their way out (protocol mutants only).
+ * </ol>
+ */
+public record SenderPolicies(DeviceScan deviceScan, Allocation allocation, DirtyClear dirtyClear,
+        InFlightMarking inFlightMarking, Submission submission, InFlightConflict inFlightConflict, Pending pending,
+        Drain drain, ZeroDetection zeroDetection, Tracking tracking, Set<WireFault> wireFaults) {
+
+    /** blkmig's algorithm: PROTOCOL.md's corrected sender. */
+    public static final SenderPolicies BLKMIG = new SenderPolicies(DeviceScan.SKIP_EMPTY, Allocation.DATA_OR_ZERO,
+            DirtyClear.BEFORE_READ, InFlightMarking.EVERY_READ, Submission.BUDGETED, InFlightConflict.WAIT_FOR_READ,
+            Pending.BULK_ABOVE_THRESHOLD, Drain.WAIT_FOR_READS, ZeroDetection.IN_BOUNDS, Tracking.RELEASED_AT_END,
+            Set.of());
+
+    public SenderPolicies {
+        wireFaults = wireFaults.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(wireFaults));
+    }
+
+    /**
+     * Whether these policies keep one read per chunk in flight at most: every read marks its chunk
+     * and the dirty walk never reads a marked chunk. The read tracker asserts it when they do.
+     */
+    public boolean oneReadPerChunk() {
+        return inFlightMarking == InFlightMarking.EVERY_READ && inFlightConflict != InFlightConflict.IGNORE;
+    }
+
+    /** The policies with each point that differs from blkmig's named, e.g. "dirtyClear=AFTER_READ". */
+    public List<String> differencesFrom(SenderPolicies base) {
+        List<String> out = new ArrayList<>();
+        Object[] mine = {deviceScan, allocation, dirtyClear, inFlightMarking, submission, inFlightConflict, pending, drain,
+            zeroDetection, tracking, wireFaults};
+        Object[] theirs = {base.deviceScan, base.allocation, base.dirtyClear, base.inFlightMarking, base.submission,
+            base.inFlightConflict, base.pending, base.drain, base.zeroDetection, base.tracking, base.wireFaults};
+        String[] names = {"deviceScan", "allocation", "dirtyClear", "inFlightMarking", "submission", "inFlightConflict",
+            "pending", "drain", "zeroDetection", "tracking", "wireFaults"};
+        for (int i = 0; i < names.length; i++) {
+            if (!mine[i].equals(theirs[i])) {
+                out.add(names[i] + "=" + mine[i]);
+            }
+        }
+        return out;
+    }
+
+    // ---- the variation points ----
+
+    /** Which candidate devices the migration takes. */
+    public enum DeviceScan {
+        /** Every writable device with a size; an empty drive is skipped and the scan goes on. */
+        SKIP_EMPTY(false),
+        /** A zero-size device ends the scan (QEMU before 7.2.11): later disks are silently not migrated. */
+        EMPTY_ENDS_SCAN(true);
+
+        private final boolean emptyEndsScan;
+
+        DeviceScan(boolean emptyEndsScan) {
+            this.emptyEndsScan = emptyEndsScan;
+        }
+
+        List<BlockDevice> select(List<BlockDevice> candidates) {
+            List<BlockDevice> out = new ArrayList<>();
+            for (BlockDevice d : candidates) {
+                if (d.sizeSectors() <= 0) {
+                    if (emptyEndsScan) {
+                        break;
+                    }
+                    continue; // an empty drive: nothing to migrate
+                }
+                if (!d.readOnly()) {
+                    out.add(d);
+                }
+            }
+            return out;
+        }
+    }
+
+    /** In shared-base mode, which parts of the top layer the bulk pass reads. */
+    public enum Allocation {
+        /** Data and zero clusters of the top: a zero cluster hides the base, so it must be sent. */
+        DATA_OR_ZERO {
+            @Override
+            boolean migrates(Disk.State state) {
+                return state == Disk.State.DATA || state == Disk.State.ZERO;
+            }
+        },
+        /** Zero clusters taken for unallocated (an old QEMU bug): the base shows through on the target. */
+        DATA_ONLY {
+            @Override
+            boolean migrates(Disk.State state) {
+                return state == Disk.State.DATA;
+            }
+        };
+
+        abstract boolean migrates(Disk.State state);
+    }
+
+    /** When a chunk's dirty bit is cleared, relative to the read that sends it. */
+    public enum DirtyClear {
+        /** Before the read can sample the data: a later guest write sets it again. */
+        BEFORE_READ,
+        /** After the read completes (an old QEMU bug): a write between the sample and the clear is lost. */
+        AFTER_READ,
+        /** The dirty phase's reads leave the bit set: the chunk is resent for ever, the dirty set only grows. */
+        KEPT_BY_DIRTY_WALK;
+
+        void beforeRead(DirtyBitmap dirty, long chunk) {
+            if (this != AFTER_READ) {
+                dirty.clear(chunk);
+            }
+        }
+
+        void afterReadDone(DirtyBitmap dirty, long chunk) {
+            if (this == AFTER_READ) {
+                dirty.clear(chunk);
+            }
+        }
+
+        /** After the dirty phase submitted an asynchronous read of the chunk. */
+        void afterDirtyWalkSubmit(DirtyBitmap dirty, long chunk) {
+            if (this == KEPT_BY_DIRTY_WALK) {
+                dirty.set(chunk);
+            }
+        }
+    }
+
+    /** Which reads set their chunk's in-flight mark, the one the dirty walk looks at. */
+    public enum InFlightMarking {
+        /** Every read, bulk or dirty. */
+        EVERY_READ,
+        /** Dirty-phase reads only (QEMU 7.2): a bulk read still in flight is invisible to the dirty walk. */
+        DIRTY_READS_ONLY;
+
+        boolean marks(boolean dirtyPhaseRead) {
+            return this == EVERY_READ || dirtyPhaseRead;
+        }
+    }
+
+    /** Whether an iterate call may submit one more read, given what is in flight and buffered. */
+    public enum Submission {
+        /**
+         * While reads in flight plus blocks not yet sent fit in what is left of the slice's budget,
+         * within the limits of reads in flight and of buffered chunks.
+         */
+        BUDGETED {
+            @Override
+            boolean maySubmit(Counts c, long budgetRemainingBytes, int chunkSizeBytes, SenderOptions limits) {
+                long bufferedBytes = (long) (c.submitted() + c.readDone()) * chunkSizeBytes;
+                return bufferedBytes < budgetRemainingBytes && c.submitted() < limits.maxReadsInFlight()
+                        && c.chunksHeld() < limits.maxBufferedChunks();
+            }
+        };
+
+        /** Reads in flight, blocks done but unsent, and chunks held (buffers plus queued zero-copy blocks). */
+        record Counts(int submitted, int readDone, int chunksHeld) {}
+
+        abstract boolean maySubmit(Counts c, long budgetRemainingBytes, int chunkSizeBytes, SenderOptions limits);
+    }
+
+    /** What the dirty walk does at a dirty chunk whose chunk is marked in flight. */
+    public enum InFlightConflict {
+        /** Waits for that read: never two reads of one chunk, so stale data cannot complete last. */
+        WAIT_FOR_READ,
+        /** Reads it again at once (an old QEMU bug): the older read can complete last with stale data. */
+        IGNORE,
+        /** Drains every read of the device (QEMU 7.2's {@code blk_drain}). */
+        DRAIN_DEVICE;
+
+        /** The condition to wait for before reading the chunk, or null to read at once. */
+        BooleanSupplier settled(ReadTracker reads, MigratedDevice d, long chunk) {
+            if (this == IGNORE || !reads.marked(d, chunk)) {
+                return null;
+            }
+            return this == WAIT_FOR_READ ? () -> !reads.marked(d, chunk) : () -> reads.inFlight(d) == 0;
+        }
+    }
+
+    /** The bytes the sender reports as still to send, against which the controller decides to complete. */
+    public enum Pending {
+        /** While the bulk pass runs, the rest of the disk counts and the total stays above the threshold. */
+        BULK_ABOVE_THRESHOLD(true) {
+            @Override
+            long pendingBytes(long bufferedBytes, long dirtyBytes, long remainingBulkBytes, boolean bulkCompleted,
+                    long thresholdBytes, int chunkSizeBytes) {
+                long pending = bufferedBytes + dirtyBytes;
+                if (!bulkCompleted) {
+                    pending += remainingBulkBytes;
+                    if (pending <= thresholdBytes) {
+                        pending = thresholdBytes + chunkSizeBytes;
+                    }
+                }
+                return pending;
+            }
+        },
+        /**
+         * QEMU 7.2 (Nov 2022): during the bulk pass pending is raised only when it is exactly 0, so a
+         * controller can complete early and the unread bulk chunks are never sent.
+         */
+        RAISED_ONLY_AT_ZERO(false) {
+            @Override
+            long pendingBytes(long bufferedBytes, long dirtyBytes, long remainingBulkBytes, boolean bulkCompleted,
+                    long thresholdBytes, int chunkSizeBytes) {
+                long pending = bufferedBytes + dirtyBytes;
+                return !bulkCompleted && pending == 0 ? chunkSizeBytes : pending;
+            }
+        };
+
+        private final boolean guardsBulkPass;
+
+        Pending(boolean guardsBulkPass) {
+            this.guardsBulkPass = guardsBulkPass;
+        }
+
+        /** Whether this rule promises no completion before every chunk was read once. */
+        boolean guardsBulkPass() {
+            return guardsBulkPass;
+        }
+
+        abstract long pendingBytes(long bufferedBytes, long dirtyBytes, long remainingBulkBytes, boolean bulkCompleted,
+                long thresholdBytes, int chunkSizeBytes);
+    }
+
+    /** Whether the final copy waits for the reads still in flight. */
+    public enum Drain {
+        /** Waits, and sends what they read, before reading the chunks still dirty. */
+        WAIT_FOR_READS,
+        /** Does not wait (an old QEMU bug): the blocks of those reads are lost. */
+        NONE;
+
+        void beforeFinalCopy(IoStep waitAndSend) throws java.io.IOException {
+            if (this == WAIT_FOR_READS) {
+                waitAndSend.run();
+            }
+        }
+
+        /** A step of the final copy that may fail with an I/O error. */
+        @FunctionalInterface
+        interface IoStep {
+            void run() throws java.io.IOException;
+        }
+    }
+
+    /** With the zero-blocks option, which bytes of a read chunk must be zero to send a ZERO_BLOCK. */
+    public enum ZeroDetection {
+        /** The chunk's bytes inside the device. */
+        IN_BOUNDS {
+            @Override
+            int probeBytes(int inBoundsBytes, int chunkSizeBytes) {
+                return inBoundsBytes;
+            }
+        },
+        /** The first 4 KiB only (a protocol mutant): a chunk with data further in is sent as zeros. */
+        FIRST_4_KIB {
+            @Override
+            int probeBytes(int inBoundsBytes, int chunkSizeBytes) {
+                return Math.min(4096, inBoundsBytes);
+            }
+        },
+        /** The whole buffer, also the unread tail of a partial last chunk (QEMU 7.2's {@code buffer_is_zero}). */
+        WHOLE_BUFFER {
+            @Override
+            int probeBytes(int inBoundsBytes, int chunkSizeBytes) {
+                return chunkSizeBytes;
+            }
+        };
+
+        abstract int probeBytes(int inBoundsBytes, int chunkSizeBytes);
+    }
+
+    /** Whether dirty tracking stops when the migration ends. */
+    public enum Tracking {
+        RELEASED_AT_END,
+        /** Left on (a blkmig mutant): the guest pays for tracking for ever. */
+        LEFT_ON;
+
+        void end(BlockDevice device, DirtyBitmap dirty) {
+            if (this == RELEASED_AT_END) {
+                device.releaseDirtyBitmap(dirty);
+            }
+        }
+    }
+
+    /** A broken record on its way out: each a decorator of the sender's output. */
+    public enum WireFault {
+        /** Iterate payloads of the dirty phase lose their EOS. */
+        MISSING_EOS,
+        /** Progress goes back once the bulk phase is done. */
+        PROGRESS_BACKWARDS,
+        /** One more block is sent in a payload after END. */
+        BLOCK_AFTER_END,
+        /** Dirty-phase blocks carry their sector plus one. */
+        UNALIGNED_SECTOR;
+
+        RecordOutput wrap(RecordOutput out, RecordOutput.SenderView sender) {
+            return switch (this) {
+                case MISSING_EOS -> new WireFaults.MissingEos(out, sender);
+                case PROGRESS_BACKWARDS -> new WireFaults.ProgressBackwards(out, sender);
+                case BLOCK_AFTER_END -> new WireFaults.BlockAfterEnd(out, sender);
+                case UNALIGNED_SECTOR -> new WireFaults.UnalignedSector(out, sender);
+            };
+        }
+    }
+
+    // ---- changing one point ----
+
+    /** These policies with one point replaced by {@code v} (a wire fault is added to the others). */
+    public SenderPolicies with(Enum<?> v) {
+        if (v.getDeclaringClass().getEnclosingClass() != SenderPolicies.class) {
+            throw new IllegalArgumentException(v + " is not a sender policy");
+        }
+        Set<WireFault> faults = EnumSet.noneOf(WireFault.class);
+        faults.addAll(wireFaults);
+        if (v instanceof WireFault f) {
+            faults.add(f);
+        }
+        return new SenderPolicies(v instanceof DeviceScan x ? x : deviceScan, v instanceof Allocation x ? x : allocation,
+                v instanceof DirtyClear x ? x : dirtyClear, v instanceof InFlightMarking x ? x : inFlightMarking,
+                v instanceof Submission x ? x : submission, v instanceof InFlightConflict x ? x : inFlightConflict,
+                v instanceof Pending x ? x : pending, v instanceof Drain x ? x : drain,
+                v instanceof ZeroDetection x ? x : zeroDetection, v instanceof Tracking x ? x : tracking, faults);
+    }
+}
