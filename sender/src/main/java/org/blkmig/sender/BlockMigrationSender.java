@@ -2,9 +2,6 @@
 package org.blkmig.sender;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import org.blkmig.protocol.PayloadSink;
@@ -14,22 +11,18 @@ import org.blkmig.simdisk.BlockDevice;
 import org.blkmig.simdisk.Disk;
 import org.blkmig.simdisk.Invariant;
 import org.blkmig.simdisk.IoContext;
-import org.blkmig.simdisk.Zeros;
 
 /**
  * The block migration sender of PROTOCOL.md as a phase machine: setup, iterate, pending, complete,
- * cancel. Where algorithms differ it asks its {@link SenderPolicies}; the state it shares with
- * read completions is the {@link ReadTracker}'s, its buffers the {@link BufferPool}'s.
+ * cancel. Where algorithms differ it asks its {@link SenderPolicies}; its devices and their cursors
+ * are a {@link DeviceSet}; reading chunks and sending blocks is the {@link DataPath}'s, whose
+ * {@link ReadTracker} holds the state shared with read completions and whose {@link BufferPool}
+ * bounds its memory.
  *
  * <p>Threads: every public method runs on the migration thread; read completions run on the
  * simulation thread or on reader threads and touch only the read tracker.
  */
 public final class BlockMigrationSender {
-    /** The sectors QEMU asks about per allocation query in shared-base mode. */
-    private static final long MAX_ALLOCATION_SEARCH_SECTORS = 65_536;
-    /** Bytes past a device's end in its last chunk are undefined; this makes them visible. */
-    private static final byte UNDEFINED_TAIL_BYTE = (byte) 0xEE;
-
     private enum Phase { CREATED, LIVE, ENDED }
 
     private final List<BlockDevice> candidates;
@@ -38,16 +31,15 @@ public final class BlockMigrationSender {
     private final SenderPolicies policies;
     private final int chunkSizeBytes;
     private final long sectorsPerChunk;
-    private final List<MigratedDevice> devices = new ArrayList<>();
-    private final BufferPool buffers;
     private final SenderStats stats = new SenderStats();
     private final RecordOutput out;
-    private ReadTracker reads;
+    private final DataPath data;
+    private final ReadTracker reads;
 
     // migration thread only
+    private DeviceSet devices;
     private Phase phase = Phase.CREATED;
     private boolean bulkCompleted;
-    private long totalSectorSum;
     private long previousProgress = -1;
 
     public BlockMigrationSender(List<BlockDevice> devices, IoContext io, PayloadSink sink, SenderOptions options) {
@@ -57,28 +49,16 @@ public final class BlockMigrationSender {
         this.policies = options.policies();
         this.chunkSizeBytes = options.chunkSizeBytes();
         this.sectorsPerChunk = chunkSizeBytes / Disk.SECTOR_SIZE_BYTES;
-        this.buffers = new BufferPool(chunkSizeBytes, options.maxBufferedChunks());
+        this.devices = new DeviceSet(List.of(), chunkSizeBytes);
         RecordOutput o = new RecordOutput.Charged(sink, stats, chunkSizeBytes);
-        RecordOutput.SenderView view = new RecordOutput.SenderView() {
-            @Override
-            public boolean dirtyPhase() {
-                return bulkCompleted;
-            }
-
-            @Override
-            public List<BlockDevice> devices() {
-                return BlockMigrationSender.this.devices.stream().map(d -> d.device).toList();
-            }
-
-            @Override
-            public int chunkSizeBytes() {
-                return chunkSizeBytes;
-            }
-        };
+        RecordOutput.SenderView view = new RecordOutput.SenderView(() -> bulkCompleted, () -> this.devices.blockDevices(),
+                chunkSizeBytes);
         for (SenderPolicies.WireFault f : policies.wireFaults()) {
             o = f.wrap(o, view);
         }
         this.out = o;
+        this.data = new DataPath(io, options, o, stats);
+        this.reads = data.reads;
     }
 
     public SenderStats stats() {
@@ -96,20 +76,20 @@ public final class BlockMigrationSender {
 
     /** The names of the devices being migrated, in order. */
     public List<String> migratedDevices() {
-        return devices.stream().map(d -> d.name).toList();
+        return devices.all().stream().map(d -> d.name).toList();
     }
 
     /** Chunk buffers in use now (reads in flight plus blocks waiting to be sent). */
     public int buffersInUse() {
-        return buffers.inUse();
+        return data.buffers.inUse();
     }
 
     public int peakBuffersInUse() {
-        return buffers.peakInUse();
+        return data.buffers.peakInUse();
     }
 
     public int buffersAllocated() {
-        return buffers.allocated();
+        return data.buffers.allocated();
     }
 
     /** Bytes of buffers the sender holds at most. */
@@ -125,14 +105,9 @@ public final class BlockMigrationSender {
             throw new IllegalStateException("setup twice");
         }
         phase = Phase.LIVE;
-        for (BlockDevice d : policies.deviceScan().select(candidates)) {
-            MigratedDevice dev = new MigratedDevice(devices.size(), d, d.createDirtyBitmap(chunkSizeBytes));
-            devices.add(dev);
-            totalSectorSum += dev.totalSectors;
-        }
-        reads = new ReadTracker(devices.size(), policies.oneReadPerChunk());
-        stats.devices = devices.size();
-        stats.totalBytes = totalSectorSum * Disk.SECTOR_SIZE_BYTES;
+        devices = new DeviceSet(policies.deviceScan().select(candidates), chunkSizeBytes);
+        stats.devices = devices.all().size();
+        stats.totalBytes = devices.totalSectors() * Disk.SECTOR_SIZE_BYTES;
         out.begin(SectionType.START);
         out.write(Record.EndOfSection.INSTANCE, null);
         out.end();
@@ -151,9 +126,9 @@ public final class BlockMigrationSender {
         checkLive();
         reads.throwReadError();
         out.begin(SectionType.PART);
-        resetDirtyCursors();
-        flushBlocks(budget);
-        while (reads.maySubmit(policies.submission(), budget.remainingBytes(), chunkSizeBytes, options, buffers)) {
+        devices.resetDirtyCursors();
+        data.flush(budget);
+        while (data.maySubmit(budget)) {
             if (!bulkCompleted) {
                 if (!saveBulkedBlock()) {
                     bulkCompleted = true;
@@ -163,7 +138,7 @@ public final class BlockMigrationSender {
                 break;
             }
         }
-        flushBlocks(budget);
+        data.flush(budget);
         out.write(Record.EndOfSection.INSTANCE, budget);
         out.end();
         stats.iterations++;
@@ -172,88 +147,31 @@ public final class BlockMigrationSender {
 
     /** One bulk read; false once every device's bulk pass is done. Emits PROGRESS when the percent changes. */
     private boolean saveBulkedBlock() throws IOException {
-        long completedSum = 0;
-        boolean found = false;
-        for (MigratedDevice d : devices) {
-            if (!d.bulkCompleted) {
-                d.bulkCompleted = saveDeviceBulk(d);
-                completedSum += d.completedSectors;
-                found = true;
-                break;
-            }
-            completedSum += d.completedSectors;
+        MigratedDevice d = devices.bulkDevice();
+        if (d != null) {
+            d.bulkCompleted = saveDeviceBulk(d);
         }
-        long progress = totalSectorSum == 0 ? 100 : completedSum * 100 / totalSectorSum;
-        Invariant.check(progress >= 0 && progress <= 100, () -> "progress " + progress + "% outside 0..100");
+        long progress = devices.progressPercent();
         if (progress != previousProgress) {
             previousProgress = progress;
             out.write(new Record.Progress(progress), null);
         }
-        return found;
+        return d != null;
     }
 
     /** Submits the read of the next bulk chunk of d; true when d's bulk pass is done. */
     private boolean saveDeviceBulk(MigratedDevice d) {
-        long cur = d.bulkCursorSector;
-        if (options.sharedBase()) {
-            while (cur < d.totalSectors) {
-                Disk.Allocation a = d.device.disk().allocation(cur, MAX_ALLOCATION_SEARCH_SECTORS);
-                if (policies.allocation().migrates(a.state()) || a.sectorCount() <= 0) {
-                    break;
-                }
-                cur += a.sectorCount();
-            }
-        }
+        long cur = devices.nextBulkSector(d, options.sharedBase(), policies.allocation());
         if (cur >= d.totalSectors) {
             d.bulkCursorSector = d.completedSectors = d.totalSectors;
             return true;
         }
         d.completedSectors = cur;
         cur -= cur % sectorsPerChunk;
-        submitRead(d, cur, false);
+        data.read(d, cur, false);
         d.bulkCursorSector = cur + sectorsPerChunk;
         stats.bulkChunksRead++;
         return d.bulkCursorSector >= d.totalSectors;
-    }
-
-    /** Clears the chunk's dirty bit, then reads it (the order that makes a racing write visible). */
-    private Block submitRead(MigratedDevice d, long sector, boolean dirtyPhaseRead) {
-        long chunk = sector / sectorsPerChunk;
-        int count = (int) Math.min(sectorsPerChunk, d.totalSectors - sector);
-        Invariant.check(sector % sectorsPerChunk == 0 && count > 0, () -> "read of " + d.name + " at sector " + sector);
-        FileChannel file = options.zeroCopy() && !options.zeroBlocks() ? d.device.disk().zeroCopyChannel() : null;
-        if (file != null) {
-            // zero copy: the data is taken when the block is written out, after this clear
-            d.dirty.clear(chunk);
-            Block block = new Block(d, sector, chunk, count, null, file);
-            reads.queueZeroCopy(block);
-            stats.readsSubmitted++;
-            return block;
-        }
-        Block block = new Block(d, sector, chunk, count, buffers.take(), null);
-        reads.submitting(block, policies.inFlightMarking().marks(dirtyPhaseRead));
-        int inBoundsBytes = count * Disk.SECTOR_SIZE_BYTES;
-        ByteBuffer buffer = block.buffer;
-        if (inBoundsBytes < chunkSizeBytes) {
-            buffer.clear().position(inBoundsBytes);
-            while (buffer.hasRemaining()) {
-                buffer.put(UNDEFINED_TAIL_BYTE);
-            }
-        }
-        SenderPolicies.DirtyClear clear = policies.dirtyClear();
-        clear.beforeRead(d.dirty, chunk);
-        stats.readsSubmitted++;
-        io.submitRead(d.device, sector, buffer.duplicate().clear().limit(inBoundsBytes), error -> {
-            clear.afterReadDone(d.dirty, chunk);
-            reads.readDone(block, error);
-        });
-        return block;
-    }
-
-    private void resetDirtyCursors() {
-        for (MigratedDevice d : devices) {
-            d.dirtyCursorChunk = 0;
-        }
     }
 
     /**
@@ -261,7 +179,7 @@ public final class BlockMigrationSender {
      * (sync); false when no device has one left before its cursor's end.
      */
     private boolean saveDirtyBlock(SliceBudget budget, boolean async) throws IOException {
-        for (MigratedDevice d : devices) {
+        for (MigratedDevice d : devices.all()) {
             if (saveDeviceDirty(d, budget, async)) {
                 return true;
             }
@@ -286,57 +204,16 @@ public final class BlockMigrationSender {
             if (!d.dirty.test(chunk)) {
                 continue;
             }
-            Block b = submitRead(d, chunk * sectorsPerChunk, true);
+            Block b = data.read(d, chunk * sectorsPerChunk, true);
+            stats.dirtyChunksRead++;
             if (async) {
                 policies.dirtyClear().afterDirtyWalkSubmit(d.dirty, chunk);
-            }
-            stats.dirtyChunksRead++;
-            if (!async) {
-                io.awaitUntil(() -> reads.isDone(b));
-                reads.throwReadError();
-                reads.take(b);
-                sendBlock(b, budget);
+            } else {
+                data.sendWhenRead(b, budget);
             }
             return true;
         }
         return false;
-    }
-
-    /** Sends completed blocks in completion order while the budget allows (always, if null). */
-    private void flushBlocks(SliceBudget budget) throws IOException {
-        while (budget == null || !budget.exhausted()) {
-            Block b = reads.pollCompleted();
-            if (b == null) {
-                return;
-            }
-            sendBlock(b, budget);
-        }
-    }
-
-    private void sendBlock(Block b, SliceBudget budget) throws IOException {
-        int inBoundsBytes = b.sectorCount * Disk.SECTOR_SIZE_BYTES;
-        if (b.zeroCopy()) {
-            out.writeFileBlock(b.sector, b.device.name, b.file, b.sector * Disk.SECTOR_SIZE_BYTES, inBoundsBytes, budget);
-            stats.dataChunksSent++;
-            return;
-        }
-        try {
-            if (b.error != null) {
-                reads.throwReadError();
-            }
-            ByteBuffer data = b.buffer.duplicate().clear();
-            boolean zero = options.zeroBlocks()
-                    && Zeros.isZero(data.slice(0, policies.zeroDetection().probeBytes(inBoundsBytes, chunkSizeBytes)));
-            if (zero) {
-                out.write(new Record.ZeroBlock(b.sector, b.device.name), budget);
-                stats.zeroChunksSent++;
-            } else {
-                out.write(new Record.DeviceBlock(b.sector, b.device.name, data), budget);
-                stats.dataChunksSent++;
-            }
-        } finally {
-            buffers.release(b.buffer);
-        }
     }
 
     // ---- pending ----
@@ -344,25 +221,13 @@ public final class BlockMigrationSender {
     /** Bytes still to send, by the pending policy: dirty chunks, buffered and in-flight reads, maybe the bulk rest. */
     public long pendingBytes(long thresholdBytes) {
         long bufferedBytes = (long) reads.bufferedChunks() * chunkSizeBytes;
-        return policies.pending().pendingBytes(bufferedBytes, dirtyBytes(), remainingBulkBytes(), bulkCompleted,
+        return policies.pending().pendingBytes(bufferedBytes, dirtyBytes(), devices.remainingBulkBytes(), bulkCompleted,
                 thresholdBytes, chunkSizeBytes);
     }
 
     /** Bytes of dirty chunks, as the bitmaps count them now. */
     public long dirtyBytes() {
-        long chunks = 0;
-        for (MigratedDevice d : devices) {
-            chunks += d.dirty.count();
-        }
-        return chunks * chunkSizeBytes;
-    }
-
-    private long remainingBulkBytes() {
-        long sectors = 0;
-        for (MigratedDevice d : devices) {
-            sectors += d.totalSectors - Math.min(d.totalSectors, d.bulkCursorSector);
-        }
-        return sectors * Disk.SECTOR_SIZE_BYTES;
+        return devices.dirtyBytes();
     }
 
     // ---- complete ----
@@ -374,13 +239,13 @@ public final class BlockMigrationSender {
         Invariant.check(bulkCompleted || !policies.pending().guardsBulkPass(),
                 "complete before the bulk pass ended, though the pending policy guards it");
         out.begin(SectionType.END);
-        flushBlocks(null);
+        data.flush(null);
         policies.drain().beforeFinalCopy(() -> {
             io.awaitUntil(reads::noneInFlight);
             reads.throwReadError();
-            flushBlocks(null);
+            data.flush(null);
         });
-        resetDirtyCursors();
+        devices.resetDirtyCursors();
         while (saveDirtyBlock(null, false)) {
             // every chunk still dirty, read and sent synchronously
         }
@@ -400,12 +265,10 @@ public final class BlockMigrationSender {
         if (phase == Phase.ENDED) {
             return;
         }
-        if (reads != null) {
-            try {
-                io.awaitUntil(reads::noneInFlight);
-            } catch (IOException e) {
-                // nothing left to run: the reads are gone with the simulation
-            }
+        try {
+            io.awaitUntil(reads::noneInFlight);
+        } catch (IOException e) {
+            // nothing left to run: the reads are gone with the simulation
         }
         stats.cancelled = true;
         end();
@@ -413,10 +276,10 @@ public final class BlockMigrationSender {
 
     private void end() {
         phase = Phase.ENDED;
-        for (MigratedDevice d : devices) {
+        for (MigratedDevice d : devices.all()) {
             policies.tracking().end(d.device, d.dirty);
         }
-        stats.buffersHeldAtEnd = reads == null ? buffers.close() : reads.end(buffers);
+        stats.buffersHeldAtEnd = data.end();
     }
 
     public boolean finished() {

@@ -35,11 +35,15 @@ final class ReadTracker {
     private IOException firstReadError;
     private Invariant.Violation brokenInCompletion;
 
-    ReadTracker(int deviceCount, boolean oneReadPerChunk) {
+    ReadTracker(boolean oneReadPerChunk) {
         this.oneReadPerChunk = oneReadPerChunk;
         this.marked = new java.util.ArrayList<>();
         this.reading = new java.util.ArrayList<>();
-        for (int i = 0; i < deviceCount; i++) {
+    }
+
+    /** Makes room for the per-chunk state of device {@code index}. Under lock. */
+    private void know(int index) {
+        while (marked.size() <= index) {
             marked.add(new HashSet<>());
             reading.add(new HashMap<>());
         }
@@ -49,6 +53,7 @@ final class ReadTracker {
     void submitting(Block b, boolean mark) {
         synchronized (lock) {
             Invariant.check(b.state == null, () -> "block " + b + " submitted twice");
+            know(b.device.index);
             int readsOfChunk = reading.get(b.device.index).merge(b.chunk, 1, Integer::sum);
             Invariant.check(!oneReadPerChunk || readsOfChunk == 1, () -> readsOfChunk + " reads of " + b + " in flight");
             if (mark) {
@@ -155,6 +160,7 @@ final class ReadTracker {
 
     boolean marked(MigratedDevice d, long chunk) {
         synchronized (lock) {
+            know(d.index);
             return marked.get(d.index).contains(chunk);
         }
     }
@@ -162,6 +168,7 @@ final class ReadTracker {
     /** Reads of the device in flight. */
     int inFlight(MigratedDevice d) {
         synchronized (lock) {
+            know(d.index);
             int n = 0;
             for (int c : reading.get(d.index).values()) {
                 n += c;

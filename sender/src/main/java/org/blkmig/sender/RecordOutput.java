@@ -25,14 +25,15 @@ interface RecordOutput {
 
     void end() throws IOException;
 
-    /** What a decorator may know of the sender. */
-    interface SenderView {
-        /** True once the bulk pass has ended on every device. */
-        boolean dirtyPhase();
-
-        List<BlockDevice> devices();
-
-        int chunkSizeBytes();
+    /**
+     * What a decorator may know of the sender: whether the bulk pass has ended on every device,
+     * the devices, the chunk size.
+     */
+    record SenderView(java.util.function.BooleanSupplier dirtyPhaseNow, java.util.function.Supplier<List<BlockDevice>> devices,
+            int chunkSizeBytes) {
+        boolean dirtyPhase() {
+            return dirtyPhaseNow.getAsBoolean();
+        }
     }
 
     /** The output that writes to the sink and charges every byte. */

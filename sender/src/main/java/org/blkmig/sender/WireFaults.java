@@ -55,10 +55,10 @@ final class WireFaults {
         @Override
         public void end() throws IOException {
             out.end();
-            if (payload != SectionType.END || sender.devices().isEmpty()) {
+            if (payload != SectionType.END || sender.devices().get().isEmpty()) {
                 return;
             }
-            BlockDevice d = sender.devices().get(0);
+            BlockDevice d = sender.devices().get().get(0);
             int chunkSizeBytes = sender.chunkSizeBytes();
             ByteBuffer data = ByteBuffer.allocate(chunkSizeBytes);
             long sectors = Math.min(chunkSizeBytes / Disk.SECTOR_SIZE_BYTES, d.sizeSectors());

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.sender;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import org.blkmig.protocol.Record;
+import org.blkmig.simdisk.Disk;
+import org.blkmig.simdisk.Invariant;
+import org.blkmig.simdisk.IoContext;
+import org.blkmig.simdisk.Zeros;
+
+/**
+ * How a chunk becomes a block on the wire: read into a pool buffer (or, zero copy, taken from its
+ * file when sent), queued in completion order, sent as a data or a zero block. Migration thread,
+ * except the read completions, which go to the read tracker.
+ */
+final class DataPath {
+    /** Bytes past a device's end in its last chunk are undefined; this makes them visible. */
+    private static final byte UNDEFINED_TAIL_BYTE = (byte) 0xEE;
+
+    private final IoContext io;
+    private final SenderOptions options;
+    private final SenderPolicies policies;
+    private final RecordOutput out;
+    private final SenderStats stats;
+    private final int chunkSizeBytes;
+    private final long sectorsPerChunk;
+    final ReadTracker reads;
+    final BufferPool buffers;
+
+    DataPath(IoContext io, SenderOptions options, RecordOutput out, SenderStats stats) {
+        this.io = io;
+        this.options = options;
+        this.policies = options.policies();
+        this.out = out;
+        this.stats = stats;
+        this.chunkSizeBytes = options.chunkSizeBytes();
+        this.sectorsPerChunk = chunkSizeBytes / Disk.SECTOR_SIZE_BYTES;
+        this.reads = new ReadTracker(policies.oneReadPerChunk());
+        this.buffers = new BufferPool(chunkSizeBytes, options.maxBufferedChunks());
+    }
+
+    /** Whether the submission policy lets an iterate call submit one more read. */
+    boolean maySubmit(SliceBudget budget) {
+        return reads.maySubmit(policies.submission(), budget.remainingBytes(), chunkSizeBytes, options, buffers);
+    }
+
+    /** Clears the chunk's dirty bit, then reads it (the order that makes a racing write visible). */
+    Block read(MigratedDevice d, long sector, boolean dirtyPhaseRead) {
+        long chunk = sector / sectorsPerChunk;
+        int count = (int) Math.min(sectorsPerChunk, d.totalSectors - sector);
+        Invariant.check(sector % sectorsPerChunk == 0 && count > 0, () -> "read of " + d.name + " at sector " + sector);
+        stats.readsSubmitted++;
+        FileChannel file = options.zeroCopy() && !options.zeroBlocks() ? d.device.disk().zeroCopyChannel() : null;
+        if (file != null) {
+            // zero copy: the data is taken when the block is written out, after this clear
+            d.dirty.clear(chunk);
+            Block block = new Block(d, sector, chunk, count, null, file);
+            reads.queueZeroCopy(block);
+            return block;
+        }
+        Block block = new Block(d, sector, chunk, count, buffers.take(), null);
+        reads.submitting(block, policies.inFlightMarking().marks(dirtyPhaseRead));
+        int inBoundsBytes = count * Disk.SECTOR_SIZE_BYTES;
+        ByteBuffer buffer = block.buffer;
+        if (inBoundsBytes < chunkSizeBytes) {
+            buffer.clear().position(inBoundsBytes);
+            while (buffer.hasRemaining()) {
+                buffer.put(UNDEFINED_TAIL_BYTE);
+            }
+        }
+        SenderPolicies.DirtyClear clear = policies.dirtyClear();
+        clear.beforeRead(d.dirty, chunk);
+        io.submitRead(d.device, sector, buffer.duplicate().clear().limit(inBoundsBytes), error -> {
+            clear.afterReadDone(d.dirty, chunk);
+            reads.readDone(block, error);
+        });
+        return block;
+    }
+
+    /** Waits for the block's read and sends it at once, ahead of the queue (the final copy). */
+    void sendWhenRead(Block b, SliceBudget budget) throws IOException {
+        io.awaitUntil(() -> reads.isDone(b));
+        reads.throwReadError();
+        reads.take(b);
+        send(b, budget);
+    }
+
+    /** Sends completed blocks in completion order while the budget allows (always, if null). */
+    void flush(SliceBudget budget) throws IOException {
+        while (budget == null || !budget.exhausted()) {
+            Block b = reads.pollCompleted();
+            if (b == null) {
+                return;
+            }
+            send(b, budget);
+        }
+    }
+
+    private void send(Block b, SliceBudget budget) throws IOException {
+        int inBoundsBytes = b.sectorCount * Disk.SECTOR_SIZE_BYTES;
+        if (b.zeroCopy()) {
+            out.writeFileBlock(b.sector, b.device.name, b.file, b.sector * Disk.SECTOR_SIZE_BYTES, inBoundsBytes, budget);
+            stats.dataChunksSent++;
+            return;
+        }
+        try {
+            if (b.error != null) {
+                reads.throwReadError();
+            }
+            ByteBuffer data = b.buffer.duplicate().clear();
+            boolean zero = options.zeroBlocks()
+                    && Zeros.isZero(data.slice(0, policies.zeroDetection().probeBytes(inBoundsBytes, chunkSizeBytes)));
+            if (zero) {
+                out.write(new Record.ZeroBlock(b.sector, b.device.name), budget);
+                stats.zeroChunksSent++;
+            } else {
+                out.write(new Record.DeviceBlock(b.sector, b.device.name, data), budget);
+                stats.dataChunksSent++;
+            }
+        } finally {
+            buffers.release(b.buffer);
+        }
+    }
+
+    /** At the end: queued blocks dropped, buffers freed; returns the buffers reads in flight still hold. */
+    int end() {
+        return reads.end(buffers);
+    }
+}
