@@ -103,24 +103,17 @@ final class DecodeCommand implements Callable<Integer> {
         QemuStreamReader reader = new QemuStreamReader(in, chunk);
         QemuEvent e;
         while ((e = reader.next()) != null) {
+            checker.accept(e);
             if (e instanceof QemuEvent.Configuration c) {
                 print(out, "CONFIGURATION " + c.machineType() + (c.subsections().isEmpty() ? "" : " " + c.subsections()));
             } else if (e instanceof QemuEvent.SectionBegin b) {
-                if (b.isBlock()) {
-                    checker.beginPayload(b.type(), b.offsetBytes());
-                }
                 print(out, "SECTION " + b.type() + " " + b.idstr() + " id=" + b.sectionId()
                         + (b.type() == SectionType.START || b.type() == SectionType.FULL
                         ? " instance=" + b.instanceId() + " version=" + b.versionId() : "") + " @" + b.offsetBytes());
             } else if (e instanceof QemuEvent.BlockRecord r) {
-                checker.record(r.record(), r.offsetBytes());
-                print(out, "  " + describe(r.record()));
-            } else if (e instanceof QemuEvent.SectionEnd s) {
-                if ("block".equals(s.idstr())) {
-                    checker.endPayload(s.offsetBytes());
-                } else {
-                    print(out, "  (" + s.skippedBytes() + " bytes skipped)");
-                }
+                print(out, "  " + r.record().describe());
+            } else if (e instanceof QemuEvent.SectionEnd s && !s.isBlock()) {
+                print(out, "  (" + s.skippedBytes() + " bytes skipped)");
             } else if (e instanceof QemuEvent.Command c) {
                 print(out, "COMMAND " + c.command() + " (" + c.lengthBytes() + " bytes)");
             } else if (e instanceof QemuEvent.EndOfSections x) {
@@ -153,7 +146,7 @@ final class DecodeCommand implements Callable<Integer> {
                 open = true;
             }
             checker.record(r, reader.recordOffset());
-            print(out, describe(r));
+            print(out, r.describe());
             if (r instanceof Record.EndOfSection) {
                 boolean end = previous instanceof Record.Progress p && p.percent() == 100;
                 checker.endPayload(in.offset(), first ? SectionType.START : end ? SectionType.END : SectionType.PART);
@@ -171,18 +164,5 @@ final class DecodeCommand implements Callable<Integer> {
         if (!quiet) {
             out.println(line);
         }
-    }
-
-    static String describe(Record r) {
-        if (r instanceof Record.DeviceBlock b) {
-            return "BLOCK " + b.device() + " " + b.sector() + " data";
-        }
-        if (r instanceof Record.ZeroBlock z) {
-            return "BLOCK " + z.device() + " " + z.sector() + " zero";
-        }
-        if (r instanceof Record.Progress p) {
-            return "PROGRESS " + p.percent();
-        }
-        return "EOS";
     }
 }

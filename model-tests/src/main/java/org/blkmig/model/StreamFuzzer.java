@@ -340,8 +340,8 @@ public final class StreamFuzzer {
             QemuStreamReader r = new QemuStreamReader(ByteInput.of(java.util.Arrays.copyOf(input, (int) Math.min(input.length,
                     atOrBefore))), CHUNK);
             QemuEvent e;
-            while ((e = r.next()) != null) {
-                if (e instanceof QemuEvent.SectionEnd s && "block".equals(s.idstr()) && s.type() == SectionType.END) {
+            while ((e = r.nextBlockEvent()) != null) {
+                if (e instanceof QemuEvent.SectionEnd s && s.type() == SectionType.END) {
                     return true;
                 }
             }

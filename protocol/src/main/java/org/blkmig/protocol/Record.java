@@ -11,6 +11,17 @@ public sealed interface Record permits Record.DeviceBlock, Record.ZeroBlock, Rec
     /** The bytes this record takes on the wire: its header, a block's name and data. */
     long wireSizeBytes();
 
+    /** One line for people: {@code BLOCK drive0 2048 data}, {@code BLOCK drive0 2048 zero}, {@code PROGRESS 42}, {@code EOS}. */
+    default String describe() {
+        if (this instanceof DeviceBlock b) {
+            return "BLOCK " + b.device() + " " + b.sector() + " data";
+        }
+        if (this instanceof ZeroBlock z) {
+            return "BLOCK " + z.device() + " " + z.sector() + " zero";
+        }
+        return this instanceof Progress p ? "PROGRESS " + p.percent() : "EOS";
+    }
+
     /** The wire size of a block's header and device name, without its data. */
     static long blockHeadBytes(String device) {
         return Wire.HEADER_BYTES + 1 + device.getBytes(StandardCharsets.UTF_8).length;

@@ -75,8 +75,8 @@ public final class BlockReceiver {
                 reader.useDataBuffer(lent);
             }
             QemuEvent e;
-            while ((e = reader.next()) != null) {
-                if (e instanceof QemuEvent.SectionBegin b && b.isBlock()) {
+            while ((e = reader.nextBlockEvent()) != null) {
+                if (e instanceof QemuEvent.SectionBegin b) {
                     if (b.type() == SectionType.START) {
                         sawStart = true;
                     }
@@ -96,7 +96,7 @@ public final class BlockReceiver {
                         lastProgress = p.percent();
                         progress.accept(p.percent());
                     }
-                } else if (e instanceof QemuEvent.SectionEnd s && "block".equals(s.idstr()) && s.type() == SectionType.END) {
+                } else if (e instanceof QemuEvent.SectionEnd s && s.type() == SectionType.END) {
                     if (!sawStart) {
                         return incomplete("the block section ended without a START payload", s.offsetBytes(), dataBlocks,
                                 zeroBlocks, lastProgress, in);

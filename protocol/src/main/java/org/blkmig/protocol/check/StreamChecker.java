@@ -247,25 +247,23 @@ public final class StreamChecker {
         return List.copyOf(violations);
     }
 
+    /** Takes an event of a QEMU stream: those of the block section are checked, the others ignored. */
+    public void accept(QemuEvent e) {
+        if (e instanceof QemuEvent.SectionBegin b && b.isBlock()) {
+            beginPayload(b.type(), b.offsetBytes());
+        } else if (e instanceof QemuEvent.BlockRecord r) {
+            record(r.record(), r.offsetBytes());
+        } else if (e instanceof QemuEvent.SectionEnd s && s.isBlock()) {
+            endPayload(s.offsetBytes());
+        }
+    }
+
     public long violationCount() {
         return violationCount;
     }
 
     private static String describe(Record r) {
-        if (r == null) {
-            return "nothing";
-        }
-        if (r instanceof Record.EndOfSection) {
-            return "EOS";
-        }
-        if (r instanceof Record.Progress p) {
-            return "PROGRESS " + p.percent();
-        }
-        if (r instanceof Record.ZeroBlock z) {
-            return "ZERO_BLOCK " + z.device() + "@" + z.sector();
-        }
-        Record.DeviceBlock b = (Record.DeviceBlock) r;
-        return "DEVICE_BLOCK " + b.device() + "@" + b.sector();
+        return r == null ? "nothing" : r.describe();
     }
 
     /** A payload held in memory: its section type and records. */
@@ -294,14 +292,8 @@ public final class StreamChecker {
         StreamChecker c = new StreamChecker(deviceSizeBytes, chunkSizeBytes);
         QemuStreamReader reader = new QemuStreamReader(in, chunkSizeBytes);
         QemuEvent e;
-        while ((e = reader.next()) != null) {
-            if (e instanceof QemuEvent.SectionBegin b && b.isBlock()) {
-                c.beginPayload(b.type(), b.offsetBytes());
-            } else if (e instanceof QemuEvent.BlockRecord r) {
-                c.record(r.record(), r.offsetBytes());
-            } else if (e instanceof QemuEvent.SectionEnd s && "block".equals(s.idstr())) {
-                c.endPayload(s.offsetBytes());
-            }
+        while ((e = reader.nextBlockEvent()) != null) {
+            c.accept(e);
         }
         return c.finish(in.offset());
     }

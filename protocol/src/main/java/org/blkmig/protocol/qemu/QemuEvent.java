@@ -25,7 +25,11 @@ public sealed interface QemuEvent {
 
     /** The end of a section, after its payload and footer; {@code skippedBytes} for sections not parsed. */
     record SectionEnd(SectionType type, int sectionId, String idstr, long skippedBytes, long offsetBytes)
-            implements QemuEvent {}
+            implements QemuEvent {
+        public boolean isBlock() {
+            return QemuFormat.BLOCK_IDSTR.equals(idstr);
+        }
+    }
 
     record Command(int command, int lengthBytes, long offsetBytes) implements QemuEvent {}
 

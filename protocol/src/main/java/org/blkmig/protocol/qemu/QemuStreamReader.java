@@ -66,6 +66,21 @@ public final class QemuStreamReader {
                 | ((firstBytes[2] & 0xff) << 8) | (firstBytes[3] & 0xff)) == QemuFormat.FILE_MAGIC;
     }
 
+    /**
+     * The next event of the block section: the begin and end of its payloads and their records,
+     * every other section skipped. Null after the end of the stream.
+     */
+    public QemuEvent nextBlockEvent() throws IOException {
+        QemuEvent e;
+        while ((e = next()) != null) {
+            if (e instanceof QemuEvent.BlockRecord || e instanceof QemuEvent.SectionBegin b && b.isBlock()
+                    || e instanceof QemuEvent.SectionEnd s && s.isBlock()) {
+                return e;
+            }
+        }
+        return null;
+    }
+
     /** The next event, or null after the end of the stream. */
     public QemuEvent next() throws IOException {
         while (true) {
