@@ -65,41 +65,40 @@ public record Choices(int chunkIndex, List<DeviceChoice> devices, Workload.Kind 
         return chunkIndex == 3 ? 6 : chunkIndex == 2 ? 12 : MAX_CHUNKS;
     }
 
-    /** The campaign's generator: the same distribution as the jqwik arbitrary. */
+    /** The campaign's generator. */
     public static Choices random(SplittableRandom r) {
-        int chunkIndex = pick(r, 60, 15, 10, 15);
-        int deviceCount = 1 + pick(r, 45, 35, 20);
+        return draw(Draws.of(r));
+    }
+
+    /**
+     * The one scenario generator: the campaign and the property tests both draw their choices
+     * here, so they share every weight.
+     */
+    public static Choices draw(Draws d) {
+        int chunkIndex = d.pick(60, 15, 10, 15);
+        int deviceCount = 1 + d.pick(45, 35, 20);
         List<DeviceChoice> devices = new ArrayList<>();
         int spc = CHUNK_SIZES[chunkIndex] / 512;
         for (int i = 0; i < deviceCount; i++) {
-            boolean empty = r.nextInt(10) == 0;
-            devices.add(new DeviceChoice(empty ? 0 : 1 + r.nextInt(maxChunks(chunkIndex)),
-                    empty || r.nextInt(10) >= 3 ? 0 : 1 + r.nextInt(spc - 1), r.nextInt(10) == 0));
+            boolean empty = d.chance(1, 10);
+            int chunks = empty ? 0 : d.between(1, maxChunks(chunkIndex));
+            int extraSectors = empty || !d.chance(3, 10) ? 0 : d.between(1, spc - 1);
+            devices.add(new DeviceChoice(chunks, extraSectors, d.chance(1, 10)));
         }
         // NONE, UNIFORM, HOTSPOT, SEQUENTIAL, BURST, HAMMER: the hammer finds the races
-        Workload.Kind kind = Workload.Kind.values()[pick(r, 10, 20, 15, 10, 15, 30)];
-        return new Choices(chunkIndex, devices, kind,
-                DIRTY_PERCENTS[pick(r, 10, 20, 25, 25, 10, 10)],
-                // a third of the runs on a fast link (the bulk pass within 1-3 slices): reads overlap there
-                r.nextInt(3) == 0 ? 1 + r.nextInt(3) : 3 + r.nextInt(28), r.nextInt(LATENCIES.length),
-                // short max downtimes keep a fast link iterating
-                r.nextInt(5) < 2 ? 10 + r.nextInt(41) : 50 + r.nextInt(251), r.nextBoolean(), r.nextInt(10) < 3, 20 + r.nextInt(71), r.nextInt(100) < 15,
-                r.nextLong(), r.nextLong());
-    }
-
-    private static int pick(SplittableRandom r, int... weights) {
-        int total = 0;
-        for (int w : weights) {
-            total += w;
-        }
-        int x = r.nextInt(total);
-        for (int i = 0; i < weights.length; i++) {
-            x -= weights[i];
-            if (x < 0) {
-                return i;
-            }
-        }
-        return weights.length - 1;
+        Workload.Kind kind = Workload.Kind.values()[d.pick(10, 20, 15, 10, 15, 30)];
+        int dirtyPercent = DIRTY_PERCENTS[d.pick(10, 20, 25, 25, 10, 10)];
+        // a third of the runs on a fast link (the bulk pass within 1-3 slices): reads overlap there
+        int bulkTenths = d.chance(1, 3) ? d.between(1, 3) : d.between(3, 30);
+        int latencyIndex = d.between(0, LATENCIES.length - 1);
+        // short max downtimes keep a fast link iterating
+        int downtimeMillis = d.chance(2, 5) ? d.between(10, 50) : d.between(50, 300);
+        boolean zeroBlocks = d.coin();
+        boolean sharedBase = d.chance(3, 10);
+        int allocatedPercent = d.between(20, 90);
+        boolean faults = d.chance(15, 100);
+        return new Choices(chunkIndex, devices, kind, dirtyPercent, bulkTenths, latencyIndex, downtimeMillis, zeroBlocks,
+                sharedBase, allocatedPercent, faults, d.anyLong(), d.anyLong());
     }
 
     /** Simpler variants of these choices, simplest first: what a shrinker tries. */
