@@ -11,7 +11,9 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import org.blkmig.model.Campaign;
 import org.blkmig.model.Mutant;
+import org.blkmig.model.Variant;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -26,21 +28,24 @@ final class CampaignCommand implements Callable<Integer> {
     @Option(names = "--scenarios", paramLabel = "N", defaultValue = "1000", description = "Scenarios in the whole campaign (default ${DEFAULT-VALUE}).")
     int scenarios;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "Campaign seed (default ${DEFAULT-VALUE}).")
-    long seed;
+    @Mixin
+    SharedOptions.Seed seedOption;
 
     @Option(names = "--shard", paramLabel = "I/N", description = "Run shard I of N (0-based): disjoint shards that together are the campaign.")
     String shard;
 
-    @Option(names = "--mutant", paramLabel = "NAME", description = "Switch a seeded bug on (repeatable).")
-    List<String> mutants = new ArrayList<>();
+    @Mixin
+    SharedOptions.ProfileOption profile;
+
+    @Mixin
+    SharedOptions.Mutants mutants;
 
     @Option(names = "--time-limit", paramLabel = "DURATION", converter = Converters.Seconds.class,
             description = "Stop starting scenarios after this long (e.g. 90s, 10m; a bare number is seconds).")
     long timeLimitNanos;
 
-    @Option(names = "--report", paramLabel = "DIR", description = "Write report.json and report.html here.")
-    Path reportDir;
+    @Mixin
+    SharedOptions.Report report;
 
     @Override
     public Integer call() throws Exception {
@@ -61,18 +66,21 @@ final class CampaignCommand implements Callable<Integer> {
         if (scenarios < 0) {
             throw new UserError("--scenarios must be >= 0");
         }
-        Set<Mutant> ms = SimulateCommand.parseMutants(mutants);
+        long seed = seedOption.seed;
+        Path reportDir = report.dir;
+        Variant variant = SharedOptions.variant(profile, mutants);
+        Set<Mutant> ms = variant.mutants();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         int shardSize = (scenarios - index + count - 1) / count;
         ProgressBar bar = new ProgressBar(err, "campaign", shardSize);
         long cpu0 = BenchCommand.Memory.processCpuNanos();
-        Campaign.Summary s = Campaign.run(new Campaign.Settings(seed, scenarios, index, count, ms, timeLimitNanos, 200),
+        Campaign.Summary s = Campaign.run(new Campaign.Settings(seed, scenarios, index, count, variant, timeLimitNanos, 200),
                 bar::update);
         bar.done();
         double cpuSeconds = (BenchCommand.Memory.processCpuNanos() - cpu0) / 1e9;
         out.printf("campaign seed %d, shard %d/%d%s: %d run, %d passed, %d failed%s; %.1f scenarios/s, %.1f MiB simulated%n",
-                seed, index, count, ms.isEmpty() ? "" : ", mutants " + ms.stream().map(Mutant::cliName).sorted().toList(),
+                seed, index, count, variant.equals(Variant.BLKMIG) ? "" : ", " + variant,
                 s.run(), s.passed(), s.failed(), s.timedOut() ? " (time limit reached)" : "", s.scenariosPerSecond(),
                 s.simulatedBytes() / 1048576.0);
         out.printf("campaign cost: %.1f CPU-s, %.1f MiB migrated per CPU-second%n", cpuSeconds,
@@ -86,6 +94,7 @@ final class CampaignCommand implements Callable<Integer> {
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("seed", seed);
             json.put("shard", index + "/" + count);
+            json.put("profile", variant.profile().cliName);
             json.put("mutants", ms.stream().map(Mutant::cliName).sorted().toList());
             json.put("run", s.run());
             json.put("passed", s.passed());

@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.blkmig.model.StreamFuzzer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -19,8 +20,8 @@ final class FuzzCommand implements Callable<Integer> {
     @Option(names = "--inputs", paramLabel = "N", defaultValue = "100000", description = "Inputs to try (default ${DEFAULT-VALUE}).")
     long inputs;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "First input's seed (default ${DEFAULT-VALUE}).")
-    long seed;
+    @Mixin
+    SharedOptions.Seed seedOption;
 
     @Override
     public Integer call() {
@@ -28,6 +29,7 @@ final class FuzzCommand implements Callable<Integer> {
             throw new UserError("--inputs must be >= 0");
         }
         PrintWriter out = spec.commandLine().getOut();
+        long seed = seedOption.seed;
         StreamFuzzer.Summary s = new StreamFuzzer().run(seed, inputs);
         out.printf("fuzz: %d inputs from seed %d in %.1f s (%.0f inputs/s): %d findings; outcomes %s%n", s.inputs(), seed,
                 s.elapsedNanos() / 1e9, s.inputs() * 1e9 / Math.max(1, s.elapsedNanos()), s.findings(), s.outcomes());

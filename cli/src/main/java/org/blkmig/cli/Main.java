@@ -2,6 +2,7 @@
 package org.blkmig.cli;
 
 import java.io.PrintWriter;
+import org.blkmig.simdisk.Invariant;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -42,7 +43,13 @@ public final class Main implements Runnable {
             c.getErr().println("blkmig: " + UserError.describe(ex));
             return USAGE;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (Invariant.Violation v) {
+            // a bug of blkmig's own, found by its assertions: one line, and the run counts as failed
+            err.println("blkmig: " + v.getMessage() + " (a bug of blkmig: please report it with this command line)");
+            return CHECK_FAILED;
+        }
     }
 
     private static String commandPath(CommandLine c) {

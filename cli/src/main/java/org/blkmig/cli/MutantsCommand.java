@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.blkmig.model.MutantMatrix;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -19,8 +20,11 @@ final class MutantsCommand implements Callable<Integer> {
     @Option(names = "--scenarios", paramLabel = "N", defaultValue = "300", description = "At most this many scenarios per mutant (default ${DEFAULT-VALUE}).")
     int scenarios;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "Campaign seed (default ${DEFAULT-VALUE}).")
-    long seed;
+    @Mixin
+    SharedOptions.Seed seed;
+
+    @Mixin
+    SharedOptions.ProfileOption profile;
 
     @Option(names = "--verbose", description = "Print each kill's shrunk scenario and replay command.")
     boolean verbose;
@@ -31,7 +35,7 @@ final class MutantsCommand implements Callable<Integer> {
         List<MutantMatrix.Row> rows = new java.util.ArrayList<>();
         out.printf("%-26s %-13s %-7s %-18s %s%n", "mutant", "origin", "killed", "by property", "scenarios needed");
         for (org.blkmig.model.Mutant m : org.blkmig.model.Mutant.values()) {
-            MutantMatrix.Row r = MutantMatrix.run(m, seed, scenarios, 60);
+            MutantMatrix.Row r = MutantMatrix.run(profile.profile(), m, seed.seed, scenarios, 60);
             rows.add(r);
             out.printf("%-26s %-13s %-7s %-18s %d%n", m.cliName(), m.origin, r.killed() ? "yes" : "NO",
                     r.killed() ? r.property().id : "-", r.scenariosNeeded());

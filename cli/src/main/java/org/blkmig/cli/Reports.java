@@ -41,7 +41,7 @@ final class Reports {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("scenario", o.run().scenario().toString());
         json.put("mutants", o.run().mutants().stream().map(Mutant::cliName).sorted().toList());
-        json.put("replay", Judge.replayCommand(o.run().scenario(), o.run().mutants()));
+        json.put("replay", Judge.replayCommand(o.run().scenario(), o.run().variant()));
         json.put("verified", o.passed());
         List<Map<String, Object>> verdicts = new ArrayList<>();
         for (Checks.Verdict v : o.verdicts()) {
@@ -172,7 +172,7 @@ final class Reports {
         MigrationResult m = o.run().migration();
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"scenario", o.run().scenario().toString()});
-        rows.add(new String[] {"replay", Judge.replayCommand(o.run().scenario(), o.run().mutants())});
+        rows.add(new String[] {"replay", Judge.replayCommand(o.run().scenario(), o.run().variant())});
         rows.add(new String[] {"receiver", o.run().receive().toString()});
         migrationRows(rows, m, " (simulated)");
         for (Checks.Verdict v : o.verdicts()) {

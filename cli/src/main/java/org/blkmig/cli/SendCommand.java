@@ -34,6 +34,7 @@ import org.blkmig.simdisk.ThreadedGuest;
 import org.blkmig.simdisk.Workload;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -82,11 +83,11 @@ final class SendCommand implements Callable<Integer> {
             description = "Guest write rate per second (default 1M).")
     long writeRate;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "Seed of the guest writers (default 1).")
-    long seed;
+    @Mixin
+    SharedOptions.Seed seed;
 
-    @Option(names = "--report", paramLabel = "DIR", description = "Write report.json, CSV figures and report.html here.")
-    Path reportDir;
+    @Mixin
+    SharedOptions.Report report;
 
     @Option(names = "--sha256", description = "Print the SHA-256 of each source at the end (always so with a workload).")
     boolean sha256;
@@ -135,7 +136,7 @@ final class SendCommand implements Callable<Integer> {
                 devices.add(new BlockDevice(d));
             }
             channel = openOutput();
-            ThreadedGuest guest = new ThreadedGuest(devices, w, seed, 1);
+            ThreadedGuest guest = new ThreadedGuest(devices, w, seed.seed, 1);
             ControllerOptions co = ControllerOptions.defaults().withBandwidth(bandwidth).withMaxDowntime(maxDowntimeNanos);
             MigrationResult[] result = new MigrationResult[1];
             long t0 = System.nanoTime();
@@ -176,11 +177,11 @@ final class SendCommand implements Callable<Integer> {
                     out.println("sha256 " + d.name() + " " + hashes.get(d.name()) + " " + d.path());
                 }
             }
-            if (reportDir != null) {
+            if (report.dir != null) {
                 Map<String, String> paths = new java.util.LinkedHashMap<>();
                 disks.forEach(d -> paths.put(d.name(), d.path().toString()));
-                Reports.writeSend(reportDir, m, guest.writesDone(), paths, hashes);
-                out.println("report: " + reportDir.resolve("report.html"));
+                Reports.writeSend(report.dir, m, guest.writesDone(), paths, hashes);
+                out.println("report: " + report.dir.resolve("report.html"));
             }
             return m.completed() ? Main.OK : Main.CHECK_FAILED;
         } finally {

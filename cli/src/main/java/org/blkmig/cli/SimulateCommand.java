@@ -20,7 +20,9 @@ import org.blkmig.simdisk.Faults;
 import org.blkmig.simdisk.LatencyModel;
 import org.blkmig.simdisk.Sizes;
 import org.blkmig.simdisk.Workload;
+import org.blkmig.model.Variant;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -32,8 +34,8 @@ final class SimulateCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--scenario", paramLabel = "LINE", description = "A scenario line printed by a failure; other scenario options are then not allowed.")
-    String scenarioLine;
+    @Mixin
+    SharedOptions.ScenarioLine scenarioLine;
 
     @Option(names = "--disks", paramLabel = "NAME=SIZE[:ro],...", description = "Source devices (default drive0=64M,drive1=3M+1536).")
     List<String> disks;
@@ -65,47 +67,43 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--faults", paramLabel = "SPEC", description = "none, or E%%err,S%%slow*F (read errors, slow reads).")
     String faults;
 
-    @Option(names = "--seed", paramLabel = "N", description = "Seed of the scheduler and the initial contents (default 1).")
-    Long seed;
+    @Mixin
+    SharedOptions.Seed seed;
 
-    @Option(names = "--mutant", paramLabel = "NAME", description = "Switch a seeded bug on (repeatable); see: blkmig mutants.")
-    List<String> mutants = new ArrayList<>();
+    @Mixin
+    SharedOptions.ProfileOption profile;
 
-    @Option(names = "--report", paramLabel = "DIR", description = "Write report.json, CSV figures and report.html here.")
-    Path reportDir;
+    @Mixin
+    SharedOptions.Mutants mutants;
+
+    @Mixin
+    SharedOptions.Report report;
 
     @Override
     public Integer call() throws Exception {
         Scenario s = scenario();
-        Set<Mutant> ms = parseMutants(mutants);
+        Variant variant = SharedOptions.variant(profile, mutants);
         long t0 = System.nanoTime();
-        Judge.Outcome o = Judge.judge(s, ms);
+        Judge.Outcome o = Judge.judge(s, variant);
         long wallNanos = System.nanoTime() - t0;
         PrintWriter out = spec.commandLine().getOut();
         printSummary(out, o, wallNanos);
-        if (reportDir != null) {
-            Reports.writeSimulation(reportDir, o, wallNanos);
-            out.println("report:      " + reportDir.resolve("report.html"));
+        if (report.dir != null) {
+            Reports.writeSimulation(report.dir, o, wallNanos);
+            out.println("report:      " + report.dir.resolve("report.html"));
         }
         return o.passed() && o.run().migration().completed() ? Main.OK : Main.CHECK_FAILED;
     }
 
-    static Set<Mutant> parseMutants(List<String> names) {
-        Set<Mutant> ms = EnumSet.noneOf(Mutant.class);
-        for (String n : names) {
-            ms.add(Mutant.parse(n));
-        }
-        return ms;
-    }
-
     private Scenario scenario() {
-        if (scenarioLine != null) {
+        boolean seedGiven = spec.commandLine().getParseResult().hasMatchedOption("--seed");
+        if (scenarioLine.line != null) {
             if (disks != null || workload != null || writeRate != null || bandwidth != null || maxDowntimeNanos != null
                     || latency != null || chunkSize != null || zeroBlocks != null || sharedBase != null || faults != null
-                    || seed != null) {
+                    || seedGiven) {
                 throw new UserError("--scenario gives the whole scenario: drop the other scenario options");
             }
-            return Scenario.parse(scenarioLine);
+            return Scenario.parse(scenarioLine.line);
         }
         Scenario d = Scenario.defaults();
         List<Scenario.Device> devices = d.devices();
@@ -121,7 +119,7 @@ final class SimulateCommand implements Callable<Integer> {
         long rate = writeRate != null ? writeRate : d.workload().writeRateBytesPerSecond();
         Workload w = kind == Workload.Kind.NONE ? Workload.NONE : Workload.of(kind, rate);
         int chunk = chunkSize == null ? Wire.QEMU_CHUNK_SIZE_BYTES : (int) Math.min(Integer.MAX_VALUE, chunkSize);
-        long sd = seed == null ? d.seed() : seed;
+        long sd = seedGiven ? seed.seed : d.seed();
         return new Scenario(devices, sd, w, bandwidth == null ? d.bandwidthBytesPerSecond() : bandwidth,
                 maxDowntimeNanos == null ? d.maxDowntimeNanos() : maxDowntimeNanos,
                 latency == null ? d.latency() : LatencyModel.parse(latency), chunk, zeroBlocks != null && zeroBlocks,
@@ -140,8 +138,8 @@ final class SimulateCommand implements Callable<Integer> {
         MigrationResult m = o.run().migration();
         Scenario s = o.run().scenario();
         out.println("scenario:    " + s);
-        if (!o.run().mutants().isEmpty()) {
-            out.println("mutants:     " + o.run().mutants().stream().map(Mutant::cliName).sorted().toList());
+        if (!o.run().variant().equals(Variant.BLKMIG)) {
+            out.println("variant:     " + o.run().variant());
         }
         out.println("outcome:     " + m.outcome() + (m.completed() ? "" : " (" + m.reason() + ")"));
         out.println("receiver:    " + o.run().receive());

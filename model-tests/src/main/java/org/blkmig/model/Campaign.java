@@ -3,7 +3,6 @@ package org.blkmig.model;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.IntConsumer;
 
@@ -12,13 +11,12 @@ import java.util.function.IntConsumer;
  * indices k with k mod n = i: shards are disjoint and together are the whole campaign.
  */
 public final class Campaign {
-    public record Settings(long seed, int scenarios, int shardIndex, int shardCount, Set<Mutant> mutants,
+    public record Settings(long seed, int scenarios, int shardIndex, int shardCount, Variant variant,
             long timeLimitNanos, int shrinkRuns) {
         public Settings {
             if (scenarios < 0 || shardCount < 1 || shardIndex < 0 || shardIndex >= shardCount) {
                 throw new IllegalArgumentException("need scenarios >= 0 and a shard i/n with 0 <= i < n");
             }
-            mutants = Set.copyOf(mutants);
         }
     }
 
@@ -54,7 +52,7 @@ public final class Campaign {
                 break;
             }
             Choices c = choices(s.seed(), k);
-            Judge.Outcome o = Judge.judge(c.toScenario(), s.mutants());
+            Judge.Outcome o = Judge.judge(c.toScenario(), s.variant());
             run++;
             bytes += o.run().scenario().totalBytes();
             migrated += o.run().migration().bytesSent();
@@ -63,7 +61,7 @@ public final class Campaign {
                 passed++;
             } else {
                 Checks.Property p = o.firstFailure().orElseThrow().property();
-                failures.add(new Failure(k, o, Judge.shrink(c, s.mutants(), p, s.shrinkRuns())));
+                failures.add(new Failure(k, o, Judge.shrink(c, s.variant(), p, s.shrinkRuns())));
                 break;
             }
         }

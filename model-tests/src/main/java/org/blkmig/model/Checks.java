@@ -32,6 +32,7 @@ public final class Checks {
     private Checks() {}
 
     public enum Property {
+        INVARIANTS("invariants", "the run broke no invariant asserted in blkmig's main code"),
         IDENTICAL("identical", "every target equals its source as the guest left it"),
         PROTOCOL("protocol", "the stream decodes and StreamChecker reports nothing"),
         PROGRESS("progress", "progress within 0..100, never decreasing, END ends with 100 then EOS, one EOS per payload"),
@@ -69,6 +70,7 @@ public final class Checks {
     public static List<Verdict> judge(ScenarioRunner.Run run) {
         Decoded d = decode(run);
         List<Verdict> v = new ArrayList<>();
+        v.add(run.brokenInvariant() == null ? pass(Property.INVARIANTS) : fail(Property.INVARIANTS, run.brokenInvariant()));
         boolean completed = run.migration().outcome() == MigrationResult.Outcome.COMPLETED;
         v.add(identical(run, completed));
         v.add(protocol(d, completed));

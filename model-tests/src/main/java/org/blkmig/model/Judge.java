@@ -22,28 +22,30 @@ public final class Judge {
         public String report() {
             Checks.Verdict f = firstFailure().orElseThrow();
             return "property " + f.property().id + " failed: " + f.evidence() + "\n  scenario: " + run.scenario()
-                    + "\n  replay:   " + replayCommand(run.scenario(), run.mutants());
+                    + "\n  replay:   " + replayCommand(run.scenario(), run.variant());
         }
     }
 
     public static Outcome judge(Scenario s, Set<Mutant> mutants) {
-        ScenarioRunner.Run run = ScenarioRunner.run(s, mutants);
+        return judge(s, Variant.of(mutants));
+    }
+
+    public static Outcome judge(Scenario s, Variant variant) {
+        ScenarioRunner.Run run = ScenarioRunner.run(s, variant, ScenarioRunner.RunFaults.NONE);
         return new Outcome(run, Checks.judge(run));
     }
 
-    public static String replayCommand(Scenario s, Set<Mutant> mutants) {
-        StringBuilder b = new StringBuilder("./blkmig simulate --scenario '").append(s).append('\'');
-        mutants.stream().sorted().forEach(m -> b.append(" --mutant ").append(m.cliName()));
-        return b.toString();
+    public static String replayCommand(Scenario s, Variant variant) {
+        return "./blkmig simulate --scenario '" + s + "'" + variant.cliOptions();
     }
 
     /**
      * Greedy shrinking: keeps taking the first simpler choice that still fails the same property,
      * until none does. Returns the smallest failing outcome found.
      */
-    public static Shrunk shrink(Choices failing, Set<Mutant> mutants, Checks.Property property, int maxRuns) {
+    public static Shrunk shrink(Choices failing, Variant variant, Checks.Property property, int maxRuns) {
         Choices current = failing;
-        Outcome currentOutcome = judge(failing.toScenario(), mutants);
+        Outcome currentOutcome = judge(failing.toScenario(), variant);
         int runs = 1;
         boolean progress = true;
         while (progress && runs < maxRuns) {
@@ -52,7 +54,7 @@ public final class Judge {
                 if (runs >= maxRuns) {
                     break;
                 }
-                Outcome o = judge(c.toScenario(), mutants);
+                Outcome o = judge(c.toScenario(), variant);
                 runs++;
                 if (o.firstFailure().map(v -> v.property() == property).orElse(false)) {
                     current = c;

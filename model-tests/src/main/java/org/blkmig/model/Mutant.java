@@ -6,38 +6,55 @@ import java.util.EnumSet;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.blkmig.receiver.ReceiverMutant;
+import org.blkmig.sender.ControllerMutant;
 import org.blkmig.sender.SenderMutant;
 
 /** The catalogue of seeded bugs the testbed must catch, with where each comes from. */
 public enum Mutant {
-    EARLY_COMPLETION("qemu-7.2", SenderMutant.EARLY_COMPLETION, null),
-    PARTIAL_CHUNK_FULL_WRITE("qemu-7.2", null, ReceiverMutant.PARTIAL_CHUNK_FULL_WRITE),
-    CLEAR_AFTER_READ("qemu-history", SenderMutant.CLEAR_AFTER_READ, null),
-    TWO_READS_IN_FLIGHT("qemu-history", SenderMutant.TWO_READS_IN_FLIGHT, null),
-    ZERO_SIZE_ENDS_SCAN("qemu-history", SenderMutant.ZERO_SIZE_ENDS_SCAN, null),
-    ZERO_CLUSTERS_UNALLOCATED("qemu-history", SenderMutant.ZERO_CLUSTERS_UNALLOCATED, null),
-    COMPLETE_WITHOUT_DRAIN("qemu-history", SenderMutant.COMPLETE_WITHOUT_DRAIN, null),
-    MISSING_EOS("protocol", SenderMutant.MISSING_EOS, null),
-    PROGRESS_BACKWARDS("protocol", SenderMutant.PROGRESS_BACKWARDS, null),
-    ZERO_FLAG_ON_DATA("protocol", SenderMutant.ZERO_FLAG_ON_DATA, null),
-    BLOCK_AFTER_END("protocol", SenderMutant.BLOCK_AFTER_END, null),
-    UNALIGNED_SECTOR("protocol", SenderMutant.UNALIGNED_SECTOR, null),
-    COMPLETE_AT_END_OF_INPUT("blkmig", null, ReceiverMutant.COMPLETE_AT_END_OF_INPUT),
-    TRACKING_LEFT_ON("blkmig", SenderMutant.TRACKING_LEFT_ON, null),
-    DIRTY_BIT_KEPT("blkmig", SenderMutant.DIRTY_BIT_KEPT, null);
+    EARLY_COMPLETION("qemu-7.2", SenderMutant.EARLY_COMPLETION),
+    PARTIAL_CHUNK_FULL_WRITE("qemu-7.2", ReceiverMutant.PARTIAL_CHUNK_FULL_WRITE),
+    CLEAR_AFTER_READ("qemu-history", SenderMutant.CLEAR_AFTER_READ),
+    TWO_READS_IN_FLIGHT("qemu-history", SenderMutant.TWO_READS_IN_FLIGHT),
+    ZERO_SIZE_ENDS_SCAN("qemu-history", SenderMutant.ZERO_SIZE_ENDS_SCAN),
+    ZERO_CLUSTERS_UNALLOCATED("qemu-history", SenderMutant.ZERO_CLUSTERS_UNALLOCATED),
+    COMPLETE_WITHOUT_DRAIN("qemu-history", SenderMutant.COMPLETE_WITHOUT_DRAIN),
+    MISSING_EOS("protocol", SenderMutant.MISSING_EOS),
+    PROGRESS_BACKWARDS("protocol", SenderMutant.PROGRESS_BACKWARDS),
+    ZERO_FLAG_ON_DATA("protocol", SenderMutant.ZERO_FLAG_ON_DATA),
+    BLOCK_AFTER_END("protocol", SenderMutant.BLOCK_AFTER_END),
+    UNALIGNED_SECTOR("protocol", SenderMutant.UNALIGNED_SECTOR),
+    COMPLETE_AT_END_OF_INPUT("blkmig", ReceiverMutant.COMPLETE_AT_END_OF_INPUT),
+    TRACKING_LEFT_ON("blkmig", SenderMutant.TRACKING_LEFT_ON),
+    DIRTY_BIT_KEPT("blkmig", SenderMutant.DIRTY_BIT_KEPT),
+    GUEST_NOT_STOPPED("blkmig", ControllerMutant.GUEST_NOT_STOPPED);
 
     public final String origin;
+    /** The part it breaks; the other two are null. */
     public final SenderMutant sender;
     public final ReceiverMutant receiver;
+    public final ControllerMutant controller;
 
-    Mutant(String origin, SenderMutant sender, ReceiverMutant receiver) {
+    Mutant(String origin, SenderMutant sender) {
+        this(origin, sender, null, null);
+    }
+
+    Mutant(String origin, ReceiverMutant receiver) {
+        this(origin, null, receiver, null);
+    }
+
+    Mutant(String origin, ControllerMutant controller) {
+        this(origin, null, null, controller);
+    }
+
+    private Mutant(String origin, SenderMutant sender, ReceiverMutant receiver, ControllerMutant controller) {
         this.origin = origin;
         this.sender = sender;
         this.receiver = receiver;
+        this.controller = controller;
     }
 
     public String description() {
-        return sender != null ? sender.description : receiver.description;
+        return sender != null ? sender.description : receiver != null ? receiver.description : controller.description;
     }
 
     /** The command-line name: lower case with dashes. */
@@ -60,6 +77,16 @@ public enum Mutant {
         ms.forEach(m -> {
             if (m.sender != null) {
                 s.add(m.sender);
+            }
+        });
+        return s;
+    }
+
+    public static Set<ControllerMutant> controllerMutants(Set<Mutant> ms) {
+        Set<ControllerMutant> s = EnumSet.noneOf(ControllerMutant.class);
+        ms.forEach(m -> {
+            if (m.controller != null) {
+                s.add(m.controller);
             }
         });
         return s;

@@ -4,6 +4,7 @@ package org.blkmig.model;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.blkmig.sender.Profile;
 
 /** The kill matrix: for each mutant, the campaign scenarios it takes to catch it. */
 public final class MutantMatrix {
@@ -12,16 +13,18 @@ public final class MutantMatrix {
 
     private MutantMatrix() {}
 
-    public static List<Row> run(long seed, int maxScenarios, int shrinkRuns) {
+    public static List<Row> run(Profile profile, long seed, int maxScenarios, int shrinkRuns) {
         List<Row> rows = new ArrayList<>();
         for (Mutant m : Mutant.values()) {
-            rows.add(run(m, seed, maxScenarios, shrinkRuns));
+            rows.add(run(profile, m, seed, maxScenarios, shrinkRuns));
         }
         return rows;
     }
 
-    public static Row run(Mutant m, long seed, int maxScenarios, int shrinkRuns) {
-        Campaign.Summary s = Campaign.run(new Campaign.Settings(seed, maxScenarios, 0, 1, Set.of(m), 0, shrinkRuns), k -> {});
+    /** The campaign with {@code m} switched on in the profile, until the first failure. */
+    public static Row run(Profile profile, Mutant m, long seed, int maxScenarios, int shrinkRuns) {
+        Variant v = new Variant(profile, Set.of(m));
+        Campaign.Summary s = Campaign.run(new Campaign.Settings(seed, maxScenarios, 0, 1, v, 0, shrinkRuns), k -> {});
         if (s.failures().isEmpty()) {
             return new Row(m, false, null, s.run(), null);
         }

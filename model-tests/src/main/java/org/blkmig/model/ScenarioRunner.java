@@ -23,6 +23,7 @@ import org.blkmig.sender.SenderOptions;
 import org.blkmig.simdisk.BlockDevice;
 import org.blkmig.simdisk.Disk;
 import org.blkmig.simdisk.History;
+import org.blkmig.simdisk.Invariant;
 import org.blkmig.simdisk.SimGuest;
 import org.blkmig.simdisk.SimIoContext;
 import org.blkmig.simdisk.SimScheduler;
@@ -49,9 +50,14 @@ public final class ScenarioRunner {
     }
 
     /** Everything a run leaves for the checkers. */
-    public record Run(Scenario scenario, Set<Mutant> mutants, MigrationResult migration, ReceiveResult receive,
+    public record Run(Scenario scenario, Variant variant, MigrationResult migration, ReceiveResult receive,
             StreamBuffer stream, History history, Map<String, GuardedDisk> sources, Map<String, BlockDevice> sourceDevices,
-            Map<String, GuardedDisk> targets, Map<String, Disk> bases, long guestWrites, long eventsRun) {}
+            Map<String, GuardedDisk> targets, Map<String, Disk> bases, long guestWrites, long eventsRun,
+            String brokenInvariant) {
+        public Set<Mutant> mutants() {
+            return variant.mutants();
+        }
+    }
 
     /**
      * Faults outside the sender: a cancel at a virtual instant, the connection dropped after a
@@ -61,16 +67,20 @@ public final class ScenarioRunner {
         public static final RunFaults NONE = new RunFaults(-1, -1, -1);
     }
 
-    /** The source side of a run: what the guest left on the sources and how the migration ended. */
+    /**
+     * The source side of a run: what the guest left on the sources and how the migration ended;
+     * {@code brokenInvariant} is the message of an invariant the run broke, or null.
+     */
     public record Source(MigrationResult migration, History history, Map<String, GuardedDisk> sources,
-            Map<String, BlockDevice> devices, Map<String, Disk> bases, long guestWrites, long eventsRun) {}
+            Map<String, BlockDevice> devices, Map<String, Disk> bases, long guestWrites, long eventsRun,
+            String brokenInvariant) {}
 
     /** Simulates the source and the sender, writing the block section's payloads to the sink. */
-    public static Source simulateSource(Scenario s, Set<Mutant> mutants, PayloadSink sink) {
-        return simulateSource(s, mutants, sink, -1);
+    public static Source simulateSource(Scenario s, Variant variant, PayloadSink sink) {
+        return simulateSource(s, variant, sink, -1);
     }
 
-    static Source simulateSource(Scenario s, Set<Mutant> mutants, PayloadSink sink, long cancelAtNanos) {
+    static Source simulateSource(Scenario s, Variant variant, PayloadSink sink, long cancelAtNanos) {
         SimScheduler scheduler = new SimScheduler(s.seed());
         History history = new History();
         Map<String, Disk> bases = World.bases(s);
@@ -84,27 +94,36 @@ public final class ScenarioRunner {
         List<BlockDevice> deviceList = new ArrayList<>(devices.values());
         SimIoContext io = new SimIoContext(scheduler, s.latency(), s.faults(), history);
         SimGuest guest = new SimGuest(scheduler, io, deviceList, s.workload(), history);
-        SenderOptions so = SenderOptions.defaults().withChunkSize(s.chunkSizeBytes()).withZeroBlocks(s.zeroBlocks())
-                .withSharedBase(s.sharedBase()).withMutants(Mutant.senderMutants(mutants));
+        SenderOptions so = variant.sender(SenderOptions.defaults().withChunkSize(s.chunkSizeBytes())
+                .withZeroBlocks(s.zeroBlocks()).withSharedBase(s.sharedBase()));
         BlockMigrationSender sender = new BlockMigrationSender(deviceList, io, sink, so);
         // a migration that sends 30 times its disks has not converged; and the stream must fit its bound
         long maxBytes = Math.min(MAX_STREAM_BYTES / 2, 30 * Math.max(s.totalBytes(), 1L << 20));
-        ControllerOptions co = ControllerOptions.defaults().withBandwidth(s.bandwidthBytesPerSecond())
-                .withMaxDowntime(s.maxDowntimeNanos()).withLimits(STALL_SLICES, MAX_SLICES).withMaxBytesSent(maxBytes);
+        ControllerOptions co = variant.controller(ControllerOptions.defaults().withBandwidth(s.bandwidthBytesPerSecond())
+                .withMaxDowntime(s.maxDowntimeNanos()).withLimits(STALL_SLICES, MAX_SLICES).withMaxBytesSent(maxBytes));
         guest.start();
         MigrationController controller = new MigrationController(co, io);
         if (cancelAtNanos >= 0) {
             scheduler.at(cancelAtNanos, controller::cancel);
         }
-        MigrationResult result = controller.run(sender, guest::stop);
-        return new Source(result, history, sources, devices, bases, guest.writesDone(), scheduler.eventsRun());
+        MigrationResult result;
+        String broken = null;
+        try {
+            result = controller.run(sender, guest::stop);
+        } catch (Invariant.Violation v) {
+            // a bug of blkmig: the run ends here and is judged failed, with its scenario
+            broken = v.getMessage();
+            result = new MigrationResult(MigrationResult.Outcome.FAILED, broken, 0, -1, scheduler.nowNanos(), 0,
+                    sender.stats().bytesSent, List.of(), sender.stats());
+        }
+        return new Source(result, history, sources, devices, bases, guest.writesDone(), scheduler.eventsRun(), broken);
     }
 
     public static Run run(Scenario s, Set<Mutant> mutants) {
-        return run(s, mutants, RunFaults.NONE);
+        return run(s, Variant.of(mutants), RunFaults.NONE);
     }
 
-    public static Run run(Scenario s, Set<Mutant> mutants, RunFaults faults) {
+    public static Run run(Scenario s, Variant variant, RunFaults faults) {
         if (!s.zeroBlocks()) {
             long bulkBytes = s.devices().stream().filter(Checks::migrated)
                     .mapToLong(d -> (d.sizeBytes() + s.chunkSizeBytes() - 1) / s.chunkSizeBytes() * s.chunkSizeBytes()).sum();
@@ -118,7 +137,7 @@ public final class ScenarioRunner {
         Source src;
         try {
             framing.writeHeader(QemuFormat.DEFAULT_MACHINE_TYPE);
-            src = simulateSource(s, mutants, framing, faults.cancelAtNanos());
+            src = simulateSource(s, variant, framing, faults.cancelAtNanos());
             if (src.migration().completed()) {
                 framing.writeEof(); // a migration that did not complete just stops, as a dropped connection does
             }
@@ -143,9 +162,16 @@ public final class ScenarioRunner {
             targets.put(d.name(), t);
             targetMap.put(d.name(), t);
         }
-        BlockReceiver receiver = new BlockReceiver(targetMap, s.chunkSizeBytes(), Mutant.receiverMutants(mutants), p -> {});
-        ReceiveResult received = receiver.receive(stream.open(delivered));
-        return new Run(s, Set.copyOf(mutants), result, received, stream, src.history(), src.sources(), src.devices(),
-                targets, bases, src.guestWrites(), src.eventsRun());
+        BlockReceiver receiver = new BlockReceiver(targetMap, s.chunkSizeBytes(), variant.receiverMutants(), p -> {});
+        ReceiveResult received;
+        String broken = src.brokenInvariant();
+        try {
+            received = receiver.receive(stream.open(delivered));
+        } catch (Invariant.Violation v) {
+            received = new ReceiveResult(false, v.getMessage(), 0, 0, 0, -1, 0);
+            broken = broken != null ? broken : v.getMessage();
+        }
+        return new Run(s, variant, result, received, stream, src.history(), src.sources(), src.devices(),
+                targets, bases, src.guestWrites(), src.eventsRun(), broken);
     }
 }

@@ -51,7 +51,7 @@ class FaultProperties {
             }
             case TARGET_WRITE_ERROR -> rf = new ScenarioRunner.RunFaults(-1, -1, 1 + (long) (where * 40));
         }
-        ScenarioRunner.Run run = ScenarioRunner.run(s, Set.of(), rf);
+        ScenarioRunner.Run run = ScenarioRunner.run(s, Variant.BLKMIG, rf);
         MigrationResult m = run.migration();
         String context = fault + " at " + where + " in " + s;
 

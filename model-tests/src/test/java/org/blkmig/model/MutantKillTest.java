@@ -24,7 +24,7 @@ class MutantKillTest {
     @BeforeAll
     static void killMatrix() {
         for (Mutant m : Mutant.values()) {
-            ROWS.put(m, MutantMatrix.run(m, SEED, MAX_SCENARIOS, 40));
+            ROWS.put(m, MutantMatrix.run(org.blkmig.sender.Profile.BLKMIG, m, SEED, MAX_SCENARIOS, 40));
         }
     }
 
@@ -49,7 +49,10 @@ class MutantKillTest {
                 row.shrunk().outcome().verdicts().stream().filter(v -> !v.passed()).forEach(v -> failed.add(v.property()));
             }
         }
-        assertEquals(EnumSet.allOf(Checks.Property.class), failed, "a property no mutant breaks proves nothing");
+        // a mutant is a wrong algorithm that keeps blkmig's own bookkeeping consistent, so none breaks an
+        // invariant: InvariantRunTest and the unit tests of each invariant show that property failing
+        assertEquals(EnumSet.complementOf(EnumSet.of(Checks.Property.INVARIANTS)), failed,
+                "a property no mutant breaks proves nothing");
     }
 
     @Test
@@ -62,7 +65,7 @@ class MutantKillTest {
 
     @Test
     void theCleanSenderPassesTheSameCampaign() {
-        Campaign.Summary s = Campaign.run(new Campaign.Settings(SEED, MAX_SCENARIOS, 0, 1, Set.of(), 0, 10), k -> {});
+        Campaign.Summary s = Campaign.run(new Campaign.Settings(SEED, MAX_SCENARIOS, 0, 1, Variant.BLKMIG, 0, 10), k -> {});
         assertEquals(MAX_SCENARIOS, s.passed(), () -> s.failures().get(0).shrunk().outcome().report());
     }
 }

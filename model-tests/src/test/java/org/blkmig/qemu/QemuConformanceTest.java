@@ -23,6 +23,7 @@ import java.util.Random;
 import java.util.Set;
 import org.blkmig.model.Scenario;
 import org.blkmig.model.ScenarioRunner;
+import org.blkmig.model.Variant;
 import org.blkmig.protocol.ByteInput;
 import org.blkmig.protocol.Record;
 import org.blkmig.protocol.Wire;
@@ -341,7 +342,7 @@ class QemuConformanceTest {
         ScenarioRunner.Source[] source = new ScenarioRunner.Source[1];
         try (FileChannel out = FileChannel.open(spliced, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            QemuSplicer.splice(ramOnly, out, w -> source[0] = ScenarioRunner.simulateSource(s, Set.of(), w));
+            QemuSplicer.splice(ramOnly, out, w -> source[0] = ScenarioRunner.simulateSource(s, Variant.BLKMIG, w));
         }
         assertTrue(source[0].migration().completed(), source[0].migration().reason());
         assertTrue(source[0].guestWrites() >= 3, "the simulated guest wrote during the migration: " + source[0].guestWrites());

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.sender;
 
+import java.util.EnumSet;
+import java.util.Set;
 import org.blkmig.simdisk.Durations;
 
 /**
@@ -9,7 +11,7 @@ import org.blkmig.simdisk.Durations;
  * once it has sent more than {@code maxBytesSent} (0: no such limit).
  */
 public record ControllerOptions(long bandwidthBytesPerSecond, long maxDowntimeNanos, long sliceNanos,
-        int maxStallSlices, long maxSlices, long maxBytesSent) {
+        int maxStallSlices, long maxSlices, long maxBytesSent, Set<ControllerMutant> mutants) {
     /** QEMU's defaults: 128 MiB/s, 300 ms. */
     public static final long DEFAULT_BANDWIDTH_BYTES_PER_SECOND = 128L << 20;
     public static final long DEFAULT_MAX_DOWNTIME_NANOS = 300 * Durations.MILLI;
@@ -20,27 +22,37 @@ public record ControllerOptions(long bandwidthBytesPerSecond, long maxDowntimeNa
                 || maxBytesSent < 0) {
             throw new IllegalArgumentException("controller needs bandwidth > 0, downtime >= 0, slice > 0, limits >= 1");
         }
+        mutants = mutants.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(mutants));
     }
 
     public static ControllerOptions defaults() {
         return new ControllerOptions(DEFAULT_BANDWIDTH_BYTES_PER_SECOND, DEFAULT_MAX_DOWNTIME_NANOS, DEFAULT_SLICE_NANOS,
-                30, 6000, 0);
+                30, 6000, 0, Set.of());
     }
 
     public ControllerOptions withBandwidth(long bytesPerSecond) {
-        return new ControllerOptions(bytesPerSecond, maxDowntimeNanos, sliceNanos, maxStallSlices, maxSlices, maxBytesSent);
+        return new ControllerOptions(bytesPerSecond, maxDowntimeNanos, sliceNanos, maxStallSlices, maxSlices, maxBytesSent,
+                mutants);
     }
 
     public ControllerOptions withMaxDowntime(long nanos) {
-        return new ControllerOptions(bandwidthBytesPerSecond, nanos, sliceNanos, maxStallSlices, maxSlices, maxBytesSent);
+        return new ControllerOptions(bandwidthBytesPerSecond, nanos, sliceNanos, maxStallSlices, maxSlices, maxBytesSent,
+                mutants);
     }
 
     public ControllerOptions withLimits(int stallSlices, long slices) {
-        return new ControllerOptions(bandwidthBytesPerSecond, maxDowntimeNanos, sliceNanos, stallSlices, slices, maxBytesSent);
+        return new ControllerOptions(bandwidthBytesPerSecond, maxDowntimeNanos, sliceNanos, stallSlices, slices, maxBytesSent,
+                mutants);
     }
 
     public ControllerOptions withMaxBytesSent(long bytes) {
-        return new ControllerOptions(bandwidthBytesPerSecond, maxDowntimeNanos, sliceNanos, maxStallSlices, maxSlices, bytes);
+        return new ControllerOptions(bandwidthBytesPerSecond, maxDowntimeNanos, sliceNanos, maxStallSlices, maxSlices, bytes,
+                mutants);
+    }
+
+    public ControllerOptions withMutants(Set<ControllerMutant> m) {
+        return new ControllerOptions(bandwidthBytesPerSecond, maxDowntimeNanos, sliceNanos, maxStallSlices, maxSlices,
+                maxBytesSent, m);
     }
 
     /** The transfer budget of one slice. */

@@ -31,7 +31,11 @@ public final class MigrationController {
         cancelRequested = true;
     }
 
-    public MigrationResult run(BlockMigrationSender sender, GuestControl guest) {
+    public MigrationResult run(BlockMigrationSender sender, GuestControl realGuest) {
+        GuestControl guest = realGuest;
+        for (ControllerMutant m : options.mutants()) {
+            guest = m.guest(guest);
+        }
         long start = io.nowNanos();
         List<MigrationResult.SliceFigures> slices = new ArrayList<>();
         long threshold = 0;

@@ -41,6 +41,7 @@ public final class DirtyBitmap {
         if ((words[w] & mask) == 0) {
             words[w] |= mask;
             dirtyCount++;
+            Invariant.check(dirtyCount <= chunkCount, "more dirty chunks than chunks");
         }
     }
 
@@ -64,6 +65,7 @@ public final class DirtyBitmap {
         if ((words[w] & mask) != 0) {
             words[w] &= ~mask;
             dirtyCount--;
+            Invariant.check(dirtyCount >= 0, "fewer than no dirty chunks");
         }
     }
 

@@ -23,6 +23,9 @@ public final class SimScheduler {
         }
     }
 
+    /** A bound on the queue: a run that schedules without end is a bug, not a workload. */
+    static final int MAX_PENDING_EVENTS = 1_000_000;
+
     private final PriorityQueue<Event> queue = new PriorityQueue<>();
     private final SplittableRandom random;
     private final long maxEvents;
@@ -57,9 +60,8 @@ public final class SimScheduler {
     }
 
     public void at(long timeNanos, Runnable action) {
-        if (timeNanos < nowNanos) {
-            throw new IllegalArgumentException("event in the past: " + timeNanos + " < " + nowNanos);
-        }
+        Invariant.check(timeNanos >= nowNanos, () -> "event scheduled in the past: " + timeNanos + " < " + nowNanos);
+        Invariant.check(queue.size() < MAX_PENDING_EVENTS, () -> "more than " + MAX_PENDING_EVENTS + " events pending");
         queue.add(new Event(timeNanos, random.nextLong(), sequence++, action));
     }
 
@@ -80,6 +82,7 @@ public final class SimScheduler {
             return false;
         }
         queue.poll();
+        Invariant.check(e.timeNanos >= nowNanos, "virtual time went backwards");
         if (++eventsRun > maxEvents) {
             throw new IllegalStateException("simulation ran more than " + maxEvents + " events");
         }

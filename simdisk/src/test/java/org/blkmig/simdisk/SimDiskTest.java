@@ -201,7 +201,7 @@ class SimDiskTest {
             }
         });
         assertThrows(IllegalStateException.class, () -> s.runUntil(1000), "a bound on events");
-        assertThrows(IllegalArgumentException.class, () -> s.at(-1, () -> {}));
+        assertThrows(Invariant.Violation.class, () -> s.at(-1, () -> {}));
     }
 
     @Test

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.sender;
+
+/** Seeded bugs of the migration controller, for the tests to catch. Never on by default. */
+public enum ControllerMutant {
+    /** The final copy runs with the guest still writing: writes after a chunk was sent are lost. */
+    GUEST_NOT_STOPPED("the guest is not stopped before the final copy") {
+        @Override
+        GuestControl guest(GuestControl real) {
+            return GuestControl.NONE;
+        }
+    };
+
+    public final String description;
+
+    ControllerMutant(String description) {
+        this.description = description;
+    }
+
+    /** The guest control the controller uses instead of the real one. */
+    GuestControl guest(GuestControl real) {
+        return real;
+    }
+}
