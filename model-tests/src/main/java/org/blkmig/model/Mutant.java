@@ -4,6 +4,7 @@ package org.blkmig.model;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.blkmig.receiver.ReceiverMutant;
 import org.blkmig.sender.ControllerMutant;
@@ -73,32 +74,26 @@ public enum Mutant {
     }
 
     public static Set<SenderMutant> senderMutants(Set<Mutant> ms) {
-        Set<SenderMutant> s = EnumSet.noneOf(SenderMutant.class);
-        ms.forEach(m -> {
-            if (m.sender != null) {
-                s.add(m.sender);
-            }
-        });
-        return s;
+        return parts(ms, SenderMutant.class, m -> m.sender);
     }
 
     public static Set<ControllerMutant> controllerMutants(Set<Mutant> ms) {
-        Set<ControllerMutant> s = EnumSet.noneOf(ControllerMutant.class);
-        ms.forEach(m -> {
-            if (m.controller != null) {
-                s.add(m.controller);
-            }
-        });
-        return s;
+        return parts(ms, ControllerMutant.class, m -> m.controller);
     }
 
     public static Set<ReceiverMutant> receiverMutants(Set<Mutant> ms) {
-        Set<ReceiverMutant> s = EnumSet.noneOf(ReceiverMutant.class);
-        ms.forEach(m -> {
-            if (m.receiver != null) {
-                s.add(m.receiver);
+        return parts(ms, ReceiverMutant.class, m -> m.receiver);
+    }
+
+    /** The bugs these mutants switch on in one part of the system. */
+    private static <T extends Enum<T>> Set<T> parts(Set<Mutant> ms, Class<T> type, Function<Mutant, T> part) {
+        Set<T> s = EnumSet.noneOf(type);
+        for (Mutant m : ms) {
+            T p = part.apply(m);
+            if (p != null) {
+                s.add(p);
             }
-        });
+        }
         return s;
     }
 }
