@@ -21,6 +21,8 @@ import org.blkmig.simdisk.LatencyModel;
 import org.blkmig.simdisk.Sizes;
 import org.blkmig.simdisk.Workload;
 import org.blkmig.model.Variant;
+import org.blkmig.sender.Profile;
+import org.blkmig.sender.RamModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -64,6 +66,11 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--shared-base", description = "Incremental mode: every device is a top layer over a base the target shares.")
     Boolean sharedBase;
 
+    @Option(names = "--ram", paramLabel = "SIZE:DATA%:RATE",
+            description = "Guest RAM migrated beside the disks, its share of data pages and its dirtying rate (default none;"
+                    + " 32M:2%%:0 with --profile qemu-7.2, as a QEMU with no guest).")
+    String ram;
+
     @Option(names = "--faults", paramLabel = "SPEC", description = "none, or E%%err,S%%slow*F (read errors, slow reads).")
     String faults;
 
@@ -100,7 +107,7 @@ final class SimulateCommand implements Callable<Integer> {
         if (scenarioLine.line != null) {
             if (disks != null || workload != null || writeRate != null || bandwidth != null || maxDowntimeNanos != null
                     || latency != null || chunkSize != null || zeroBlocks != null || sharedBase != null || faults != null
-                    || seedGiven) {
+                    || ram != null || seedGiven) {
                 throw new UserError("--scenario gives the whole scenario: drop the other scenario options");
             }
             return Scenario.parse(scenarioLine.line);
@@ -123,7 +130,9 @@ final class SimulateCommand implements Callable<Integer> {
         return new Scenario(devices, sd, w, bandwidth == null ? d.bandwidthBytesPerSecond() : bandwidth,
                 maxDowntimeNanos == null ? d.maxDowntimeNanos() : maxDowntimeNanos,
                 latency == null ? d.latency() : LatencyModel.parse(latency), chunk, zeroBlocks != null && zeroBlocks,
-                sharedBase != null && sharedBase, d.allocatedPercent(), faults == null ? Faults.NONE : Faults.parse(faults), sd);
+                sharedBase != null && sharedBase, d.allocatedPercent(), faults == null ? Faults.NONE : Faults.parse(faults), sd,
+                ram != null ? Scenario.parseRam(ram) : profile.profile() == Profile.QEMU_7_2 ? Scenario.QEMU_GUESTLESS_RAM
+                        : RamModel.Settings.NONE);
     }
 
     static Workload.Kind parseKind(String k) {

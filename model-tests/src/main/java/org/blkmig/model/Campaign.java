@@ -52,7 +52,7 @@ public final class Campaign {
                 break;
             }
             Choices c = choices(s.seed(), k);
-            Judge.Outcome o = Judge.judge(c.toScenario(), s.variant());
+            Judge.Outcome o = Judge.judge(c.toScenario(s.variant().profile()), s.variant());
             run++;
             bytes += o.run().scenario().totalBytes();
             migrated += o.run().migration().bytesSent();

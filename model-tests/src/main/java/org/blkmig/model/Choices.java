@@ -4,6 +4,8 @@ package org.blkmig.model;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.blkmig.sender.Profile;
+import org.blkmig.sender.RamModel;
 import org.blkmig.simdisk.Durations;
 import org.blkmig.simdisk.Faults;
 import org.blkmig.simdisk.LatencyModel;
@@ -16,7 +18,7 @@ import org.blkmig.simdisk.Workload;
  */
 public record Choices(int chunkIndex, List<DeviceChoice> devices, Workload.Kind workload, int dirtyPercent,
         int bulkTenthsOfSecond, int latencyIndex, int downtimeMillis, boolean zeroBlocks, boolean sharedBase,
-        int allocatedPercent, boolean faults, long contentSeed, long seed) {
+        int allocatedPercent, boolean faults, long contentSeed, long seed, int ramIndex) {
 
     /** A device: whole chunks, extra sectors of a partial last chunk, read-only. */
     public record DeviceChoice(int chunks, int extraSectors, boolean readOnly) {}
@@ -31,12 +33,31 @@ public record Choices(int chunkIndex, List<DeviceChoice> devices, Workload.Kind 
         new LatencyModel.LongTail(500 * Durations.MICRO, 10, 30 * Durations.MILLI),
     };
 
+    /** Guest RAM of a QEMU 7.2 run (as the real runs: no guest, a few percent of data pages, none dirtied). */
+    static final long[] RAM_SIZES_BYTES = {32L << 20, 64L << 20, 128L << 20, 512L << 20};
+    static final int RAM_DATA_PERCENT = 2;
+
     public Choices {
         devices = List.copyOf(devices);
     }
 
-    /** The scenario these choices stand for. */
+    /** The choices of earlier versions, without RAM. */
+    public Choices(int chunkIndex, List<DeviceChoice> devices, Workload.Kind workload, int dirtyPercent, int bulkTenthsOfSecond,
+            int latencyIndex, int downtimeMillis, boolean zeroBlocks, boolean sharedBase, int allocatedPercent, boolean faults,
+            long contentSeed, long seed) {
+        this(chunkIndex, devices, workload, dirtyPercent, bulkTenthsOfSecond, latencyIndex, downtimeMillis, zeroBlocks,
+                sharedBase, allocatedPercent, faults, contentSeed, seed, 0);
+    }
+
+    /** The scenario these choices stand for, for the blkmig profile: no RAM in the model. */
     public Scenario toScenario() {
+        return toScenario(Profile.BLKMIG);
+    }
+
+    /** The scenario these choices stand for; a QEMU 7.2 run has its guest's RAM beside the disks, as the real one. */
+    public Scenario toScenario(Profile profile) {
+        // QEMU speaks 1 MiB chunks only
+        int chunkIndex = profile == Profile.QEMU_7_2 ? CHUNK_SIZES.length - 1 : this.chunkIndex;
         int chunk = CHUNK_SIZES[chunkIndex];
         int sectorsPerChunk = chunk / 512;
         List<Scenario.Device> ds = new ArrayList<>();
@@ -57,7 +78,8 @@ public record Choices(int chunkIndex, List<DeviceChoice> devices, Workload.Kind 
         Workload workloadOut = rate == 0 ? Workload.of(Workload.Kind.NONE, 0) : Workload.of(workload, rate);
         return new Scenario(ds, contentSeed, workloadOut, bandwidth, downtimeMillis * Durations.MILLI,
                 LATENCIES[latencyIndex], chunk, zeroBlocks, sharedBase, allocatedPercent,
-                faults ? Faults.buggify(seed) : Faults.NONE, seed);
+                faults ? Faults.buggify(seed) : Faults.NONE, seed, profile == Profile.QEMU_7_2
+                        ? new RamModel.Settings(RAM_SIZES_BYTES[ramIndex], RAM_DATA_PERCENT, 0) : RamModel.Settings.NONE);
     }
 
     /** Fewer chunks for large chunk sizes, so every scenario stays a few MiB. */
@@ -97,8 +119,12 @@ public record Choices(int chunkIndex, List<DeviceChoice> devices, Workload.Kind 
         boolean sharedBase = d.chance(3, 10);
         int allocatedPercent = d.between(20, 90);
         boolean faults = d.chance(15, 100);
+        long contentSeed = d.anyLong();
+        long seed = d.anyLong();
+        // drawn last, so the draws before it (and every blkmig campaign) stay what they were
+        int ramIndex = d.pick(40, 30, 20, 10);
         return new Choices(chunkIndex, devices, kind, dirtyPercent, bulkTenths, latencyIndex, downtimeMillis, zeroBlocks,
-                sharedBase, allocatedPercent, faults, d.anyLong(), d.anyLong());
+                sharedBase, allocatedPercent, faults, contentSeed, seed, ramIndex);
     }
 
     /** Simpler variants of these choices, simplest first: what a shrinker tries. */
@@ -124,46 +150,50 @@ public record Choices(int chunkIndex, List<DeviceChoice> devices, Workload.Kind 
         }
         if (faults) {
             out.add(new Choices(chunkIndex, devices, workload, dirtyPercent, bulkTenthsOfSecond, latencyIndex,
-                    downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, false, contentSeed, seed));
+                    downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, false, contentSeed, seed, ramIndex));
         }
         if (sharedBase) {
             out.add(new Choices(chunkIndex, devices, workload, dirtyPercent, bulkTenthsOfSecond, latencyIndex,
-                    downtimeMillis, zeroBlocks, false, allocatedPercent, faults, contentSeed, seed));
+                    downtimeMillis, zeroBlocks, false, allocatedPercent, faults, contentSeed, seed, ramIndex));
         }
         if (zeroBlocks) {
             out.add(new Choices(chunkIndex, devices, workload, dirtyPercent, bulkTenthsOfSecond, latencyIndex,
-                    downtimeMillis, false, sharedBase, allocatedPercent, faults, contentSeed, seed));
+                    downtimeMillis, false, sharedBase, allocatedPercent, faults, contentSeed, seed, ramIndex));
         }
         if (workload != Workload.Kind.NONE) {
             out.add(new Choices(chunkIndex, devices, Workload.Kind.NONE, dirtyPercent, bulkTenthsOfSecond, latencyIndex,
-                    downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed));
+                    downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed, ramIndex));
             if (workload != Workload.Kind.UNIFORM) {
                 out.add(new Choices(chunkIndex, devices, Workload.Kind.UNIFORM, dirtyPercent, bulkTenthsOfSecond,
-                        latencyIndex, downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed));
+                        latencyIndex, downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed, ramIndex));
             }
         }
         if (dirtyPercent > 5) {
             out.add(new Choices(chunkIndex, devices, workload, dirtyPercent / 2, bulkTenthsOfSecond, latencyIndex,
-                    downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed));
+                    downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed, ramIndex));
         }
         if (latencyIndex > 0) {
             out.add(new Choices(chunkIndex, devices, workload, dirtyPercent, bulkTenthsOfSecond, 0,
-                    downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed));
+                    downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed, ramIndex));
         }
         if (chunkIndex > 0) {
             out.add(new Choices(0, devices, workload, dirtyPercent, bulkTenthsOfSecond, latencyIndex,
-                    downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed));
+                    downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed, ramIndex));
+        }
+        if (ramIndex > 0) {
+            out.add(new Choices(chunkIndex, devices, workload, dirtyPercent, bulkTenthsOfSecond, latencyIndex, downtimeMillis,
+                    zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed, 0));
         }
         if (bulkTenthsOfSecond > 3) {
             out.add(new Choices(chunkIndex, devices, workload, dirtyPercent, Math.max(3, bulkTenthsOfSecond / 2),
-                    latencyIndex, downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed));
+                    latencyIndex, downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed, ramIndex));
         }
         return out;
     }
 
     private Choices withDevices(List<DeviceChoice> ds) {
         return new Choices(chunkIndex, ds, workload, dirtyPercent, bulkTenthsOfSecond, latencyIndex, downtimeMillis,
-                zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed);
+                zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed, ramIndex);
     }
 
     private Choices withDevice(int i, DeviceChoice d) {

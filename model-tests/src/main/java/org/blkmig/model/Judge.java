@@ -45,7 +45,7 @@ public final class Judge {
      */
     public static Shrunk shrink(Choices failing, Variant variant, Checks.Property property, int maxRuns) {
         Choices current = failing;
-        Outcome currentOutcome = judge(failing.toScenario(), variant);
+        Outcome currentOutcome = judge(failing.toScenario(variant.profile()), variant);
         int runs = 1;
         boolean progress = true;
         while (progress && runs < maxRuns) {
@@ -54,7 +54,7 @@ public final class Judge {
                 if (runs >= maxRuns) {
                     break;
                 }
-                Outcome o = judge(c.toScenario(), variant);
+                Outcome o = judge(c.toScenario(variant.profile()), variant);
                 runs++;
                 if (o.firstFailure().map(v -> v.property() == property).orElse(false)) {
                     current = c;

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.blkmig.protocol.Wire;
+import org.blkmig.sender.RamModel;
 import org.blkmig.simdisk.Durations;
 import org.blkmig.simdisk.Faults;
 import org.blkmig.simdisk.LatencyModel;
@@ -18,7 +19,7 @@ import org.blkmig.simdisk.Workload;
  */
 public record Scenario(List<Device> devices, long contentSeed, Workload workload, long bandwidthBytesPerSecond,
         long maxDowntimeNanos, LatencyModel latency, int chunkSizeBytes, boolean zeroBlocks, boolean sharedBase,
-        int allocatedPercent, Faults faults, long seed) {
+        int allocatedPercent, Faults faults, long seed, RamModel.Settings ram) {
 
     /** A source disk: a name, a size in bytes (whole sectors), read-only or not. */
     public record Device(String name, long sizeBytes, boolean readOnly) {
@@ -36,8 +37,17 @@ public record Scenario(List<Device> devices, long contentSeed, Workload workload
         }
     }
 
+    /** A scenario without guest RAM in the model (the default of the blkmig profile). */
+    public Scenario(List<Device> devices, long contentSeed, Workload workload, long bandwidthBytesPerSecond,
+            long maxDowntimeNanos, LatencyModel latency, int chunkSizeBytes, boolean zeroBlocks, boolean sharedBase,
+            int allocatedPercent, Faults faults, long seed) {
+        this(devices, contentSeed, workload, bandwidthBytesPerSecond, maxDowntimeNanos, latency, chunkSizeBytes, zeroBlocks,
+                sharedBase, allocatedPercent, faults, seed, RamModel.Settings.NONE);
+    }
+
     public Scenario {
         devices = List.copyOf(devices);
+        java.util.Objects.requireNonNull(ram, "ram");
         Wire.checkChunkSize(chunkSizeBytes);
         if (bandwidthBytesPerSecond <= 0) {
             throw new IllegalArgumentException("bandwidth must be > 0");
@@ -70,10 +80,31 @@ public record Scenario(List<Device> devices, long contentSeed, Workload workload
                 + ";shared-base=" + sharedBase
                 + ";alloc=" + allocatedPercent
                 + ";faults=" + faults
-                + ";seed=" + seed;
+                + ";seed=" + seed
+                + (ram.ramBytes() == 0 ? "" : ";ram=" + ramSpec(ram));
     }
 
-    /** Parses the one-line form; every key is required. */
+    /** {@code SIZE:DATA%:RATE}: guest RAM, its share of data pages, the guest's page-dirtying rate per second. */
+    static String ramSpec(RamModel.Settings r) {
+        return Sizes.format(r.ramBytes()) + ":" + r.dataPercent() + "%:" + Sizes.format(r.dirtyBytesPerSecond());
+    }
+
+    /** The RAM of the real QEMU runs here: {@code -m 32M}, no guest, a few percent of pages with data. */
+    public static final RamModel.Settings QEMU_GUESTLESS_RAM = new RamModel.Settings(32L << 20, 2, 0);
+
+    public static RamModel.Settings parseRam(String v) {
+        if (v.equals("none")) {
+            return RamModel.Settings.NONE;
+        }
+        String[] p = v.split(":");
+        if (p.length != 3 || !p[1].endsWith("%")) {
+            throw new IllegalArgumentException("scenario: ram '" + v + "': expected SIZE:DATA%:RATE, such as 32M:2%:0");
+        }
+        return new RamModel.Settings(Sizes.parse(p[0]), Integer.parseInt(p[1].substring(0, p[1].length() - 1)),
+                Sizes.parse(p[2]));
+    }
+
+    /** Parses the one-line form; every key is required but {@code ram} (none when absent). */
     public static Scenario parse(String line) {
         Map<String, String> kv = new LinkedHashMap<>();
         for (String part : line.trim().split(";")) {
@@ -86,7 +117,7 @@ public record Scenario(List<Device> devices, long contentSeed, Workload workload
         List<String> keys = List.of("devices", "content", "workload", "bandwidth", "downtime", "latency", "chunk",
                 "zero-blocks", "shared-base", "alloc", "faults", "seed");
         for (String k : kv.keySet()) {
-            if (!keys.contains(k)) {
+            if (!keys.contains(k) && !k.equals("ram")) {
                 throw new IllegalArgumentException("scenario: unknown key '" + k + "'");
             }
         }
@@ -109,7 +140,8 @@ public record Scenario(List<Device> devices, long contentSeed, Workload workload
             return new Scenario(devices, Long.parseLong(kv.get("content")), Workload.parse(kv.get("workload")),
                     Sizes.parse(kv.get("bandwidth")), Durations.parse(kv.get("downtime")), LatencyModel.parse(kv.get("latency")),
                     (int) Sizes.parse(kv.get("chunk")), parseBoolean(kv.get("zero-blocks")), parseBoolean(kv.get("shared-base")),
-                    Integer.parseInt(kv.get("alloc")), Faults.parse(kv.get("faults")), Long.parseLong(kv.get("seed")));
+                    Integer.parseInt(kv.get("alloc")), Faults.parse(kv.get("faults")), Long.parseLong(kv.get("seed")),
+                    parseRam(kv.getOrDefault("ram", "none")));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("scenario: bad number: " + e.getMessage());
         }
@@ -132,6 +164,6 @@ public record Scenario(List<Device> devices, long contentSeed, Workload workload
 
     public Scenario withSeed(long s) {
         return new Scenario(devices, contentSeed, workload, bandwidthBytesPerSecond, maxDowntimeNanos, latency,
-                chunkSizeBytes, zeroBlocks, sharedBase, allocatedPercent, faults, s);
+                chunkSizeBytes, zeroBlocks, sharedBase, allocatedPercent, faults, s, ram);
     }
 }

@@ -95,12 +95,13 @@ public final class ScenarioRunner {
         SimIoContext io = new SimIoContext(scheduler, s.latency(), s.faults(), history);
         SimGuest guest = new SimGuest(scheduler, io, deviceList, s.workload(), history);
         SenderOptions so = variant.sender(SenderOptions.defaults().withChunkSize(s.chunkSizeBytes())
-                .withZeroBlocks(s.zeroBlocks()).withSharedBase(s.sharedBase()));
+                .withZeroBlocks(s.zeroBlocks()).withSharedBase(s.sharedBase()), s.seed());
         BlockMigrationSender sender = new BlockMigrationSender(deviceList, io, sink, so);
         // a migration that sends 30 times its disks has not converged; and the stream must fit its bound
         long maxBytes = Math.min(MAX_STREAM_BYTES / 2, 30 * Math.max(s.totalBytes(), 1L << 20));
         ControllerOptions co = variant.controller(ControllerOptions.defaults().withBandwidth(s.bandwidthBytesPerSecond())
-                .withMaxDowntime(s.maxDowntimeNanos()).withLimits(STALL_SLICES, MAX_SLICES).withMaxBytesSent(maxBytes));
+                .withMaxDowntime(s.maxDowntimeNanos()).withLimits(STALL_SLICES, MAX_SLICES).withMaxBytesSent(maxBytes)
+                .withRam(s.ram()));
         guest.start();
         MigrationController controller = new MigrationController(co, io);
         if (cancelAtNanos >= 0) {

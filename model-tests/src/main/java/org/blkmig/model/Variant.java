@@ -26,9 +26,9 @@ public record Variant(Profile profile, Set<Mutant> mutants) {
         return of(Set.of(m));
     }
 
-    /** The sender's options with this profile's policies and each sender bug in place. */
-    public SenderOptions sender(SenderOptions options) {
-        return options.withPolicies(profile.policies).withMutants(Mutant.senderMutants(mutants));
+    /** The sender's options for a run with this seed: the profile's policies, each sender bug in place. */
+    public SenderOptions sender(SenderOptions options, long runSeed) {
+        return profile.sender(options, runSeed).withMutants(Mutant.senderMutants(mutants));
     }
 
     /** The controller's options with each controller bug in place. */

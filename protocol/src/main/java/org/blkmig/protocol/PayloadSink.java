@@ -16,6 +16,11 @@ public interface PayloadSink {
 
     void endPayload() throws IOException;
 
+    /** Bytes written to the stream so far, framing included; -1 when this sink does not count them. */
+    default long bytesWritten() {
+        return -1;
+    }
+
     /**
      * A device block whose data is {@code lengthBytes} of a file from {@code position}, taken when
      * it is written (a sink over a channel sends it without copying it through the heap); bytes

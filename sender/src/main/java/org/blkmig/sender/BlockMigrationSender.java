@@ -50,7 +50,7 @@ public final class BlockMigrationSender {
         this.chunkSizeBytes = options.chunkSizeBytes();
         this.sectorsPerChunk = chunkSizeBytes / Disk.SECTOR_SIZE_BYTES;
         this.devices = new DeviceSet(List.of(), chunkSizeBytes);
-        RecordOutput o = new RecordOutput.Charged(sink, stats, chunkSizeBytes);
+        RecordOutput o = new RecordOutput.Charged(sink, stats, chunkSizeBytes, policies.budgetCharge());
         RecordOutput.SenderView view = new RecordOutput.SenderView(() -> bulkCompleted, () -> this.devices.blockDevices(),
                 chunkSizeBytes);
         for (SenderPolicies.WireFault f : policies.wireFaults()) {
@@ -125,6 +125,7 @@ public final class BlockMigrationSender {
         long readsBefore = stats.readsSubmitted;
         checkLive();
         reads.throwReadError();
+        out.chargeSlice(budget);
         out.begin(SectionType.PART);
         devices.resetDirtyCursors();
         data.flush(budget);
@@ -141,6 +142,7 @@ public final class BlockMigrationSender {
         data.flush(budget);
         out.write(Record.EndOfSection.INSTANCE, budget);
         out.end();
+        out.chargeSlice(null);
         stats.iterations++;
         return stats.dataChunksSent + stats.zeroChunksSent > sentBefore || stats.readsSubmitted > readsBefore;
     }
@@ -191,14 +193,15 @@ public final class BlockMigrationSender {
         long chunkCount = d.dirty.chunkCount();
         while (d.dirtyCursorChunk < chunkCount) {
             long chunk = d.dirty.nextDirty(d.dirtyCursorChunk);
-            if (chunk < 0) {
-                d.dirtyCursorChunk = chunkCount;
-                return false;
-            }
-            BooleanSupplier settled = policies.inFlightConflict().settled(reads, d, chunk);
+            BooleanSupplier settled = chunk < 0 ? policies.inFlightConflict().settledAtEnd(reads, d, d.dirtyCursorChunk)
+                    : policies.inFlightConflict().settled(reads, d, d.dirtyCursorChunk, chunk);
             if (settled != null) {
                 io.awaitUntil(settled);
                 reads.throwReadError();
+            }
+            if (chunk < 0) {
+                d.dirtyCursorChunk = chunkCount;
+                return false;
             }
             d.dirtyCursorChunk = chunk + 1;
             if (!d.dirty.test(chunk)) {

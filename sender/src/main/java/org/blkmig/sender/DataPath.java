@@ -16,9 +16,6 @@ import org.blkmig.simdisk.Zeros;
  * except the read completions, which go to the read tracker.
  */
 final class DataPath {
-    /** Bytes past a device's end in its last chunk are undefined; this makes them visible. */
-    private static final byte UNDEFINED_TAIL_BYTE = (byte) 0xEE;
-
     private final IoContext io;
     private final SenderOptions options;
     private final SenderPolicies policies;
@@ -43,7 +40,7 @@ final class DataPath {
 
     /** Whether the submission policy lets an iterate call submit one more read. */
     boolean maySubmit(SliceBudget budget) {
-        return reads.maySubmit(policies.submission(), budget.remainingBytes(), chunkSizeBytes, options, buffers);
+        return reads.maySubmit(policies.submission(), budget, chunkSizeBytes, options, buffers);
     }
 
     /** Clears the chunk's dirty bit, then reads it (the order that makes a racing write visible). */
@@ -67,7 +64,7 @@ final class DataPath {
         if (inBoundsBytes < chunkSizeBytes) {
             buffer.clear().position(inBoundsBytes);
             while (buffer.hasRemaining()) {
-                buffer.put(UNDEFINED_TAIL_BYTE);
+                buffer.put(options.undefinedTailByte());
             }
         }
         SenderPolicies.DirtyClear clear = policies.dirtyClear();

@@ -37,6 +37,7 @@ public final class MigrationController {
             guest = m.guest(guest);
         }
         long start = io.nowNanos();
+        RamModel ram = new RamModel(options.ram(), start);
         List<MigrationResult.SliceFigures> slices = new ArrayList<>();
         long threshold = 0;
         long minPending = Long.MAX_VALUE;
@@ -54,11 +55,14 @@ public final class MigrationController {
                     if (cancelRequested) {
                         return cancelled(sender, start, slices);
                     }
-                    long pending = sender.pendingBytes(threshold);
+                    // QEMU sums every section's pending bytes: RAM's can hide or reveal the block section's
+                    long pending = sender.pendingBytes(threshold) + ram.pendingBytes(io.nowNanos());
                     if (pending == 0 || pending < threshold) {
-                        return complete(sender, guest, start, slices);
+                        return complete(sender, ram, guest, start, slices);
                     }
                     boolean progressed = sender.iterate(budget);
+                    // the RAM section iterates after the block section, with what is left of the budget
+                    progressed |= ram.send(budget, io.nowNanos()) > 0;
                     if (budget.exhausted()) {
                         while (io.nowNanos() < sliceEnd && !cancelRequested) {
                             io.pause(sliceEnd);
@@ -76,7 +80,7 @@ public final class MigrationController {
                 long elapsed = io.nowNanos() - sliceStart;
                 double bandwidth = budget.usedBytes() * 1e9 / elapsed;
                 threshold = (long) (bandwidth * options.maxDowntimeNanos() / 1e9);
-                long pendingNow = sender.pendingBytes(threshold);
+                long pendingNow = sender.pendingBytes(threshold) + ram.pendingBytes(io.nowNanos());
                 slices.add(new MigrationResult.SliceFigures(slice, sliceStart, io.nowNanos(), budget.usedBytes(), pendingNow,
                         sender.dirtyBytes(), threshold, bulkAtStart, sender.stats().dirtyChunksRead - dirtyReadsBefore,
                         sender.progressPercent()));
@@ -105,13 +109,13 @@ public final class MigrationController {
         }
     }
 
-    private MigrationResult complete(BlockMigrationSender sender, GuestControl guest, long start,
+    private MigrationResult complete(BlockMigrationSender sender, RamModel ram, GuestControl guest, long start,
             List<MigrationResult.SliceFigures> slices) throws IOException {
         long stopped = io.nowNanos();
         guest.stop();
         long sentBefore = sender.stats().bytesSent;
         sender.complete();
-        long sentInDowntime = sender.stats().bytesSent - sentBefore;
+        long sentInDowntime = sender.stats().bytesSent - sentBefore + ram.send(null, io.nowNanos());
         io.awaitTransfer(sentInDowntime, options.bandwidthBytesPerSecond());
         long end = io.nowNanos();
         return new MigrationResult(MigrationResult.Outcome.COMPLETED, "completed", start, stopped, end, end - stopped,

@@ -165,6 +165,19 @@ final class ReadTracker {
         }
     }
 
+    /** Whether a chunk of d in {@code from..to} is marked in flight. */
+    boolean anyMarked(MigratedDevice d, long from, long to) {
+        synchronized (lock) {
+            know(d.index);
+            for (long c : marked.get(d.index)) {
+                if (c >= from && c <= to) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
     /** Reads of the device in flight. */
     int inFlight(MigratedDevice d) {
         synchronized (lock) {
@@ -196,12 +209,12 @@ final class ReadTracker {
         }
     }
 
-    boolean maySubmit(SenderPolicies.Submission rule, long budgetRemainingBytes, int chunkSizeBytes, SenderOptions limits,
+    boolean maySubmit(SenderPolicies.Submission rule, SliceBudget budget, int chunkSizeBytes, SenderOptions limits,
             BufferPool buffers) {
         synchronized (lock) {
             SenderPolicies.Submission.Counts c = new SenderPolicies.Submission.Counts(submitted, completed.size(),
                     buffers.inUse() + zeroCopyQueued);
-            return rule.maySubmit(c, budgetRemainingBytes, chunkSizeBytes, limits);
+            return rule.maySubmit(c, budget, chunkSizeBytes, limits);
         }
     }
 

@@ -26,6 +26,12 @@ interface RecordOutput {
     void end() throws IOException;
 
     /**
+     * The slice whose budget every byte is charged to when the policy charges every byte (QEMU's
+     * rate limiter); null outside an iterate call.
+     */
+    void chargeSlice(SliceBudget slice);
+
+    /**
      * What a decorator may know of the sender: whether the bulk pass has ended on every device,
      * the devices, the chunk size.
      */
@@ -36,21 +42,32 @@ interface RecordOutput {
         }
     }
 
-    /** The output that writes to the sink and charges every byte. */
+    /** The output that writes to the sink and charges what the budget policy says. */
     final class Charged implements RecordOutput {
         private final PayloadSink sink;
         private final SenderStats stats;
         private final int chunkSizeBytes;
+        private final SenderPolicies.BudgetCharge policy;
+        private SliceBudget slice;
+        private long sinkBytesCharged;
 
-        Charged(PayloadSink sink, SenderStats stats, int chunkSizeBytes) {
+        Charged(PayloadSink sink, SenderStats stats, int chunkSizeBytes, SenderPolicies.BudgetCharge policy) {
             this.sink = sink;
             this.stats = stats;
             this.chunkSizeBytes = chunkSizeBytes;
+            this.policy = policy;
+        }
+
+        @Override
+        public void chargeSlice(SliceBudget s) {
+            slice = s;
+            sinkBytesCharged = sink.bytesWritten();
         }
 
         @Override
         public void begin(SectionType type) throws IOException {
             sink.beginPayload(type);
+            charge(0, null);
         }
 
         @Override
@@ -66,16 +83,25 @@ interface RecordOutput {
             charge(Record.deviceBlockWireBytes(device, chunkSizeBytes), budget);
         }
 
-        private void charge(long wireBytes, SliceBudget budget) {
-            stats.bytesSent += wireBytes;
-            if (budget != null) {
-                budget.consume(wireBytes);
+        /** {@code recordBytes} of a record (0 for framing), written with {@code budget} (null: not a slice's block). */
+        private void charge(long recordBytes, SliceBudget budget) {
+            stats.bytesSent += recordBytes;
+            if (policy == SenderPolicies.BudgetCharge.BLOCKS_AND_EOS) {
+                if (budget != null) {
+                    budget.consume(recordBytes);
+                }
+            } else if (slice != null) {
+                // the sink's own count takes the framing too; a sink that does not count gives the records
+                long now = sink.bytesWritten();
+                slice.consume(now < 0 ? recordBytes : now - sinkBytesCharged);
+                sinkBytesCharged = now;
             }
         }
 
         @Override
         public void end() throws IOException {
             sink.endPayload();
+            charge(0, null);
         }
     }
 
@@ -111,6 +137,11 @@ interface RecordOutput {
         @Override
         public void end() throws IOException {
             out.end();
+        }
+
+        @Override
+        public void chargeSlice(SliceBudget slice) {
+            out.chargeSlice(slice);
         }
 
         /** An iterate payload of the dirty phase. */

@@ -10,7 +10,10 @@ import org.blkmig.protocol.Wire;
  * so memory does not grow with the disk.
  */
 public record SenderOptions(int chunkSizeBytes, boolean sharedBase, boolean zeroBlocks, int maxReadsInFlight,
-        int maxBufferedChunks, SenderPolicies policies, boolean zeroCopy) {
+        int maxBufferedChunks, SenderPolicies policies, boolean zeroCopy, byte undefinedTailByte) {
+    /** What fills a buffer past a device's end by default: visible, and never mistaken for zeros. */
+    public static final byte DEFAULT_UNDEFINED_TAIL_BYTE = (byte) 0xEE;
+
     public static final int DEFAULT_MAX_READS_IN_FLIGHT = 16;
     public static final int DEFAULT_MAX_BUFFERED_CHUNKS = 32;
 
@@ -24,27 +27,32 @@ public record SenderOptions(int chunkSizeBytes, boolean sharedBase, boolean zero
 
     public static SenderOptions defaults() {
         return new SenderOptions(Wire.QEMU_CHUNK_SIZE_BYTES, false, false, DEFAULT_MAX_READS_IN_FLIGHT,
-                DEFAULT_MAX_BUFFERED_CHUNKS, SenderPolicies.BLKMIG, false);
+                DEFAULT_MAX_BUFFERED_CHUNKS, SenderPolicies.BLKMIG, false, DEFAULT_UNDEFINED_TAIL_BYTE);
     }
 
     public SenderOptions withChunkSize(int bytes) {
-        return new SenderOptions(bytes, sharedBase, zeroBlocks, maxReadsInFlight, maxBufferedChunks, policies, zeroCopy);
+        return new SenderOptions(bytes, sharedBase, zeroBlocks, maxReadsInFlight, maxBufferedChunks, policies, zeroCopy,
+                undefinedTailByte);
     }
 
     public SenderOptions withSharedBase(boolean on) {
-        return new SenderOptions(chunkSizeBytes, on, zeroBlocks, maxReadsInFlight, maxBufferedChunks, policies, zeroCopy);
+        return new SenderOptions(chunkSizeBytes, on, zeroBlocks, maxReadsInFlight, maxBufferedChunks, policies, zeroCopy,
+                undefinedTailByte);
     }
 
     public SenderOptions withZeroBlocks(boolean on) {
-        return new SenderOptions(chunkSizeBytes, sharedBase, on, maxReadsInFlight, maxBufferedChunks, policies, zeroCopy);
+        return new SenderOptions(chunkSizeBytes, sharedBase, on, maxReadsInFlight, maxBufferedChunks, policies, zeroCopy,
+                undefinedTailByte);
     }
 
     public SenderOptions withBuffers(int readsInFlight, int bufferedChunks) {
-        return new SenderOptions(chunkSizeBytes, sharedBase, zeroBlocks, readsInFlight, bufferedChunks, policies, zeroCopy);
+        return new SenderOptions(chunkSizeBytes, sharedBase, zeroBlocks, readsInFlight, bufferedChunks, policies, zeroCopy,
+                undefinedTailByte);
     }
 
     public SenderOptions withPolicies(SenderPolicies p) {
-        return new SenderOptions(chunkSizeBytes, sharedBase, zeroBlocks, maxReadsInFlight, maxBufferedChunks, p, zeroCopy);
+        return new SenderOptions(chunkSizeBytes, sharedBase, zeroBlocks, maxReadsInFlight, maxBufferedChunks, p, zeroCopy,
+                undefinedTailByte);
     }
 
     /** These options with each seeded bug's broken policy in place. */
@@ -62,7 +70,17 @@ public record SenderOptions(int chunkSizeBytes, boolean sharedBase, boolean zero
      * which must look at the data.
      */
     public SenderOptions withZeroCopy(boolean on) {
-        return new SenderOptions(chunkSizeBytes, sharedBase, zeroBlocks, maxReadsInFlight, maxBufferedChunks, policies, on);
+        return new SenderOptions(chunkSizeBytes, sharedBase, zeroBlocks, maxReadsInFlight, maxBufferedChunks, policies, on,
+                undefinedTailByte);
+    }
+
+    /**
+     * The bytes past a device's end in its last chunk's buffer: undefined on the wire (QEMU sends
+     * uninitialised memory), so a model of QEMU draws them per run.
+     */
+    public SenderOptions withUndefinedTailByte(byte b) {
+        return new SenderOptions(chunkSizeBytes, sharedBase, zeroBlocks, maxReadsInFlight, maxBufferedChunks, policies, zeroCopy,
+                b);
     }
 
     /** A real QEMU speaks 1 MiB chunks only. */

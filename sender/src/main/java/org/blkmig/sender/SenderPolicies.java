@@ -21,6 +21,7 @@ import org.blkmig.simdisk.Disk;
  *   <li>{@code dirtyClear}: when a chunk's dirty bit is cleared, relative to its read;
  *   <li>{@code inFlightMarking}: which reads mark their chunk "in flight";
  *   <li>{@code submission}: whether an iterate call may submit one more read;
+ *   <li>{@code budgetCharge}: what the slice's transfer budget is charged with;
  *   <li>{@code inFlightConflict}: what the dirty walk does at a chunk marked in flight;
  *   <li>{@code pending}: the bytes reported to the controller, which decide completion;
  *   <li>{@code drain}: whether completion waits for the reads in flight;
@@ -30,14 +31,25 @@ import org.blkmig.simdisk.Disk;
  * </ol>
  */
 public record SenderPolicies(DeviceScan deviceScan, Allocation allocation, DirtyClear dirtyClear,
-        InFlightMarking inFlightMarking, Submission submission, InFlightConflict inFlightConflict, Pending pending,
-        Drain drain, ZeroDetection zeroDetection, Tracking tracking, Set<WireFault> wireFaults) {
+        InFlightMarking inFlightMarking, Submission submission, BudgetCharge budgetCharge, InFlightConflict inFlightConflict,
+        Pending pending, Drain drain, ZeroDetection zeroDetection, Tracking tracking, Set<WireFault> wireFaults) {
 
     /** blkmig's algorithm: PROTOCOL.md's corrected sender. */
     public static final SenderPolicies BLKMIG = new SenderPolicies(DeviceScan.SKIP_EMPTY, Allocation.DATA_OR_ZERO,
-            DirtyClear.BEFORE_READ, InFlightMarking.EVERY_READ, Submission.BUDGETED, InFlightConflict.WAIT_FOR_READ,
-            Pending.BULK_ABOVE_THRESHOLD, Drain.WAIT_FOR_READS, ZeroDetection.IN_BOUNDS, Tracking.RELEASED_AT_END,
-            Set.of());
+            DirtyClear.BEFORE_READ, InFlightMarking.EVERY_READ, Submission.BUDGETED, BudgetCharge.BLOCKS_AND_EOS,
+            InFlightConflict.WAIT_FOR_READ, Pending.BULK_ABOVE_THRESHOLD, Drain.WAIT_FOR_READS, ZeroDetection.IN_BOUNDS,
+            Tracking.RELEASED_AT_END, Set.of());
+
+    /**
+     * QEMU 7.2 as it is (PROTOCOL.md, "QEMU 7.2 exactly"): bulk reads unmarked, its submission rule,
+     * a budget charged with every byte, a drain of the device at a marked chunk, pending raised only
+     * at zero during the bulk pass, zero detection over the whole buffer. With Debian's 7.2.11
+     * update, an empty drive no longer ends the scan.
+     */
+    public static final SenderPolicies QEMU_7_2 = new SenderPolicies(DeviceScan.SKIP_EMPTY, Allocation.DATA_OR_ZERO,
+            DirtyClear.BEFORE_READ, InFlightMarking.DIRTY_READS_ONLY, Submission.QEMU_7_2, BudgetCharge.EVERY_BYTE,
+            InFlightConflict.DRAIN_DEVICE, Pending.RAISED_ONLY_AT_ZERO, Drain.WAIT_FOR_READS, ZeroDetection.WHOLE_BUFFER,
+            Tracking.RELEASED_AT_END, Set.of());
 
     public SenderPolicies {
         wireFaults = wireFaults.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(wireFaults));
@@ -54,12 +66,13 @@ public record SenderPolicies(DeviceScan deviceScan, Allocation allocation, Dirty
     /** The policies with each point that differs from blkmig's named, e.g. "dirtyClear=AFTER_READ". */
     public List<String> differencesFrom(SenderPolicies base) {
         List<String> out = new ArrayList<>();
-        Object[] mine = {deviceScan, allocation, dirtyClear, inFlightMarking, submission, inFlightConflict, pending, drain,
-            zeroDetection, tracking, wireFaults};
+        Object[] mine = {deviceScan, allocation, dirtyClear, inFlightMarking, submission, budgetCharge, inFlightConflict,
+            pending, drain, zeroDetection, tracking, wireFaults};
         Object[] theirs = {base.deviceScan, base.allocation, base.dirtyClear, base.inFlightMarking, base.submission,
-            base.inFlightConflict, base.pending, base.drain, base.zeroDetection, base.tracking, base.wireFaults};
-        String[] names = {"deviceScan", "allocation", "dirtyClear", "inFlightMarking", "submission", "inFlightConflict",
-            "pending", "drain", "zeroDetection", "tracking", "wireFaults"};
+            base.budgetCharge, base.inFlightConflict, base.pending, base.drain, base.zeroDetection, base.tracking,
+            base.wireFaults};
+        String[] names = {"deviceScan", "allocation", "dirtyClear", "inFlightMarking", "submission", "budgetCharge",
+            "inFlightConflict", "pending", "drain", "zeroDetection", "tracking", "wireFaults"};
         for (int i = 0; i < names.length; i++) {
             if (!mine[i].equals(theirs[i])) {
                 out.add(names[i] + "=" + mine[i]);
@@ -169,17 +182,36 @@ public record SenderPolicies(DeviceScan deviceScan, Allocation allocation, Dirty
          */
         BUDGETED {
             @Override
-            boolean maySubmit(Counts c, long budgetRemainingBytes, int chunkSizeBytes, SenderOptions limits) {
+            boolean maySubmit(Counts c, SliceBudget budget, int chunkSizeBytes, SenderOptions limits) {
                 long bufferedBytes = (long) (c.submitted() + c.readDone()) * chunkSizeBytes;
-                return bufferedBytes < budgetRemainingBytes && c.submitted() < limits.maxReadsInFlight()
+                return bufferedBytes < budget.remainingBytes() && c.submitted() < limits.maxReadsInFlight()
                         && c.chunksHeld() < limits.maxBufferedChunks();
+            }
+        },
+        /**
+         * QEMU 7.2's {@code block_save_iterate}: while the blocks done but unsent fit the whole slice's
+         * budget (what was already sent does not count), within the reads in flight and the buffers.
+         */
+        QEMU_7_2 {
+            @Override
+            boolean maySubmit(Counts c, SliceBudget budget, int chunkSizeBytes, SenderOptions limits) {
+                return (long) c.readDone() * chunkSizeBytes < budget.limitBytes() && c.submitted() < limits.maxReadsInFlight()
+                        && c.submitted() + c.readDone() < limits.maxBufferedChunks();
             }
         };
 
         /** Reads in flight, blocks done but unsent, and chunks held (buffers plus queued zero-copy blocks). */
         record Counts(int submitted, int readDone, int chunksHeld) {}
 
-        abstract boolean maySubmit(Counts c, long budgetRemainingBytes, int chunkSizeBytes, SenderOptions limits);
+        abstract boolean maySubmit(Counts c, SliceBudget budget, int chunkSizeBytes, SenderOptions limits);
+    }
+
+    /** What a slice's transfer budget is charged with. */
+    public enum BudgetCharge {
+        /** The blocks and the iterate payload's EOS, at their record size. */
+        BLOCKS_AND_EOS,
+        /** Every byte the stream carries while the slice lasts: records, progress, section framing (QEMU's rate limiter). */
+        EVERY_BYTE
     }
 
     /** What the dirty walk does at a dirty chunk whose chunk is marked in flight. */
@@ -191,12 +223,22 @@ public record SenderPolicies(DeviceScan deviceScan, Allocation allocation, Dirty
         /** Drains every read of the device (QEMU 7.2's {@code blk_drain}). */
         DRAIN_DEVICE;
 
-        /** The condition to wait for before reading the chunk, or null to read at once. */
-        BooleanSupplier settled(ReadTracker reads, MigratedDevice d, long chunk) {
-            if (this == IGNORE || !reads.marked(d, chunk)) {
-                return null;
-            }
-            return this == WAIT_FOR_READ ? () -> !reads.marked(d, chunk) : () -> reads.inFlight(d) == 0;
+        /**
+         * The condition to wait for before reading {@code chunk}, having walked past the clean chunks
+         * from {@code fromChunk}, or null to read at once. QEMU drains at any marked chunk it visits.
+         */
+        BooleanSupplier settled(ReadTracker reads, MigratedDevice d, long fromChunk, long chunk) {
+            return switch (this) {
+                case IGNORE -> null;
+                case WAIT_FOR_READ -> reads.marked(d, chunk) ? () -> !reads.marked(d, chunk) : null;
+                case DRAIN_DEVICE -> reads.anyMarked(d, fromChunk, chunk) ? () -> reads.inFlight(d) == 0 : null;
+            };
+        }
+
+        /** The condition to wait for when the walk passed the device's last chunks, none dirty, or null. */
+        BooleanSupplier settledAtEnd(ReadTracker reads, MigratedDevice d, long fromChunk) {
+            return this == DRAIN_DEVICE && reads.anyMarked(d, fromChunk, d.dirty.chunkCount() - 1)
+                    ? () -> reads.inFlight(d) == 0 : null;
         }
     }
 
@@ -340,7 +382,8 @@ public record SenderPolicies(DeviceScan deviceScan, Allocation allocation, Dirty
         }
         return new SenderPolicies(v instanceof DeviceScan x ? x : deviceScan, v instanceof Allocation x ? x : allocation,
                 v instanceof DirtyClear x ? x : dirtyClear, v instanceof InFlightMarking x ? x : inFlightMarking,
-                v instanceof Submission x ? x : submission, v instanceof InFlightConflict x ? x : inFlightConflict,
+                v instanceof Submission x ? x : submission, v instanceof BudgetCharge x ? x : budgetCharge,
+                v instanceof InFlightConflict x ? x : inFlightConflict,
                 v instanceof Pending x ? x : pending, v instanceof Drain x ? x : drain,
                 v instanceof ZeroDetection x ? x : zeroDetection, v instanceof Tracking x ? x : tracking, faults);
     }

@@ -23,6 +23,11 @@ public final class SliceBudget {
         usedBytes += bytes;
     }
 
+    /** The whole slice's budget. */
+    public long limitBytes() {
+        return limitBytes;
+    }
+
     public long usedBytes() {
         return usedBytes;
     }

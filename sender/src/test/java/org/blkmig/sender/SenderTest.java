@@ -397,7 +397,7 @@ class SenderTest {
         assertThrows(IllegalArgumentException.class, () -> SenderOptions.defaults().withChunkSize(64 << 10).requireQemuCompatible());
         SenderOptions.defaults().requireQemuCompatible();
         assertThrows(IllegalArgumentException.class, () -> SenderOptions.defaults().withBuffers(8, 4));
-        assertThrows(IllegalArgumentException.class, () -> new ControllerOptions(0, 1, 1, 1, 1, 0, java.util.Set.of()));
+        assertThrows(IllegalArgumentException.class, () -> new ControllerOptions(0, 1, 1, 1, 1, 0, java.util.Set.of(), RamModel.Settings.NONE));
         SliceBudget b = new SliceBudget(10);
         b.consume(12);
         assertTrue(b.exhausted());

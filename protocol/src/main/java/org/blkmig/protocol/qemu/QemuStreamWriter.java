@@ -34,6 +34,7 @@ public final class QemuStreamWriter implements PayloadSink {
     }
 
     /** Bytes written so far, framing and records. */
+    @Override
     public long bytesWritten() {
         return frameBytes + records.bytesWritten();
     }
