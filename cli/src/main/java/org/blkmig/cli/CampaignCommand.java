@@ -19,8 +19,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "campaign", mixinStandardHelpOptions = true,
         description = {"Runs random simulated migrations from a seed and verifies each.",
-            "Stops at the first failure and prints it shrunk, with the command that replays it.",
-            "Exit 0 when all pass, 1 on a failure."})
+            "Lists each distinct way of failing (a finding: property and cause) with how many scenarios failed so,",
+            "shrunk, with the command that replays it. Exit 0 when all pass, 1 on a failure."})
 final class CampaignCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -75,7 +75,7 @@ final class CampaignCommand implements Callable<Integer> {
         int shardSize = (scenarios - index + count - 1) / count;
         ProgressBar bar = new ProgressBar(err, "campaign", shardSize);
         long cpu0 = BenchCommand.Memory.processCpuNanos();
-        Campaign.Summary s = Campaign.run(new Campaign.Settings(seed, scenarios, index, count, variant, timeLimitNanos, 200),
+        Campaign.Summary s = Campaign.run(new Campaign.Settings(seed, scenarios, index, count, variant, timeLimitNanos, 200, true),
                 bar::update);
         bar.done();
         double cpuSeconds = (BenchCommand.Memory.processCpuNanos() - cpu0) / 1e9;
@@ -85,9 +85,14 @@ final class CampaignCommand implements Callable<Integer> {
                 s.simulatedBytes() / 1048576.0);
         out.printf("campaign cost: %.1f CPU-s, %.1f MiB migrated per CPU-second%n", cpuSeconds,
                 s.migratedBytes() / 1048576.0 / Math.max(cpuSeconds, 1e-9));
+        if (s.failed() > 0) {
+            out.println("findings: " + s.failures().size() + " distinct way(s) of failing in " + s.failed() + " failed scenarios");
+        }
+        int n = 1;
         for (Campaign.Failure f : s.failures()) {
-            out.println("FAILED scenario #" + f.index() + ", shrunk in " + f.shrunk().runs() + " runs:");
-            out.println(f.shrunk().outcome().report());
+            out.println("FINDING " + n++ + ": " + f.key() + " (" + f.occurrences() + " scenario(s), first #" + f.index()
+                    + "; shrunk in " + f.shrunk().runs() + " runs)");
+            out.println("  " + f.shrunk().outcome().report().replace("\n", "\n  "));
         }
         if (reportDir != null) {
             java.nio.file.Files.createDirectories(reportDir);
@@ -101,14 +106,28 @@ final class CampaignCommand implements Callable<Integer> {
             json.put("failed", s.failed());
             json.put("scenariosPerSecond", s.scenariosPerSecond());
             List<String> failures = new ArrayList<>();
-            s.failures().forEach(f -> failures.add(f.shrunk().outcome().report()));
+            List<Map<String, Object>> findings = new ArrayList<>();
+            for (Campaign.Failure f : s.failures()) {
+                failures.add(f.shrunk().outcome().report());
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("finding", f.key());
+                row.put("scenarios", f.occurrences());
+                row.put("firstIndex", f.index());
+                row.put("shrunkScenario", f.shrunk().outcome().run().scenario().toString());
+                row.put("replay", org.blkmig.model.Judge.replayCommand(f.shrunk().outcome().run().scenario(), variant));
+                findings.add(row);
+            }
             json.put("failures", failures);
+            json.put("findings", findings);
             Reports.writeJson(reportDir.resolve("report.json"), json);
             List<String[]> rows = new ArrayList<>();
             rows.add(new String[] {"campaign", "seed " + seed + ", shard " + index + "/" + count});
             rows.add(new String[] {"result", s.run() + " run, " + s.passed() + " passed, " + s.failed() + " failed"});
             rows.add(new String[] {"speed", String.format("%.1f scenarios/s", s.scenariosPerSecond())});
-            failures.forEach(f -> rows.add(new String[] {"failure", f}));
+            for (Campaign.Failure f : s.failures()) {
+                rows.add(new String[] {"finding", f.key() + " (" + f.occurrences() + " scenarios)\n"
+                        + f.shrunk().outcome().report()});
+            }
             Reports.writeHtml(reportDir.resolve("report.html"), "blkmig campaign", s.failed() == 0 ? "PASSED" : "FAILED",
                     rows, s.failures().isEmpty() ? null : s.failures().get(0).shrunk().outcome().run().migration());
             out.println("report: " + reportDir.resolve("report.html"));

@@ -11,8 +11,17 @@ import java.util.function.IntConsumer;
  * indices k with k mod n = i: shards are disjoint and together are the whole campaign.
  */
 public final class Campaign {
+    /**
+     * {@code findings}: run every scenario and report each distinct way of failing (a finding),
+     * shrunk once; otherwise stop at the first failure (the kill matrix does).
+     */
     public record Settings(long seed, int scenarios, int shardIndex, int shardCount, Variant variant,
-            long timeLimitNanos, int shrinkRuns) {
+            long timeLimitNanos, int shrinkRuns, boolean findings) {
+        public Settings(long seed, int scenarios, int shardIndex, int shardCount, Variant variant, long timeLimitNanos,
+                int shrinkRuns) {
+            this(seed, scenarios, shardIndex, shardCount, variant, timeLimitNanos, shrinkRuns, false);
+        }
+
         public Settings {
             if (scenarios < 0 || shardCount < 1 || shardIndex < 0 || shardIndex >= shardCount) {
                 throw new IllegalArgumentException("need scenarios >= 0 and a shard i/n with 0 <= i < n");
@@ -20,7 +29,8 @@ public final class Campaign {
         }
     }
 
-    public record Failure(int index, Judge.Outcome original, Judge.Shrunk shrunk) {}
+    /** A finding: the first scenario that failed this way, its shrunk form, how many scenarios failed so. */
+    public record Failure(int index, Judge.Outcome original, Judge.Shrunk shrunk, String key, int occurrences) {}
 
     /** {@code simulatedBytes}: the scenarios' disk sizes; {@code migratedBytes}: what their streams carried. */
     public record Summary(int run, int passed, int failed, long elapsedNanos, boolean timedOut, List<Failure> failures,
@@ -37,14 +47,15 @@ public final class Campaign {
         return Choices.random(new SplittableRandom(seed * 0x9E3779B97F4A7C15L + k));
     }
 
-    /** Runs the shard; stops at the first failure (shrunk) or the time limit. */
+    /** Runs the shard; stops at the first failure (shrunk), unless collecting findings, or at the time limit. */
     public static Summary run(Settings s, IntConsumer progress) {
         long start = System.nanoTime();
         int run = 0;
         int passed = 0;
+        int failed = 0;
         long bytes = 0;
         long migrated = 0;
-        List<Failure> failures = new ArrayList<>();
+        java.util.Map<String, Failure> byKey = new java.util.LinkedHashMap<>();
         boolean timedOut = false;
         for (int k = s.shardIndex(); k < s.scenarios(); k += s.shardCount()) {
             if (s.timeLimitNanos() > 0 && System.nanoTime() - start > s.timeLimitNanos()) {
@@ -59,12 +70,23 @@ public final class Campaign {
             progress.accept(run);
             if (o.passed()) {
                 passed++;
+                continue;
+            }
+            failed++;
+            String key = Findings.key(o);
+            Failure known = byKey.get(key);
+            if (known != null) {
+                byKey.put(key, new Failure(known.index(), known.original(), known.shrunk(), key, known.occurrences() + 1));
             } else {
-                Checks.Property p = o.firstFailure().orElseThrow().property();
-                failures.add(new Failure(k, o, Judge.shrink(c, s.variant(), p, s.shrinkRuns())));
+                // shrink while it still fails the same way
+                byKey.put(key, new Failure(k, o, Judge.shrink(c, s.variant(), x -> Findings.key(x).equals(key),
+                        s.shrinkRuns()), key, 1));
+            }
+            if (!s.findings()) {
                 break;
             }
         }
-        return new Summary(run, passed, failures.size(), System.nanoTime() - start, timedOut, failures, bytes, migrated);
+        return new Summary(run, passed, failed, System.nanoTime() - start, timedOut, List.copyOf(byKey.values()), bytes,
+                migrated);
     }
 }

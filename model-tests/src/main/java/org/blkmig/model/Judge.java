@@ -44,6 +44,12 @@ public final class Judge {
      * until none does. Returns the smallest failing outcome found.
      */
     public static Shrunk shrink(Choices failing, Variant variant, Checks.Property property, int maxRuns) {
+        return shrink(failing, variant, o -> o.firstFailure().map(v -> v.property() == property).orElse(false), maxRuns);
+    }
+
+    /** Greedy shrinking while {@code sameFailure} holds of the simpler outcome. */
+    public static Shrunk shrink(Choices failing, Variant variant, java.util.function.Predicate<Outcome> sameFailure,
+            int maxRuns) {
         Choices current = failing;
         Outcome currentOutcome = judge(failing.toScenario(variant.profile()), variant);
         int runs = 1;
@@ -56,7 +62,7 @@ public final class Judge {
                 }
                 Outcome o = judge(c.toScenario(variant.profile()), variant);
                 runs++;
-                if (o.firstFailure().map(v -> v.property() == property).orElse(false)) {
+                if (!o.passed() && sameFailure.test(o)) {
                     current = c;
                     currentOutcome = o;
                     progress = true;

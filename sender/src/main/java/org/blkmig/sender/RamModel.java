@@ -64,20 +64,32 @@ public final class RamModel {
     /** Sends dirty pages while the budget lasts (all of them if null); returns the bytes they took. */
     public long send(SliceBudget budget, long nowNanos) {
         dirtyPages(nowNanos);
-        long bytes = 0;
-        while ((budget == null || !budget.exhausted()) && (redirtiedPages > 0 || cursorPage < pages)) {
-            int pageBytes;
-            if (redirtiedPages > 0) {
-                redirtiedPages--;
-                pageBytes = DATA_PAGE_WIRE_BYTES;
-            } else {
-                pageBytes = cursorPage < dataPages ? DATA_PAGE_WIRE_BYTES : ZERO_PAGE_WIRE_BYTES;
-                cursorPage++;
-            }
-            bytes += pageBytes;
-            if (budget != null) {
-                budget.consume(pageBytes);
-            }
+        long sent = 0;
+        long n = pagesWithin(redirtiedPages, DATA_PAGE_WIRE_BYTES, budget);
+        redirtiedPages -= n;
+        sent += charge(n, DATA_PAGE_WIRE_BYTES, budget);
+        n = pagesWithin(Math.max(0, dataPages - cursorPage), DATA_PAGE_WIRE_BYTES, budget);
+        cursorPage += n;
+        sent += charge(n, DATA_PAGE_WIRE_BYTES, budget);
+        n = pagesWithin(pages - Math.max(cursorPage, dataPages), ZERO_PAGE_WIRE_BYTES, budget);
+        cursorPage += n;
+        sent += charge(n, ZERO_PAGE_WIRE_BYTES, budget);
+        return sent;
+    }
+
+    /** How many of {@code available} pages go before the budget is exhausted (the last may pass it, as one page at a time would). */
+    private static long pagesWithin(long available, int pageBytes, SliceBudget budget) {
+        if (available <= 0 || budget == null) {
+            return Math.max(0, available);
+        }
+        long left = budget.remainingBytes();
+        return Math.min(available, (left + pageBytes - 1) / pageBytes);
+    }
+
+    private static long charge(long pageCount, int pageBytes, SliceBudget budget) {
+        long bytes = pageCount * pageBytes;
+        if (budget != null) {
+            budget.consume(bytes);
         }
         return bytes;
     }
