@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.blkmig.receiver.BlockReceiver;
+import org.blkmig.receiver.Destination;
 import org.blkmig.receiver.ReceiveResult;
 import org.blkmig.simdisk.Disk;
 import org.blkmig.simdisk.Durations;
@@ -54,6 +55,16 @@ final class ReceiveCommand implements Callable<Integer> {
             description = "Chunk size of the stream (default 1M).")
     long chunkSize;
 
+    @Option(names = "--accept", paramLabel = "RULES", defaultValue = "blkmig",
+            description = "Apply blocks as blkmig (default) or as a QEMU 7.2 destination would (qemu-7.2): its flag rules,"
+                    + " its cluster-by-cluster writes, and its failures; answers \"would QEMU 7.2 load this?\".")
+    String accept;
+
+    @Option(names = "--cluster-size", paramLabel = "SIZE", converter = Converters.Size.class, defaultValue = "1M",
+            description = "With --accept qemu-7.2: the targets' cluster size as QEMU sees it (raw images: 1M, the default;"
+                    + " qcow2: 64K).")
+    long clusterSizeBytes;
+
     @Option(names = "--idle-timeout", paramLabel = "DURATION", converter = Converters.Seconds.class, defaultValue = "30",
             description = "Give up when no connection or no byte arrives for this long (default 30 s).")
     long idleTimeoutNanos;
@@ -71,7 +82,7 @@ final class ReceiveCommand implements Callable<Integer> {
             }
             ProgressBar bar = new ProgressBar(err, "receive", 100);
             // four chunk buffers: reading the next block overlaps writing the last ones
-            BlockReceiver receiver = new BlockReceiver(disks, (int) chunkSize, Set.of(), bar::update, 4);
+            BlockReceiver receiver = new BlockReceiver(disks, (int) chunkSize, Set.of(), bar::update, 4, destination());
             ReceiveResult r;
             startNanos = System.nanoTime();
             if (input.listen != null) {
@@ -93,6 +104,20 @@ final class ReceiveCommand implements Callable<Integer> {
             for (Disk d : disks.values()) {
                 d.close();
             }
+        }
+    }
+
+    private Destination destination() {
+        switch (accept) {
+            case "blkmig":
+                return Destination.BLKMIG;
+            case "qemu-7.2":
+                if (clusterSizeBytes < 512 || clusterSizeBytes > chunkSize || Long.bitCount(clusterSizeBytes) != 1) {
+                    throw new UserError("--cluster-size must be a power of two from 512 bytes to the chunk size");
+                }
+                return Destination.qemu72((int) clusterSizeBytes);
+            default:
+                throw new UserError("--accept '" + accept + "': expected blkmig or qemu-7.2");
         }
     }
 

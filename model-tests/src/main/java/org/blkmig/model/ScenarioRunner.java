@@ -163,7 +163,8 @@ public final class ScenarioRunner {
             targets.put(d.name(), t);
             targetMap.put(d.name(), t);
         }
-        BlockReceiver receiver = new BlockReceiver(targetMap, s.chunkSizeBytes(), variant.receiverMutants(), p -> {});
+        BlockReceiver receiver = new BlockReceiver(targetMap, s.chunkSizeBytes(), variant.receiverMutants(), p -> {}, 0,
+                variant.destination(s.seed()));
         ReceiveResult received;
         String broken = src.brokenInvariant();
         try {

@@ -3,6 +3,7 @@ package org.blkmig.model;
 
 import java.util.EnumSet;
 import java.util.Set;
+import org.blkmig.receiver.Destination;
 import org.blkmig.receiver.ReceiverMutant;
 import org.blkmig.sender.ControllerOptions;
 import org.blkmig.sender.Profile;
@@ -34,6 +35,17 @@ public record Variant(Profile profile, Set<Mutant> mutants) {
     /** The controller's options with each controller bug in place. */
     public ControllerOptions controller(ControllerOptions options) {
         return options.withMutants(Mutant.controllerMutants(mutants));
+    }
+
+    /**
+     * The destination of a run with this seed: blkmig's rules, or under the qemu-7.2 profile QEMU's
+     * destination over images of a cluster size the seed picks (1 MiB as raw images, 64 KiB as qcow2).
+     */
+    public Destination destination(long runSeed) {
+        if (profile != Profile.QEMU_7_2) {
+            return Destination.BLKMIG;
+        }
+        return Destination.qemu72(new java.util.SplittableRandom(runSeed ^ 0xC1057E5L).nextBoolean() ? 64 << 10 : 1 << 20);
     }
 
     public Set<ReceiverMutant> receiverMutants() {

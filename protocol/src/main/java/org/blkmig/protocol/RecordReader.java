@@ -13,7 +13,19 @@ import java.util.Arrays;
  * reused: it is valid until the next call. Every malformed record is a {@link ProtocolException}.
  */
 public final class RecordReader {
+    /** How a record header's flags are read. */
+    public enum Flags {
+        /** PROTOCOL.md's receiver: exactly one kind, no reserved bit, ZERO only on a block, EOS value 0, progress 0..100. */
+        STRICT,
+        /**
+         * QEMU 7.2's destination ({@code block_load}): a block if its bit is set, else progress, else
+         * EOS; other bits and the EOS value are ignored; an error only when none of the three is set.
+         */
+        QEMU_7_2
+    }
+
     private final ByteInput in;
+    private Flags flagRule = Flags.STRICT;
     private final int chunkSizeBytes;
     private ByteBuffer data;
     private ByteBuffer dataView;
@@ -50,6 +62,11 @@ public final class RecordReader {
         return chunkSizeBytes;
     }
 
+    /** Reads flags as {@code rule} says from the next record on (STRICT unless set). */
+    public void readFlagsAs(Flags rule) {
+        flagRule = rule;
+    }
+
     /** Offset of the first byte of the record last returned. */
     public long recordOffset() {
         return recordOffsetBytes;
@@ -65,6 +82,9 @@ public final class RecordReader {
         long header = in.readBE64("record header");
         int flags = (int) (header & Wire.FLAGS_MASK);
         long value = header >>> Wire.SECTOR_SHIFT;
+        if (flagRule == Flags.QEMU_7_2) {
+            return asQemu(header, flags, value);
+        }
         if ((flags & Wire.FLAGS_RESERVED) != 0) {
             throw new ProtocolException(recordOffsetBytes, String.format(
                     "reserved flag bits 0x%x set in record header 0x%016x", flags & Wire.FLAGS_RESERVED, header));
@@ -96,6 +116,21 @@ public final class RecordReader {
             default:
                 return readBlock(value, (flags & Wire.FLAG_ZERO_BLOCK) != 0);
         }
+    }
+
+    /** QEMU 7.2's precedence: block, then progress, then EOS. */
+    private Record asQemu(long header, int flags, long value) throws IOException {
+        if ((flags & Wire.FLAG_DEVICE_BLOCK) != 0) {
+            return readBlock(value, (flags & Wire.FLAG_ZERO_BLOCK) != 0);
+        }
+        if ((flags & Wire.FLAG_PROGRESS) != 0) {
+            return new Record.Progress(value);
+        }
+        if ((flags & Wire.FLAG_EOS) != 0) {
+            return Record.EndOfSection.INSTANCE;
+        }
+        throw new ProtocolException(recordOffsetBytes, String.format("Unknown block migration flags: 0x%x (header 0x%016x)",
+                flags, header));
     }
 
     private Record readBlock(long sector, boolean zero) throws IOException {

@@ -27,10 +27,10 @@ import org.blkmig.simdisk.Disk;
 public final class BlockReceiver {
     private final Map<String, Disk> targets;
     private final int chunkSizeBytes;
-    private final long sectorsPerChunk;
     private final Set<ReceiverMutant> mutants;
     private final LongConsumer progress;
     private final int writeBuffers;
+    private final Destination destination;
 
     public BlockReceiver(Map<String, Disk> targets, int chunkSizeBytes, Set<ReceiverMutant> mutants, LongConsumer progress) {
         this(targets, chunkSizeBytes, mutants, progress, 0);
@@ -43,12 +43,19 @@ public final class BlockReceiver {
      */
     public BlockReceiver(Map<String, Disk> targets, int chunkSizeBytes, Set<ReceiverMutant> mutants, LongConsumer progress,
             int writeBuffers) {
+        this(targets, chunkSizeBytes, mutants, progress, writeBuffers, Destination.BLKMIG);
+    }
+
+    /** As above, applying blocks by {@code destination}'s rules (a destination that writes at once uses no pipeline). */
+    public BlockReceiver(Map<String, Disk> targets, int chunkSizeBytes, Set<ReceiverMutant> mutants, LongConsumer progress,
+            int writeBuffers, Destination destination) {
+        this.destination = destination == Destination.BLKMIG && mutants.contains(ReceiverMutant.PARTIAL_CHUNK_FULL_WRITE)
+                ? new Destination.Blkmig(true) : destination;
         this.targets = Map.copyOf(targets);
         this.chunkSizeBytes = Wire.checkChunkSize(chunkSizeBytes);
-        this.sectorsPerChunk = Wire.sectorsPerChunk(chunkSizeBytes);
         this.mutants = Set.copyOf(mutants);
         this.progress = progress;
-        this.writeBuffers = writeBuffers;
+        this.writeBuffers = destination.pipelined() ? writeBuffers : 0;
     }
 
     public BlockReceiver(Map<String, Disk> targets) {
@@ -63,6 +70,7 @@ public final class BlockReceiver {
     public ReceiveResult receive(ReadableByteChannel channel) {
         ByteInput in = new ByteInput(channel);
         QemuStreamReader reader = new QemuStreamReader(in, chunkSizeBytes);
+        reader.readFlagsAs(destination.flags());
         long dataBlocks = 0;
         long zeroBlocks = 0;
         long lastProgress = -1;
@@ -153,28 +161,16 @@ public final class BlockReceiver {
             throw new TargetException(offset, "block for unknown device '" + printable(device) + "' (targets: "
                     + String.join(", ", new java.util.TreeSet<>(targets.keySet())) + ")");
         }
-        if (sector % sectorsPerChunk != 0) {
-            throw new TargetException(offset, "sector " + sector + " of '" + device + "' is not chunk-aligned");
-        }
-        long deviceSectors = target.sizeSectors();
-        if (sector >= deviceSectors) {
-            throw new TargetException(offset, "sector " + sector + " is outside '" + device + "' (" + deviceSectors
-                    + " sectors)");
-        }
-        long count = Math.min(sectorsPerChunk, deviceSectors - sector);
-        if (mutants.contains(ReceiverMutant.PARTIAL_CHUNK_FULL_WRITE)) {
-            count = sectorsPerChunk;
-        }
-        if (pipeline != null) {
-            pipeline.submit(target, sector, count, data, offset);
-            return;
-        }
         try {
-            if (data == null) {
-                target.writeZeros(sector, count);
+            if (pipeline != null) {
+                // only blkmig's rules write through the pipeline; a QEMU destination writes at once
+                long count = ((Destination.Blkmig) destination).sectorsToWrite(target, device, sector, chunkSizeBytes);
+                pipeline.submit(target, sector, count, data, offset);
             } else {
-                target.write(sector, data.duplicate().clear().limit((int) (count * Wire.SECTOR_SIZE_BYTES)));
+                destination.write(target, device, sector, data, chunkSizeBytes);
             }
+        } catch (Destination.Refused r) {
+            throw new TargetException(offset, r.getMessage());
         } catch (IOException | IllegalArgumentException e) {
             throw new TargetException(offset, "write to '" + device + "' at sector " + sector + " failed: " + e.getMessage());
         }

@@ -55,6 +55,11 @@ public final class QemuStreamReader {
         return in;
     }
 
+    /** See {@link RecordReader#readFlagsAs}. */
+    public void readFlagsAs(RecordReader.Flags rule) {
+        records.readFlagsAs(rule);
+    }
+
     /** See {@link RecordReader#useDataBuffer}. */
     public void useDataBuffer(java.nio.ByteBuffer buffer) {
         records.useDataBuffer(buffer);

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.receiver;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import org.blkmig.protocol.RecordReader;
+import org.blkmig.protocol.Wire;
+import org.blkmig.simdisk.Disk;
+
+/**
+ * How a receiver reads record flags and writes blocks: blkmig's rules (PROTOCOL.md's receiver), or
+ * QEMU 7.2's destination's ({@code block_load}), so blkmig can answer "would a real QEMU 7.2 load
+ * this stream, and what would it write?".
+ */
+public sealed interface Destination permits Destination.Blkmig, Destination.Qemu72 {
+    Destination BLKMIG = new Blkmig(false);
+
+    /** QEMU 7.2's destination over images of this cluster size (1 MiB for raw images, as QEMU takes it). */
+    static Destination qemu72(int clusterSizeBytes) {
+        return new Qemu72(clusterSizeBytes);
+    }
+
+    RecordReader.Flags flags();
+
+    /** Whether this destination may write through the receiver's pipeline (QEMU writes in order, at once). */
+    boolean pipelined();
+
+    /**
+     * Writes one block (data null: a zero block) to the target, or throws with the reason the
+     * destination refuses or fails it; what it wrote before failing stays written.
+     */
+    void write(Disk target, String device, long sector, ByteBuffer data, int chunkSizeBytes) throws IOException;
+
+    /** Refused or failed: the message says why, as the destination would. */
+    final class Refused extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        Refused(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * PROTOCOL.md's receiver: a chunk-aligned sector inside the device, only the in-bounds sectors
+     * written; {@code wholeLastChunk} is the seeded bug of QEMU >= 2.10 that writes all of a partial
+     * last chunk, so the write past the end fails.
+     */
+    record Blkmig(boolean wholeLastChunk) implements Destination {
+        @Override
+        public RecordReader.Flags flags() {
+            return RecordReader.Flags.STRICT;
+        }
+
+        @Override
+        public boolean pipelined() {
+            return true;
+        }
+
+        @Override
+        public void write(Disk target, String device, long sector, ByteBuffer data, int chunkSizeBytes) throws IOException {
+            long count = sectorsToWrite(target, device, sector, chunkSizeBytes);
+            if (data == null) {
+                target.writeZeros(sector, count);
+            } else {
+                target.write(sector, data.duplicate().clear().limit((int) (count * Wire.SECTOR_SIZE_BYTES)));
+            }
+        }
+
+        /** Checks the block's sector and returns how many of its sectors to write: those inside the device. */
+        long sectorsToWrite(Disk target, String device, long sector, int chunkSizeBytes) throws Refused {
+            long sectorsPerChunk = Wire.sectorsPerChunk(chunkSizeBytes);
+            if (sector % sectorsPerChunk != 0) {
+                throw new Refused("sector " + sector + " of '" + device + "' is not chunk-aligned");
+            }
+            if (sector >= target.sizeSectors()) {
+                throw new Refused("sector " + sector + " is outside '" + device + "' (" + target.sizeSectors() + " sectors)");
+            }
+            return wholeLastChunk ? sectorsPerChunk : Math.min(sectorsPerChunk, target.sizeSectors() - sector);
+        }
+    }
+
+    /**
+     * QEMU 7.2: no alignment check; a zero block writes its in-bounds sectors; a data block writes
+     * its whole 1 MiB cluster by cluster, so the cluster that crosses the device's end fails with
+     * EIO after the clusters before it were written, and the load fails.
+     */
+    record Qemu72(int clusterSizeBytes) implements Destination {
+        public Qemu72 {
+            if (clusterSizeBytes < Wire.SECTOR_SIZE_BYTES || Integer.bitCount(clusterSizeBytes) != 1) {
+                throw new IllegalArgumentException("a cluster is a power of two of at least 512 bytes: " + clusterSizeBytes);
+            }
+        }
+
+        @Override
+        public RecordReader.Flags flags() {
+            return RecordReader.Flags.QEMU_7_2;
+        }
+
+        @Override
+        public boolean pipelined() {
+            return false;
+        }
+
+        @Override
+        public void write(Disk target, String device, long sector, ByteBuffer data, int chunkSizeBytes) throws IOException {
+            long totalSectors = target.sizeSectors();
+            long sectorsPerChunk = Wire.sectorsPerChunk(chunkSizeBytes);
+            long count = Math.min(sectorsPerChunk, totalSectors - sector);
+            if (data == null) {
+                if (count <= 0) {
+                    throw new Refused("zero block at sector " + sector + " of '" + device + "', past its end: write_zeroes"
+                            + " fails (as QEMU 7.2's destination)");
+                }
+                target.writeZeros(sector, count);
+                return;
+            }
+            int cluster = Math.min(clusterSizeBytes, chunkSizeBytes);
+            long clusterSectors = cluster / Wire.SECTOR_SIZE_BYTES;
+            for (int i = 0; i < chunkSizeBytes / cluster; i++) {
+                long at = sector + i * clusterSectors;
+                if (at + clusterSectors > totalSectors) {
+                    throw new Refused("write of " + cluster + " bytes at sector " + at + " of '" + device + "' crosses its end"
+                            + " (" + totalSectors + " sectors): Input/output error, the load fails (as QEMU 7.2's destination)");
+                }
+                target.write(at, data.duplicate().clear().position(i * cluster).limit((i + 1) * cluster));
+            }
+        }
+    }
+}
