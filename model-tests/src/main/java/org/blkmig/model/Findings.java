@@ -6,7 +6,8 @@ import java.util.Locale;
 
 /**
  * Names the way a run failed, from its verdicts alone: the first failed property and a cause read
- * from the evidence of all of them. Runs with the same key are the same finding, whatever their
+ * from the evidence of all of them, the root first (chunks never sent, then a destination that
+ * failed, then a stale block, then a lost write). Runs with the same key are the same finding, whatever their
  * sizes and seeds; a campaign reports one row per key.
  */
 public final class Findings {
@@ -25,13 +26,16 @@ public final class Findings {
             }
         }
         for (Checks.Verdict v : verdicts) {
-            if (!v.passed() && v.property() == Checks.Property.READ_HISTORY && v.evidence().startsWith("stale block")) {
-                return "a stale block sent after a newer one of its chunk";
+            if (!v.passed() && v.property() == Checks.Property.HONEST_COMPLETION) {
+                String says = afterSays(v.evidence());
+                return says.contains("crosses its end")
+                        ? "the destination failed: a block's write crosses the device's end (a partial last chunk)"
+                        : "the destination did not complete what the source completed: " + shape(says);
             }
         }
         for (Checks.Verdict v : verdicts) {
-            if (!v.passed() && v.property() == Checks.Property.HONEST_COMPLETION) {
-                return "the destination did not complete what the source completed: " + shape(afterSays(v.evidence()));
+            if (!v.passed() && v.property() == Checks.Property.READ_HISTORY && v.evidence().startsWith("stale block")) {
+                return "a stale block sent after a newer one of its chunk";
             }
         }
         if (first.property() == Checks.Property.IDENTICAL && first.evidence().contains("source has guest write")) {
