@@ -90,7 +90,7 @@ public final class QemuStreamReader {
     private void readHeader() throws IOException {
         long offset = in.offset();
         if (in.atEnd()) {
-            throw new ProtocolException(offset, "empty input: no QEMU migration stream header");
+            throw new ProtocolException(offset, "truncated: empty input, no QEMU migration stream header");
         }
         int magic = in.readBE32("file magic");
         if (magic != QemuFormat.FILE_MAGIC) {
@@ -235,6 +235,11 @@ public final class QemuStreamReader {
     private long readFooter() throws IOException {
         long payloadBytes = in.offset() - currentStartOffset;
         long offset = in.offset();
+        if (Boolean.TRUE.equals(footers) && in.peek(0) < 0) {
+            // a sender that stopped after its EOS: cut short, not malformed
+            throw new ProtocolException(offset, "truncated: input ends before the footer of section " + currentId
+                    + " ('" + currentIdstr + "')");
+        }
         boolean present = in.peek(0) == QemuFormat.SECTION_FOOTER;
         if (footers == null) {
             footers = present;
@@ -360,10 +365,17 @@ public final class QemuStreamReader {
                 int after = in.peek(ahead + 1);
                 return after < 0 || after == QemuFormat.VMDESCRIPTION;
             }
+            case QemuFormat.SECTION_START:
             case QemuFormat.SECTION_FULL: {
                 int len = in.peek(ahead + 5);
                 int first = in.peek(ahead + 6);
                 return len > 0 && first >= 0x20 && first < 0x7f;
+            }
+            case QemuFormat.SECTION_PART:
+            case QemuFormat.SECTION_END: {
+                // QEMU loads sections in any order: a live section's next payload may follow device state
+                Declared d = sections.get(peekBE32(ahead + 1));
+                return d != null && d.type() == SectionType.START;
             }
             default:
                 return false;
