@@ -184,6 +184,10 @@ public final class QemuStreamReader {
         if (type == SectionType.START && QemuFormat.BLOCK_IDSTR.equals(idstr) && versionId != QemuFormat.BLOCK_VERSION) {
             throw new ProtocolException(offset, "block section version " + versionId + " is not 1");
         }
+        if (type == SectionType.START && QemuFormat.BLOCK_IDSTR.equals(idstr) && instanceId != 0) {
+            // QEMU has one block section, instance 0: another instance names nothing it could load
+            throw new ProtocolException(offset, "block section instance " + Integer.toUnsignedString(instanceId) + " is not 0");
+        }
         return begin(type, sectionId, idstr, instanceId, versionId, offset);
     }
 

@@ -157,4 +157,19 @@ class MalformedQemuStreamTest {
         // QEMU loads sections in any order; the skip of device state must stop at its footer here too
         assertEquals(SMALL, QemuFramingProperties.readPayloads(withDeviceStateBeforeEnd(), CHUNK));
     }
+
+    @Test
+    void aBlockSectionOtherThanInstance0Version1IsRejected() {
+        byte[] s = TestStreams.frame(SMALL, CHUNK, 7);
+        int firstSection = 8 + 1 + 4 + "pc-i440fx-7.2".length();
+        int instance = firstSection + 1 + 4 + 1 + 5;
+        byte[] other = s.clone();
+        ByteBuffer.wrap(other).putInt(instance, 1);
+        ProtocolException e = fails(other);
+        assertEquals(firstSection, e.offsetBytes());
+        assertTrue(e.getMessage().contains("block section instance 1 is not 0"), e.getMessage());
+        byte[] version = s.clone();
+        ByteBuffer.wrap(version).putInt(instance + 4, 2);
+        assertTrue(fails(version).getMessage().contains("block section version 2 is not 1"));
+    }
 }
