@@ -41,6 +41,8 @@ public final class QemuStreamReader {
     private long currentStartOffset;
     // the block payload's EOS and footer are read: its SectionEnd is the next event
     private boolean pendingEnd;
+    // a RAM page may CONTINUE the block of an earlier payload: QEMU keeps the last one for the whole stream
+    private boolean ramBlockNamed;
 
     public QemuStreamReader(ByteInput in, int chunkSizeBytes) {
         this.in = in;
@@ -270,7 +272,6 @@ public final class QemuStreamReader {
     }
 
     private void skipRamPayload() throws IOException {
-        boolean haveBlock = false;
         while (true) {
             long offset = in.offset();
             long header = in.readBE64("RAM record header");
@@ -293,8 +294,8 @@ public final class QemuStreamReader {
                 if ((flags & QemuFormat.RAM_FLAG_CONTINUE) == 0) {
                     int len = in.readU8("RAM block name length");
                     in.skip(len, "RAM block name");
-                    haveBlock = true;
-                } else if (!haveBlock) {
+                    ramBlockNamed = true;
+                } else if (!ramBlockNamed) {
                     throw new ProtocolException(offset, "RAM page CONTINUEs a block that was never named");
                 }
                 in.skip(page ? QemuFormat.RAM_PAGE_SIZE_BYTES : 1, page ? "RAM page" : "RAM fill byte");

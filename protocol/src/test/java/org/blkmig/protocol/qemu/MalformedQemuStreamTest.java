@@ -172,4 +172,40 @@ class MalformedQemuStreamTest {
         ByteBuffer.wrap(version).putInt(instance + 4, 2);
         assertTrue(fails(version).getMessage().contains("block section version 2 is not 1"));
     }
+
+    /** Header, a RAM START naming its block in a ZERO page, a RAM PART whose first page CONTINUEs that block, the block section. */
+    static byte[] ramContinuedAcrossPayloads(boolean nameInStart) throws IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        QemuStreamWriter w = new QemuStreamWriter(java.nio.channels.Channels.newChannel(out), CHUNK, 7);
+        w.writeHeader("pc-i440fx-7.2");
+        byte[] name = "pc.ram".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        ByteBuffer ram = ByteBuffer.allocate(8192);
+        ram.put((byte) QemuFormat.SECTION_START).putInt(3).put((byte) 3).put("ram".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+                .putInt(0).putInt(4);
+        ram.putLong(8192 | QemuFormat.RAM_FLAG_MEM_SIZE).put((byte) name.length).put(name).putLong(8192);
+        if (nameInStart) {
+            ram.putLong(QemuFormat.RAM_FLAG_ZERO).put((byte) name.length).put(name).put((byte) 0);
+        }
+        ram.putLong(QemuFormat.RAM_FLAG_EOS).put((byte) QemuFormat.SECTION_FOOTER).putInt(3);
+        ram.put((byte) QemuFormat.SECTION_PART).putInt(3);
+        ram.putLong(4096 | QemuFormat.RAM_FLAG_PAGE | QemuFormat.RAM_FLAG_CONTINUE).put(new byte[4096]);
+        ram.putLong(QemuFormat.RAM_FLAG_EOS).put((byte) QemuFormat.SECTION_FOOTER).putInt(3);
+        out.write(ram.array(), 0, ram.position());
+        for (Payload p : SMALL) {
+            w.beginPayload(p.type());
+            for (Record r : p.records()) {
+                w.write(r);
+            }
+            w.endPayload();
+        }
+        w.writeEof();
+        return out.toByteArray();
+    }
+
+    @Test
+    void aRamPageMayContinueTheBlockOfAnEarlierPayload() throws IOException {
+        // QEMU's loader keeps the last RAM block for the whole stream, and its source continues it across iterations
+        assertEquals(SMALL, QemuFramingProperties.readPayloads(ramContinuedAcrossPayloads(true), CHUNK));
+        assertTrue(fails(ramContinuedAcrossPayloads(false)).getMessage().contains("never named"));
+    }
 }
