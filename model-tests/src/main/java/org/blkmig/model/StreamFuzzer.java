@@ -35,7 +35,7 @@ import org.blkmig.simdisk.SparseMemoryDisk;
  * reader's buffers.
  */
 public final class StreamFuzzer {
-    static final int CHUNK = 2048;
+    public static final int CHUNK = 2048;
     static final long SPC = CHUNK / 512;
     static final long DRIVE0_BYTES = 8 * CHUNK + 3 * 512L; // a partial last chunk of 3 sectors
     static final long DRIVE1_BYTES = 4 * CHUNK;
