@@ -464,7 +464,7 @@ public final class OracleDecoder {
                 }
                 for (int i = 0; i < lengthBytes; i++) {
                     int c = in.peek(aheadBytes + 6 + i);
-                    if (c < 0x21 || c > 0x7e) {
+                    if (c < 0x20 || c > 0x7e) { // a section name is printable text
                         return false;
                     }
                 }

@@ -373,8 +373,17 @@ public final class QemuStreamReader {
             case QemuFormat.SECTION_START:
             case QemuFormat.SECTION_FULL: {
                 int len = in.peek(ahead + 5);
-                int first = in.peek(ahead + 6);
-                return len > 0 && first >= 0x20 && first < 0x7f;
+                if (len <= 0) {
+                    return false;
+                }
+                // a section name is printable text: device state that only looks like a footer is followed by other bytes
+                for (int i = 0; i < len; i++) {
+                    int c = in.peek(ahead + 6 + i);
+                    if (c < 0x20 || c > 0x7e) {
+                        return false;
+                    }
+                }
+                return true;
             }
             case QemuFormat.SECTION_PART:
             case QemuFormat.SECTION_END: {

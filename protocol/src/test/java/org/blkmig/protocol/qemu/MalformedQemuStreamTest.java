@@ -208,4 +208,37 @@ class MalformedQemuStreamTest {
         assertEquals(SMALL, QemuFramingProperties.readPayloads(ramContinuedAcrossPayloads(true), CHUNK));
         assertTrue(fails(ramContinuedAcrossPayloads(false)).getMessage().contains("never named"));
     }
+
+    @Test
+    void deviceStateThatLooksLikeAFooterAndASectionWithAnUnprintableNameIsSkipped() throws IOException {
+        // device state of section 9 holding its own footer, then a FULL header whose name has NUL bytes: not a boundary
+        ByteBuffer fake = ByteBuffer.allocate(64);
+        fake.put((byte) QemuFormat.SECTION_FOOTER).putInt(9).put((byte) QemuFormat.SECTION_FULL).putInt(0x27).put((byte) 8)
+                .put("block".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).put(new byte[3]).putInt(0).putInt(2);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        QemuStreamWriter w = new QemuStreamWriter(java.nio.channels.Channels.newChannel(out), CHUNK, 7);
+        w.writeHeader("pc-i440fx-7.2");
+        for (Payload p : SMALL) {
+            w.beginPayload(p.type());
+            for (Record r : p.records()) {
+                w.write(r);
+            }
+            w.endPayload();
+        }
+        ByteBuffer dev = ByteBuffer.allocate(128);
+        dev.put((byte) QemuFormat.SECTION_FULL).putInt(9).put((byte) 5).put("timer".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+                .putInt(0).putInt(2).put(fake.array(), 0, fake.position()).put((byte) QemuFormat.SECTION_FOOTER).putInt(9);
+        out.write(dev.array(), 0, dev.position());
+        w.writeEof();
+        byte[] stream = out.toByteArray();
+        QemuStreamReader r = new QemuStreamReader(ByteInput.of(stream), CHUNK);
+        QemuEvent e;
+        long skippedBytes = -1;
+        while ((e = r.next()) != null) {
+            if (e instanceof QemuEvent.SectionEnd s && s.idstr().equals("timer")) {
+                skippedBytes = s.skippedBytes();
+            }
+        }
+        assertEquals(fake.position(), skippedBytes, "the timer's device state is skipped up to its real footer");
+    }
 }
