@@ -25,6 +25,8 @@ public final class QemuStreamReader {
     private static final int MAX_SECTIONS = 65_536;
     private static final int MAX_MACHINE_TYPE_BYTES = 256;
     private static final int MAX_RAM_BLOCKS = 65_536;
+    /** The configuration follows the file header (magic and version). */
+    private static final long CONFIGURATION_OFFSET_BYTES = 8;
 
     private enum State { HEADER, TOP, PAYLOAD, AFTER_EOF, DONE }
 
@@ -113,6 +115,10 @@ public final class QemuStreamReader {
         int type = in.readU8("section type");
         switch (type) {
             case QemuFormat.CONFIGURATION:
+                if (offset != CONFIGURATION_OFFSET_BYTES) {
+                    // QEMU reads it right after the header, never in the section list
+                    throw new ProtocolException(offset, "a configuration section after the first section");
+                }
                 return readConfiguration(offset);
             case QemuFormat.SECTION_START:
             case QemuFormat.SECTION_FULL:
@@ -183,10 +189,11 @@ public final class QemuStreamReader {
             throw new ProtocolException(offset, "more than " + MAX_SECTIONS + " sections");
         }
         sections.put(sectionId, new Declared(type, idstr));
-        if (type == SectionType.START && QemuFormat.BLOCK_IDSTR.equals(idstr) && versionId != QemuFormat.BLOCK_VERSION) {
+        // a FULL 'block' section too: QEMU loads it with the block section's loader
+        if (QemuFormat.BLOCK_IDSTR.equals(idstr) && versionId != QemuFormat.BLOCK_VERSION) {
             throw new ProtocolException(offset, "block section version " + versionId + " is not 1");
         }
-        if (type == SectionType.START && QemuFormat.BLOCK_IDSTR.equals(idstr) && instanceId != 0) {
+        if (QemuFormat.BLOCK_IDSTR.equals(idstr) && instanceId != 0) {
             // QEMU has one block section, instance 0: another instance names nothing it could load
             throw new ProtocolException(offset, "block section instance " + Integer.toUnsignedString(instanceId) + " is not 0");
         }
@@ -218,7 +225,8 @@ public final class QemuStreamReader {
         if (pendingEnd) {
             return endSection(0);
         }
-        if (QemuFormat.BLOCK_IDSTR.equals(currentIdstr) && currentType != SectionType.FULL) {
+        if (QemuFormat.BLOCK_IDSTR.equals(currentIdstr)) {
+            // FULL too: its payload is a record list (QEMU's loader parses it), which StreamChecker then rejects
             Record record = records.next();
             QemuEvent event = new QemuEvent.BlockRecord(currentType, record, records.recordOffset());
             if (record instanceof Record.EndOfSection) {
@@ -282,14 +290,18 @@ public final class QemuStreamReader {
             if ((flags & ~known) != 0) {
                 throw new ProtocolException(offset, String.format("unsupported RAM record flags 0x%x", flags & ~known));
             }
-            if ((flags & QemuFormat.RAM_FLAG_MEM_SIZE) != 0) {
+            long kind = flags & ~QemuFormat.RAM_FLAG_CONTINUE;
+            if (kind != QemuFormat.RAM_FLAG_ZERO && kind != QemuFormat.RAM_FLAG_MEM_SIZE && kind != QemuFormat.RAM_FLAG_PAGE
+                    && kind != QemuFormat.RAM_FLAG_EOS) {
+                // QEMU's loader takes exactly one of them (CONTINUE aside): "Unknown combination of migration flags"
+                throw new ProtocolException(offset, String.format("RAM record 0x%016x has %s kind flag", header,
+                        kind == 0 ? "no" : "more than one"));
+            }
+            if (kind == QemuFormat.RAM_FLAG_MEM_SIZE) {
                 skipRamBlockList(address, offset);
             }
-            boolean page = (flags & QemuFormat.RAM_FLAG_PAGE) != 0;
-            boolean zero = (flags & QemuFormat.RAM_FLAG_ZERO) != 0;
-            if (page && zero) {
-                throw new ProtocolException(offset, "RAM record is both PAGE and ZERO");
-            }
+            boolean page = kind == QemuFormat.RAM_FLAG_PAGE;
+            boolean zero = kind == QemuFormat.RAM_FLAG_ZERO;
             if (page || zero) {
                 if ((flags & QemuFormat.RAM_FLAG_CONTINUE) == 0) {
                     int len = in.readU8("RAM block name length");
@@ -300,11 +312,8 @@ public final class QemuStreamReader {
                 }
                 in.skip(page ? QemuFormat.RAM_PAGE_SIZE_BYTES : 1, page ? "RAM page" : "RAM fill byte");
             }
-            if ((flags & QemuFormat.RAM_FLAG_EOS) != 0) {
+            if (kind == QemuFormat.RAM_FLAG_EOS) {
                 return;
-            }
-            if (flags == 0 || flags == QemuFormat.RAM_FLAG_CONTINUE) {
-                throw new ProtocolException(offset, String.format("RAM record 0x%016x has no kind flag", header));
             }
         }
     }
@@ -406,17 +415,14 @@ public final class QemuStreamReader {
         if (type != QemuFormat.VMDESCRIPTION) {
             throw new ProtocolException(offset, String.format("unexpected section type 0x%02x after EOF", type));
         }
-        int lengthBytes = in.readBE32("VM description length");
-        if (lengthBytes < 0) {
-            throw new ProtocolException(offset, "VM description length " + Integer.toUnsignedString(lengthBytes)
-                    + " is out of range");
-        }
+        // unsigned: a length past the input's end is a VM description cut short
+        long lengthBytes = Integer.toUnsignedLong(in.readBE32("VM description length"));
         in.skip(lengthBytes, "VM description");
         if (!in.atEnd()) {
             throw new ProtocolException(in.offset(), "trailing bytes after the VM description");
         }
         state = State.DONE;
-        return new QemuEvent.VmDescription(lengthBytes, offset);
+        return new QemuEvent.VmDescription((int) Math.min(lengthBytes, Integer.MAX_VALUE), offset);
     }
 
     private String readString(int lengthBytes, String what) throws IOException {

@@ -132,4 +132,15 @@ class CheckQemuStreamTest {
                 () -> StreamChecker.checkQemuStream(ByteInput.of(stream), DEVICES, CHUNK_BYTES));
         assertEquals(footerAt, e.offsetBytes(), e.getMessage());
     }
+
+    @Test
+    void aFullBlockSectionIsReported() throws IOException {
+        // just the START as a FULL section, then EOF: the block section is live, and it has no END
+        byte[] start = TestStreams.frame(List.of(start()), CHUNK_BYTES, 5);
+        start[FIRST_SECTION] = 0x04;
+        List<Violation> vs = StreamChecker.checkQemuStream(ByteInput.of(start), DEVICES, CHUNK_BYTES);
+        assertEquals(List.of(Rule.NOT_FULL, Rule.START_FIRST, Rule.END_PRESENT), vs.stream().map(Violation::rule).toList(),
+                vs.toString());
+        assertEquals(FIRST_SECTION, vs.get(0).offset());
+    }
 }

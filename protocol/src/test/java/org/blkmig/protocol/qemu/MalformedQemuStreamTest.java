@@ -241,4 +241,56 @@ class MalformedQemuStreamTest {
         }
         assertEquals(fake.position(), skippedBytes, "the timer's device state is skipped up to its real footer");
     }
+
+    @Test
+    void aConfigurationAfterTheFirstSectionIsRejected() {
+        byte[] s = TestStreams.frame(SMALL, CHUNK, 7);
+        int eof = s.length - 1;
+        byte[] late = Arrays.copyOf(s, s.length + 5);
+        // where the EOF marker was: a configuration with an empty machine type, then EOF
+        late[eof] = QemuFormat.CONFIGURATION;
+        late[late.length - 1] = QemuFormat.EOF;
+        ProtocolException e = fails(late);
+        assertEquals(eof, e.offsetBytes());
+        assertTrue(e.getMessage().contains("configuration section after the first section"), e.getMessage());
+    }
+
+    @Test
+    void aRamRecordOfTwoKindsIsRejected() throws IOException {
+        byte[] s = ramContinuedAcrossPayloads(true);
+        int firstRamRecord = 26 + 1 + 4 + 1 + 3 + 4 + 4; // header and configuration, the RAM START's header
+        assertEquals(QemuFormat.RAM_FLAG_MEM_SIZE, s[firstRamRecord + 7]);
+        s[firstRamRecord + 7] = QemuFormat.RAM_FLAG_MEM_SIZE | QemuFormat.RAM_FLAG_EOS;
+        ProtocolException e = fails(s);
+        assertEquals(firstRamRecord, e.offsetBytes());
+        assertTrue(e.getMessage().contains("more than one kind flag"), e.getMessage());
+        s[firstRamRecord + 7] = QemuFormat.RAM_FLAG_CONTINUE;
+        assertTrue(fails(s).getMessage().contains("has no kind flag"));
+    }
+
+    @Test
+    void aVmDescriptionLongerThanTheInputIsTruncated() {
+        byte[] s = TestStreams.frame(SMALL, CHUNK, 7);
+        byte[] desc = Arrays.copyOf(s, s.length + 5 + 2);
+        desc[s.length] = QemuFormat.VMDESCRIPTION;
+        ByteBuffer.wrap(desc).putInt(s.length + 1, 0xffffffff);
+        ProtocolException e = fails(desc);
+        assertTrue(e.problem().startsWith("truncated"), e.getMessage());
+        assertTrue(e.getMessage().contains("2 of 4294967295 bytes"), e.getMessage());
+    }
+
+    @Test
+    void aFullBlockSectionIsReadAsRecords() throws IOException {
+        byte[] s = TestStreams.frame(SMALL, CHUNK, 7);
+        int firstSection = 8 + 1 + 4 + "pc-i440fx-7.2".length();
+        s[firstSection] = QemuFormat.SECTION_FULL; // the START, as FULL: a record list all the same
+        QemuStreamReader r = new QemuStreamReader(ByteInput.of(Arrays.copyOf(s, firstSection + 19 + 8 + 5)), CHUNK);
+        assertTrue(r.next() instanceof QemuEvent.Configuration);
+        assertEquals(new QemuEvent.SectionBegin(SectionType.FULL, 7, "block", 0, 1, firstSection), r.next());
+        QemuEvent eos = r.next();
+        assertEquals(Record.EndOfSection.INSTANCE, ((QemuEvent.BlockRecord) eos).record());
+        assertEquals(SectionType.FULL, ((QemuEvent.SectionEnd) r.next()).type());
+        // and the PART that follows names a section that is not live
+        assertTrue(fails(s).getMessage().contains("which is not live"));
+    }
 }
