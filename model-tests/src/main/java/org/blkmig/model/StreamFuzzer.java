@@ -71,7 +71,7 @@ public final class StreamFuzzer {
     }
 
     /** A valid stream: header, configuration, a RAM section, the block section, a device-state section, EOF. */
-    static byte[] stream(boolean zeroBlocks) {
+    public static byte[] stream(boolean zeroBlocks) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         QemuStreamWriter w = new QemuStreamWriter(Channels.newChannel(out), CHUNK, 2);
         try {

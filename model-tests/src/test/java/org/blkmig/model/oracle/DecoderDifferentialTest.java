@@ -131,6 +131,30 @@ class DecoderDifferentialTest {
     }
 
     @Test
+    void cornerCasesWhereTheDecodersOnceDisagreed() {
+        byte[] s = OracleDecoderTest.stream();
+        int blockStartAt = 95;
+        int eofAt = s.length - 20;
+        byte[] lateConfiguration = new byte[s.length + 5];
+        System.arraycopy(s, 0, lateConfiguration, 0, blockStartAt);
+        lateConfiguration[blockStartAt] = 0x07; // and a machine type of 0 bytes
+        System.arraycopy(s, blockStartAt, lateConfiguration, blockStartAt + 5, s.length - blockStartAt);
+        Map<String, byte[]> cases = new LinkedHashMap<>();
+        cases.put("a FULL block section", OracleDecoderTest.with(s, blockStartAt, (byte) 0x04));
+        cases.put("a configuration after the first section", lateConfiguration);
+        cases.put("a RAM record MEM_SIZE and EOS", OracleDecoderTest.with(s, 50, (byte) 0x14));
+        cases.put("a VM description of 4 GiB", OracleDecoderTest.with(s, eofAt + 2, (byte) 0xff, (byte) 0xff, (byte) 0xff,
+                (byte) 0xff));
+        Tally t = new Tally();
+        cases.forEach((what, bytes) -> {
+            Differential.Verdict v = Differential.compare(bytes, OracleDecoderTest.CHUNK_BYTES, true);
+            assertTrue(!v.oracle().ending().equals("ok"), what + ": " + v.oracle());
+            t.add(what, v);
+        });
+        t.assertAgreed();
+    }
+
+    @Test
     void fuzzedStreams() {
         Tally t = new Tally();
         StreamFuzzer fuzzer = new StreamFuzzer();
