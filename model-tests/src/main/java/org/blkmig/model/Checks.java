@@ -2,8 +2,10 @@
 package org.blkmig.model;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -11,13 +13,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.zip.CRC32C;
-import org.blkmig.protocol.ByteInput;
-import org.blkmig.protocol.ProtocolException;
-import org.blkmig.protocol.Record;
+import org.blkmig.model.oracle.OracleDecoder;
+import org.blkmig.model.oracle.OracleRecords;
+import org.blkmig.model.oracle.Rejected;
 import org.blkmig.protocol.SectionType;
 import org.blkmig.protocol.check.StreamChecker;
-import org.blkmig.protocol.qemu.QemuEvent;
-import org.blkmig.protocol.qemu.QemuStreamReader;
 import org.blkmig.sender.MigrationResult;
 import org.blkmig.simdisk.BlockDevice;
 import org.blkmig.simdisk.Disk;
@@ -64,8 +64,11 @@ public final class Checks {
     /** A block as the stream carries it: hash of its in-bounds bytes, or zero. */
     record SentBlock(SectionType payload, String device, long sector, boolean zero, long hash) {}
 
-    record Decoded(List<SentBlock> blocks, List<Long> progress, List<String> payloadProblems, String error,
-            List<StreamChecker.Violation> violations) {}
+    record Decoded(List<SentBlock> blocks, String error, List<StreamChecker.Violation> violations) {}
+
+    /** The rules whose violations the {@code progress} property reports (END_PRESENT too, for a completed run). */
+    static final Set<StreamChecker.Rule> PROGRESS_RULES = EnumSet.of(StreamChecker.Rule.PROGRESS_RANGE,
+            StreamChecker.Rule.PROGRESS_MONOTONIC, StreamChecker.Rule.END_PROGRESS_100, StreamChecker.Rule.PAYLOAD_EOS);
 
     public static List<Verdict> judge(ScenarioRunner.Run run) {
         Decoded d = decode(run);
@@ -107,7 +110,7 @@ public final class Checks {
         return c.getValue() ^ ((long) b.remaining() << 32);
     }
 
-    // ---- stream decoding, independent of the sender ----
+    // ---- stream decoding: the oracle's own decoder; the rules are StreamChecker's ----
 
     static Decoded decode(ScenarioRunner.Run run) {
         Scenario s = run.scenario();
@@ -115,66 +118,51 @@ public final class Checks {
         s.devices().forEach(d -> sizes.put(d.name(), d.sizeBytes()));
         StreamChecker checker = new StreamChecker(sizes, s.chunkSizeBytes());
         List<SentBlock> blocks = new ArrayList<>();
-        List<Long> progress = new ArrayList<>();
-        List<String> payloadProblems = new ArrayList<>();
         String error = null;
-        boolean truncated = false;
-        ByteInput in = ByteInput.of(run.stream().open());
-        QemuStreamReader reader = new QemuStreamReader(in, s.chunkSizeBytes());
-        SectionType type = null;
-        List<Record> tail = new ArrayList<>(); // last two records of the payload
-        int eos = 0;
-        try {
-            QemuEvent e;
-            while ((e = reader.next()) != null) {
-                if (e instanceof QemuEvent.SectionBegin b && b.isBlock()) {
-                    checker.beginPayload(b.type(), b.offsetBytes());
-                    type = b.type();
-                    tail.clear();
-                    eos = 0;
-                } else if (e instanceof QemuEvent.BlockRecord r) {
-                    checker.record(r.record(), r.offsetBytes());
-                    Record rec = r.record();
-                    if (rec instanceof Record.DeviceBlock db) {
-                        long size = sizes.getOrDefault(db.device(), 0L);
-                        long inBounds = Math.max(0, Math.min(s.chunkSizeBytes(), size - db.sector() * Disk.SECTOR_SIZE_BYTES));
-                        blocks.add(new SentBlock(type, db.device(), db.sector(), false,
-                                hash(db.data().duplicate().limit((int) inBounds))));
-                    } else if (rec instanceof Record.ZeroBlock z) {
-                        blocks.add(new SentBlock(type, z.device(), z.sector(), true, 0));
-                    } else if (rec instanceof Record.Progress p) {
-                        progress.add(p.percent());
-                    } else {
-                        eos++;
-                    }
-                    tail.add(rec instanceof Record.DeviceBlock db ? new Record.ZeroBlock(db.sector(), db.device()) : rec);
-                    if (tail.size() > 2) {
-                        tail.remove(0);
-                    }
-                } else if (e instanceof QemuEvent.SectionEnd se && se.idstr().equals("block")) {
-                    checker.endPayload(se.offsetBytes());
-                    if (eos != 1) {
-                        payloadProblems.add(type + " payload with " + eos + " EOS");
-                    }
-                    if (type == SectionType.END && !(tail.size() == 2 && tail.get(0) instanceof Record.Progress p
-                            && p.percent() == 100 && tail.get(1) instanceof Record.EndOfSection)) {
-                        payloadProblems.add("END payload ends with " + tail);
-                    }
+        boolean judgeToEnd = true;
+        long endOffsetBytes = 0;
+        OracleDecoder.Listener listener = new OracleDecoder.Listener() {
+            private SectionType type;
+
+            @Override
+            public void payloadBegin(OracleDecoder.SectionKind kind, long offsetBytes) {
+                type = OracleRecords.sectionType(kind);
+                checker.beginPayload(type, offsetBytes);
+            }
+
+            @Override
+            public void record(OracleDecoder.Rec r) {
+                checker.record(OracleRecords.toRecord(r), r.offsetBytes());
+                if (r.kind() == OracleDecoder.Kind.DATA) {
+                    long sizeBytes = sizes.getOrDefault(r.device(), 0L);
+                    // a sector far past the end is out of bounds, not an overflow
+                    long inBounds = r.value() >= sizeBytes / Disk.SECTOR_SIZE_BYTES + 1 ? 0
+                            : Math.max(0, Math.min(s.chunkSizeBytes(), sizeBytes - r.value() * Disk.SECTOR_SIZE_BYTES));
+                    blocks.add(new SentBlock(type, r.device(), r.value(), false, hash(r.data().duplicate().limit((int) inBounds))));
+                } else if (r.kind() == OracleDecoder.Kind.ZERO) {
+                    blocks.add(new SentBlock(type, r.device(), r.value(), true, 0));
                 }
             }
-        } catch (ProtocolException pe) {
+
+            @Override
+            public void payloadEnd(OracleDecoder.SectionKind kind, long offsetBytes) {
+                checker.endPayload(offsetBytes);
+            }
+        };
+        try (InputStream in = run.stream().open()) {
+            endOffsetBytes = new OracleDecoder(s.chunkSizeBytes()).decodeQemu(in, listener).lengthBytes();
+        } catch (Rejected r) {
             boolean completed = run.migration().outcome() == MigrationResult.Outcome.COMPLETED;
             // a migration that failed or did not converge stops mid-stream: only its truncation is expected
-            if (completed || !pe.problem().startsWith("truncated")) {
-                error = pe.getMessage();
-            } else {
-                truncated = true;
+            if (completed || !r.truncated()) {
+                error = r.getMessage();
             }
+            judgeToEnd = false; // the payload the decoder stopped in is not judged, nor a missing END
         } catch (IOException ioe) {
             error = "reading the stream failed: " + ioe.getMessage();
+            judgeToEnd = false;
         }
-        return new Decoded(blocks, progress, payloadProblems, error,
-                truncated ? checker.finishTruncated() : checker.finish(in.offset()));
+        return new Decoded(blocks, error, judgeToEnd ? checker.finish(endOffsetBytes) : checker.finishTruncated());
     }
 
     // ---- the properties ----
@@ -230,22 +218,12 @@ public final class Checks {
         return pass(Property.PROTOCOL);
     }
 
+    /** StreamChecker's violations of the progress rules; a completed run must also have its END payload. */
     static Verdict progress(Decoded d, boolean completed) {
-        long last = -1;
-        for (long p : d.progress()) {
-            if (p < 0 || p > 100) {
-                return fail(Property.PROGRESS, "progress " + p + " outside 0..100");
-            }
-            if (p < last) {
-                return fail(Property.PROGRESS, "progress went from " + last + " to " + p);
-            }
-            last = p;
-        }
-        if (!d.payloadProblems().isEmpty()) {
-            return fail(Property.PROGRESS, d.payloadProblems().get(0));
-        }
-        if (completed && d.error() == null && last != 100) {
-            return fail(Property.PROGRESS, "a completed migration's last progress is " + last);
+        List<StreamChecker.Violation> vs = d.violations().stream().filter(x -> PROGRESS_RULES.contains(x.rule())
+                || completed && d.error() == null && x.rule() == StreamChecker.Rule.END_PRESENT).toList();
+        if (!vs.isEmpty()) {
+            return fail(Property.PROGRESS, vs.get(0) + (vs.size() > 1 ? " (+" + (vs.size() - 1) + " more)" : ""));
         }
         return pass(Property.PROGRESS);
     }

@@ -35,7 +35,7 @@ import org.blkmig.simdisk.SparseMemoryDisk;
  * reader's buffers.
  */
 public final class StreamFuzzer {
-    static final int CHUNK = 2048;
+    public static final int CHUNK = 2048;
     static final long SPC = CHUNK / 512;
     static final long DRIVE0_BYTES = 8 * CHUNK + 3 * 512L; // a partial last chunk of 3 sectors
     static final long DRIVE1_BYTES = 4 * CHUNK;
@@ -71,7 +71,7 @@ public final class StreamFuzzer {
     }
 
     /** A valid stream: header, configuration, a RAM section, the block section, a device-state section, EOF. */
-    static byte[] stream(boolean zeroBlocks) {
+    public static byte[] stream(boolean zeroBlocks) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         QemuStreamWriter w = new QemuStreamWriter(Channels.newChannel(out), CHUNK, 2);
         try {
