@@ -360,4 +360,25 @@ class QemuReaderEdgeTest {
             java.nio.file.Files.delete(f);
         }
     }
+
+    @Test
+    void blockDataLandsInTheBufferTheReaderIsLent() throws IOException {
+        byte[] data = new byte[CHUNK];
+        data[0] = 11;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        QemuStreamWriter w = new QemuStreamWriter(Channels.newChannel(out), CHUNK, 1);
+        w.writeHeader("pc");
+        w.beginPayload(SectionType.START);
+        w.write(new Record.DeviceBlock(0, "d", ByteBuffer.wrap(data)));
+        w.write(Record.EndOfSection.INSTANCE);
+        w.endPayload();
+        QemuStreamReader r = new QemuStreamReader(ByteInput.of(out.toByteArray()), CHUNK);
+        ByteBuffer lent = ByteBuffer.allocateDirect(CHUNK);
+        r.useDataBuffer(lent);
+        QemuEvent e;
+        while (!((e = r.next()) instanceof QemuEvent.BlockRecord)) {
+            assertFalse(e == null);
+        }
+        assertEquals(11, lent.get(0));
+    }
 }
