@@ -85,6 +85,13 @@ class ByteInputTest {
     }
 
     @Test
+    void aBe16AsTheFirstFieldIsFetched() throws IOException {
+        assertEquals(0xabcd, ByteInput.of(new byte[] {(byte) 0xab, (byte) 0xcd}).readBE16("be16"));
+        ProtocolException e = assertThrows(ProtocolException.class, () -> ByteInput.of(new byte[] {1}).readBE16("a be16"));
+        assertEquals("truncated: input ends inside a be16 (1 of 2 bytes present)", e.problem());
+    }
+
+    @Test
     void aChannelThatReturnsNothingForAWhileIsNotTheEnd() throws IOException {
         byte[] b = counting(3 * BUFFER_BYTES + 100);
         ByteInput in = new ByteInput(new Trickle(b, 1000, true, false));

@@ -64,13 +64,14 @@ class RecordBoundsTest {
     @Test
     void aNameThatIsAPrefixOfThePreviousOneIsReadAsItself() throws IOException {
         List<Record> records = List.of(new Record.ZeroBlock(0, "drive10"), new Record.ZeroBlock(0, "drive1"),
-                new Record.ZeroBlock(0, "drive12"), new Record.ZeroBlock(0, "drive1"), new Record.ZeroBlock(0, "drive1"));
+                new Record.ZeroBlock(0, "drive12"), new Record.ZeroBlock(0, "drive1"), new Record.ZeroBlock(0, "drive1"),
+                new Record.ZeroBlock(0, "drive2"));
         RecordReader r = new RecordReader(ByteInput.of(TestStreams.encode(records, CHUNK)), CHUNK);
         for (Record expected : records) {
             assertEquals(expected, r.next());
         }
         assertEquals(CHUNK, r.chunkSizeBytes());
-        assertEquals(5 * (8 + 1) + 7 + 6 + 7 + 6 + 6, r.input().offset());
+        assertEquals(6 * (8 + 1) + 7 + 6 + 7 + 6 + 6 + 6, r.input().offset());
     }
 
     @Test

@@ -56,6 +56,7 @@ class StreamCheckerEdgeTest {
         c.record(EOS, 4);
         c.endPayload(5, SectionType.END);
         c.beginUntypedPayload(5);
+        c.record(new Record.ZeroBlock(8, "d"), 5); // aligned: fine without device sizes
         c.record(new Record.ZeroBlock(3, "d"), 5);
         c.record(EOS, 6);
         c.endPayload(7, SectionType.END);

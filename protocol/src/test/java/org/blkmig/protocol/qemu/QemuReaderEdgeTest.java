@@ -165,6 +165,8 @@ class QemuReaderEdgeTest {
         Bytes most = subsection(new Bytes().header().config("pc"), "configuration/capabilities").be32(1024).zeros(1024);
         most.u8(QemuFormat.EOF);
         assertEquals(1, only(events(most.bytes()), QemuEvent.EndOfSections.class).size());
+        Bytes none = subsection(new Bytes().header().config("pc"), "configuration/capabilities").be32(0).u8(QemuFormat.EOF);
+        assertEquals(1, only(events(none.bytes()), QemuEvent.EndOfSections.class).size());
         for (int bad : new int[] {1025, -1}) {
             Bytes b = subsection(new Bytes().header().config("pc"), "configuration/capabilities").be32(bad).zeros(1025);
             ProtocolException e = fails(b.bytes());
@@ -252,6 +254,14 @@ class QemuReaderEdgeTest {
     }
 
     @Test
+    void aRamPageCutShortIsNamed() {
+        Bytes b = ram(new Bytes().header(), 4096, new long[] {4096}).be64(QemuFormat.RAM_FLAG_PAGE).str8("pc.ram").zeros(100);
+        assertTrue(fails(b).problem().startsWith("truncated: input ends inside RAM page (100 of 4096"), fails(b).problem());
+        Bytes z = ram(new Bytes().header(), 4096, new long[] {4096}).be64(QemuFormat.RAM_FLAG_ZERO).str8("pc.ram");
+        assertTrue(fails(z).problem().startsWith("truncated: input ends inside RAM fill byte"), fails(z).problem());
+    }
+
+    @Test
     void ramFlagsOutsideTheDefaultSetAreRefused() {
         Bytes b = ram(new Bytes().header(), 4096, new long[] {4096}).be64(QemuFormat.RAM_FLAG_XBZRLE);
         assertEquals("unsupported RAM record flags 0x40", fails(b.bytes()).problem());
@@ -274,6 +284,7 @@ class QemuReaderEdgeTest {
         assertEquals(1, only(events(many.u8(QemuFormat.EOF).bytes()), QemuEvent.SectionEnd.class).size());
         long[] tooMany = new long[65_537];
         java.util.Arrays.fill(tooMany, 1);
+        tooMany[65_536] = page; // the 65537th block would complete the RAM size: still one too many
         assertEquals("more than 65536 RAM blocks", fails(ram(new Bytes().header(), 65_536 + page, tooMany).bytes()).problem());
     }
 
@@ -289,6 +300,7 @@ class QemuReaderEdgeTest {
         Bytes state = new Bytes().u8(0x7e).be32(0x01020305).u8(0)
                 .u8(0x7e).raw(idBytes).u8(0x02)                       // a PART: not plausible after device state
                 .u8(0x7e).raw(idBytes).u8(0x00).u8(0x33)              // EOF followed by neither the end nor VMDESCRIPTION
+                .u8(0x7e).raw(idBytes).u8(0x00).u8(0x00)              // ... not even by another EOF
                 .u8(0x7e).raw(idBytes).u8(0x04).be32(9).u8(0).u8(0x41)  // FULL with an empty name
                 .u8(0x7e).raw(idBytes).u8(0x04).be32(9).u8(1).u8(0x1f)  // FULL whose name starts with a control byte
                 .u8(0x7e).raw(idBytes).u8(0x04).be32(9).u8(1).u8(0x7f); // ... or with DEL

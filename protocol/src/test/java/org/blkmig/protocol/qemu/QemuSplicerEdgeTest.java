@@ -23,18 +23,28 @@ class QemuSplicerEdgeTest {
     @TempDir
     Path dir;
 
-    /** Takes at most {@code maxPerCallBytes} a call (0: takes nothing, a peer that stopped reading). */
+    /**
+     * Takes at most {@code maxPerCallBytes} a call (0: takes nothing, a peer that stopped reading),
+     * or, with {@code onlyFirstShort}, takes that little once and then everything offered.
+     */
     static final class Stingy implements WritableByteChannel {
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
         final int maxPerCallBytes;
+        final boolean onlyFirstShort;
+        int calls;
 
         Stingy(int maxPerCallBytes) {
+            this(maxPerCallBytes, false);
+        }
+
+        Stingy(int maxPerCallBytes, boolean onlyFirstShort) {
             this.maxPerCallBytes = maxPerCallBytes;
+            this.onlyFirstShort = onlyFirstShort;
         }
 
         @Override
         public int write(ByteBuffer src) {
-            int n = Math.min(src.remaining(), maxPerCallBytes);
+            int n = onlyFirstShort && calls++ > 0 ? src.remaining() : Math.min(src.remaining(), maxPerCallBytes);
             byte[] b = new byte[n];
             src.get(b);
             out.write(b, 0, n);
@@ -71,14 +81,16 @@ class QemuSplicerEdgeTest {
         QemuSplicer.Template t = QemuSplicer.scan(ram);
         assertEquals(2, t.unusedSectionId());
         assertEquals(8 + 1 + 4 + 2, t.prefixBytes());
-        Stingy out = new Stingy(1000);
-        QemuSplicer.splice(ram, out, QemuSplicerEdgeTest::startOnly);
         byte[] original = Files.readAllBytes(ram);
-        byte[] spliced = out.out.toByteArray();
         int block = 19 + 8 + 5; // START header, EOS, footer
-        assertEquals(original.length + block, spliced.length);
-        assertArrayEquals(Arrays.copyOf(original, 15), Arrays.copyOf(spliced, 15));
-        assertArrayEquals(Arrays.copyOfRange(original, 15, original.length), Arrays.copyOfRange(spliced, 15 + block, spliced.length));
+        for (Stingy out : new Stingy[] {new Stingy(1000), new Stingy(7, true)}) {
+            QemuSplicer.splice(ram, out, QemuSplicerEdgeTest::startOnly);
+            byte[] spliced = out.out.toByteArray();
+            assertEquals(original.length + block, spliced.length);
+            assertArrayEquals(Arrays.copyOf(original, 15), Arrays.copyOf(spliced, 15));
+            assertArrayEquals(Arrays.copyOfRange(original, 15, original.length),
+                    Arrays.copyOfRange(spliced, 15 + block, spliced.length));
+        }
     }
 
     @Test
