@@ -49,6 +49,11 @@ class WritePipelineEdgeTest {
         volatile Thread holdUntilWaiting;
         volatile String inMethod;
         volatile java.util.concurrent.CountDownLatch gate; // when set, writes wait for it
+        // a force (the writeback's) can be held too, until forceHoldThread waits in forceHoldMethod
+        volatile Thread forceHoldThread;
+        volatile String forceHoldMethod;
+        final java.util.concurrent.CountDownLatch forceStarted = new java.util.concurrent.CountDownLatch(1);
+        volatile boolean forceDone;
 
         @Override
         public String name() {
@@ -85,6 +90,17 @@ class WritePipelineEdgeTest {
             hold();
             disk.writeZeros(sector, sectorCount);
             landed.incrementAndGet();
+        }
+
+        @Override
+        public void force() {
+            forceStarted.countDown();
+            Thread t = forceHoldThread;
+            long deadline = System.nanoTime() + HOLD_LIMIT_NANOS;
+            while (t != null && !waitsIn(t, forceHoldMethod) && System.nanoTime() - deadline < 0) {
+                LockSupport.parkNanos(20_000);
+            }
+            forceDone = true;
         }
 
         private void hold() {
@@ -172,6 +188,20 @@ class WritePipelineEdgeTest {
         p.close();
         assertEquals(3, d.landed.get(), "every block handed over landed before close returned");
         assertTrue(pipelineThreads().isEmpty(), "writer and writeback threads stopped: " + pipelineThreads());
+    }
+
+    @Test
+    void closeWaitsForAWritebackUnderWay() throws Exception {
+        TestDisk d = new TestDisk();
+        d.forceHoldMethod = "close";
+        d.forceHoldThread = Thread.currentThread(); // the writeback's force ends only once close() waits
+        WritePipeline p = new WritePipeline(2, CHUNK, CHUNK);
+        p.submit(d, 0, SECTORS, filled(p, 1), 0); // one chunk reaches the threshold: a writeback starts
+        p.drain();
+        assertTrue(d.forceStarted.await(10, TimeUnit.SECONDS), "the writeback started");
+        p.close();
+        assertTrue(d.forceDone, "close returned only after the writeback ended");
+        assertTrue(pipelineThreads().isEmpty(), pipelineThreads().toString());
     }
 
     @Test
