@@ -75,7 +75,8 @@ public final class BlockReceiver {
         long zeroBlocks = 0;
         long lastProgress = -1;
         boolean sawStart = false;
-        WritePipeline pipeline = writeBuffers > 0 ? new WritePipeline(writeBuffers, chunkSizeBytes) : null;
+        WritePipeline pipeline = writeBuffers > 0 ? new WritePipeline(writeBuffers, chunkSizeBytes,
+                WritePipeline.WRITEBACK_EVERY_BYTES, mutants) : null;
         ByteBuffer lent = null; // the pool buffer the reader fills next
         try {
             if (pipeline != null) {
@@ -109,7 +110,8 @@ public final class BlockReceiver {
                         return incomplete("the block section ended without a START payload", s.offsetBytes(), dataBlocks,
                                 zeroBlocks, lastProgress, in);
                     }
-                    if (pipeline != null) {
+                    // complete only once every block handed to the writer has landed
+                    if (pipeline != null && !mutants.contains(ReceiverMutant.COMPLETE_BEFORE_DRAIN)) {
                         pipeline.drain();
                     }
                     long flushStart = System.nanoTime();

@@ -31,6 +31,7 @@ final class WritePipeline implements AutoCloseable {
     private final BlockingQueue<Job> jobs;
     private final Thread writer;
     private final long writebackEveryBytes;
+    private final boolean dropZeroWrites; // ReceiverMutant.PIPELINE_DROPS_ZERO_WRITES
     private final Thread flusher;
     private final Semaphore writebackRequested = new Semaphore(0);
     private final Set<Disk> writtenSinceWriteback = ConcurrentHashMap.newKeySet();
@@ -48,7 +49,12 @@ final class WritePipeline implements AutoCloseable {
     }
 
     WritePipeline(int buffers, int chunkSizeBytes, long writebackEveryBytes) {
+        this(buffers, chunkSizeBytes, writebackEveryBytes, Set.of());
+    }
+
+    WritePipeline(int buffers, int chunkSizeBytes, long writebackEveryBytes, Set<ReceiverMutant> mutants) {
         this.writebackEveryBytes = writebackEveryBytes;
+        this.dropZeroWrites = mutants.contains(ReceiverMutant.PIPELINE_DROPS_ZERO_WRITES);
         free = new ArrayBlockingQueue<>(buffers);
         jobs = new ArrayBlockingQueue<>(buffers + 1);
         for (int i = 0; i < buffers; i++) {
@@ -108,7 +114,9 @@ final class WritePipeline implements AutoCloseable {
                 try {
                     if (failure == null) {
                         if (j.data() == null) {
-                            j.target().writeZeros(j.sector(), j.sectorCount());
+                            if (!dropZeroWrites) {
+                                j.target().writeZeros(j.sector(), j.sectorCount());
+                            }
                         } else {
                             j.target().write(j.sector(), j.data().duplicate().clear()
                                     .limit((int) (j.sectorCount() * Wire.SECTOR_SIZE_BYTES)));
