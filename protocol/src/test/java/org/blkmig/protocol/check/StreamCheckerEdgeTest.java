@@ -66,7 +66,7 @@ class StreamCheckerEdgeTest {
                 "after-end: PART payload after END",
                 "sector-aligned: sector 3 of 'd' is not a multiple of 8",
                 "after-end: a second END payload",
-                "end-progress-100: END payload ends with ZERO_BLOCK d@3, EOS"), details(c.finishTruncated()));
+                "end-progress-100: END payload ends with BLOCK d 3 zero, EOS"), details(c.finishTruncated()));
         assertEquals(6, c.violationCount());
     }
 
@@ -94,7 +94,7 @@ class StreamCheckerEdgeTest {
         List<List<Record>> endings = List.of(List.of(EOS), List.of(new Record.ZeroBlock(16, "d"), EOS),
                 List.of(data, EOS), List.of(new Record.Progress(50), EOS), List.of(EOS, new Record.Progress(100)),
                 List.of(new Record.Progress(100), EOS, EOS));
-        List<String> expected = List.of("nothing, EOS", "ZERO_BLOCK d@16, EOS", "DEVICE_BLOCK d@8, EOS", "PROGRESS 50, EOS",
+        List<String> expected = List.of("nothing, EOS", "BLOCK d 16 zero, EOS", "BLOCK d 8 data, EOS", "PROGRESS 50, EOS",
                 "EOS, PROGRESS 100", "EOS, EOS");
         for (int i = 0; i < endings.size(); i++) {
             List<Payload> s = List.of(new Payload(SectionType.START, List.of(EOS)), new Payload(SectionType.END, endings.get(i)));
