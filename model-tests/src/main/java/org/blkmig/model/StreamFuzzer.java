@@ -28,7 +28,7 @@ import org.blkmig.simdisk.Disk;
 import org.blkmig.simdisk.SparseMemoryDisk;
 
 /**
- * Mutates valid QEMU-framed streams (bit flips, truncation, duplicated and swapped sections,
+ * Mutates valid QEMU-framed streams (bit flips, truncation, duplicated, swapped and dropped sections,
  * arbitrary record headers, huge field values, hostile device names) and feeds each to the
  * decoder and the receiver. A failure is an exception other than the protocol's, a write outside
  * a target, a "complete" without an END payload, or an input that allocates far more than the
@@ -159,7 +159,7 @@ public final class StreamFuzzer {
         SplittableRandom r = new SplittableRandom(seed);
         byte[] s = seeds.get(r.nextInt(seeds.size())).clone();
         List<Long> starts = sectionStarts(s);
-        int kind = r.nextInt(9);
+        int kind = r.nextInt(10);
         String what;
         switch (kind) {
             case 0 -> {
@@ -230,6 +230,15 @@ public final class StreamFuzzer {
                 byte[] name = names[r.nextInt(names.length)];
                 s = renameDevice(s, name);
                 what = "device name drive0 replaced by bytes " + java.util.HexFormat.of().formatHex(name);
+            }
+            case 8 -> {
+                // a lost section: without the block END, a stream that ends well but incomplete
+                int i = r.nextInt(starts.size() - 1);
+                ByteArrayOutputStream o = new ByteArrayOutputStream();
+                o.write(s, 0, starts.get(i).intValue());
+                o.write(s, starts.get(i + 1).intValue(), s.length - starts.get(i + 1).intValue());
+                s = o.toByteArray();
+                what = "section " + i + " dropped";
             }
             default -> {
                 int p = r.nextInt(s.length);

@@ -117,7 +117,7 @@ class CheckQemuStreamTest {
     }
 
     @Test
-    void aStartWithBlocksAndAPartBeforeStartAreReported() throws IOException {
+    void aStartWithABlockIsReportedAtItsRecord() throws IOException {
         List<Violation> vs = check(new Payload(SectionType.START, List.of(block(0), EOS)), end(new Record.Progress(100), EOS));
         assertOne(Rule.START_ONLY_EOS, FIRST_SECTION + START_HEADER_BYTES, vs);
     }
