@@ -43,7 +43,16 @@ public final class Checks {
         IN_BOUNDS("in-bounds", "nothing is written outside a target, nor to a device that is not migrated"),
         CONVERGENCE("convergence", "with chunks dirtied at <= 1/4 of the bandwidth, a downtime budget of 4+ chunks and no"
                 + " faults, the migration completes"),
-        HONEST_COMPLETION("honest-completion", "the target is complete exactly when the migration completed");
+        HONEST_COMPLETION("honest-completion", "the target is complete exactly when the migration completed"),
+        EXPLAINED_FAILURE("explained-failure", "a migration FAILED only on an injected fault the history records, and"
+                + " was CANCELLED only when the scenario cancelled it"),
+        JUSTIFIED_NON_CONVERGENCE("justified-non-convergence", "a migration gave up only when the guest dirtied chunks"
+                + " (as the history measures them) faster than a quarter of the bandwidth, its downtime budget held fewer"
+                + " than 4 chunks, reads were faulty, or it had sent its data limit"),
+        RATE_LIMIT("rate-limit", "in every slice the blocks sent (by the stream's bytes and their virtual times) stay"
+                + " within the slice's budget plus one block, and no read is submitted while the chunks read but not yet"
+                + " sent fill the slice's budget"),
+        DETERMINISM("determinism", "the scenario run again gives the same stream (SHA-256) and the same history");
 
         public final String id;
         public final String reason;
@@ -61,8 +70,9 @@ public final class Checks {
         }
     }
 
-    /** A block as the stream carries it: hash of its in-bounds bytes, or zero. */
-    record SentBlock(SectionType payload, String device, long sector, boolean zero, long hash) {}
+    /** A block as the stream carries it: hash of its in-bounds bytes, or zero; where it starts, how long it is. */
+    record SentBlock(SectionType payload, String device, long sector, boolean zero, long hash, long offsetBytes,
+            long wireBytes) {}
 
     record Decoded(List<SentBlock> blocks, String error, List<StreamChecker.Violation> violations) {}
 
@@ -84,7 +94,15 @@ public final class Checks {
         v.add(inBounds(run));
         v.add(convergence(run));
         v.add(honest(run, completed));
+        v.add(explainedFailure(run));
+        v.add(justifiedNonConvergence(run));
+        v.add(rateLimit(run, d));
         return v;
+    }
+
+    /** A block's header and name on the wire (PROTOCOL.md: be64 header, u8 length, the name). */
+    static long headBytes(String device) {
+        return 8 + 1 + device.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     }
 
     public static boolean allPassed(List<Verdict> vs) {
@@ -138,9 +156,10 @@ public final class Checks {
                     // a sector far past the end is out of bounds, not an overflow
                     long inBounds = r.value() >= sizeBytes / Disk.SECTOR_SIZE_BYTES + 1 ? 0
                             : Math.max(0, Math.min(s.chunkSizeBytes(), sizeBytes - r.value() * Disk.SECTOR_SIZE_BYTES));
-                    blocks.add(new SentBlock(type, r.device(), r.value(), false, hash(r.data().duplicate().limit((int) inBounds))));
+                    blocks.add(new SentBlock(type, r.device(), r.value(), false, hash(r.data().duplicate().limit((int) inBounds)),
+                            r.offsetBytes(), headBytes(r.device()) + s.chunkSizeBytes()));
                 } else if (r.kind() == OracleDecoder.Kind.ZERO) {
-                    blocks.add(new SentBlock(type, r.device(), r.value(), true, 0));
+                    blocks.add(new SentBlock(type, r.device(), r.value(), true, 0, r.offsetBytes(), headBytes(r.device())));
                 }
             }
 
@@ -367,4 +386,137 @@ public final class Checks {
         return pass(Property.HONEST_COMPLETION);
     }
 
+    static Verdict explainedFailure(ScenarioRunner.Run run) {
+        MigrationResult m = run.migration();
+        if (m.outcome() == MigrationResult.Outcome.FAILED && run.brokenInvariant() == null) {
+            boolean injected = run.history().entries().stream().anyMatch(e -> e instanceof History.ReadComplete rc && rc.failed());
+            if (!injected) {
+                return fail(Property.EXPLAINED_FAILURE, "the migration FAILED with no injected fault in the history: "
+                        + m.reason());
+            }
+        }
+        if (m.outcome() == MigrationResult.Outcome.CANCELLED && run.faults().cancelAtNanos() < 0) {
+            return fail(Property.EXPLAINED_FAILURE, "the migration was CANCELLED though the scenario never cancels it");
+        }
+        return pass(Property.EXPLAINED_FAILURE);
+    }
+
+    /** Over this much of the migration's end the guest's dirtying rate is measured. */
+    static final long RATE_WINDOW_NANOS = 3_000_000_000L;
+
+    /**
+     * A non-converging migration must have a reason the sender cannot make up: measured from the
+     * history, the rate at which the guest dirtied chunks that had been read (each such chunk must
+     * be sent again) over the last seconds; or the scenario's structure.
+     */
+    static Verdict justifiedNonConvergence(ScenarioRunner.Run run) {
+        MigrationResult m = run.migration();
+        if (m.outcome() != MigrationResult.Outcome.DID_NOT_CONVERGE) {
+            return pass(Property.JUSTIFIED_NON_CONVERGENCE);
+        }
+        Scenario s = run.scenario();
+        if (run.stream().length() >= ScenarioRunner.dataLimitBytes(s)) {
+            return new Verdict(Property.JUSTIFIED_NON_CONVERGENCE, true, "the data limit was reached");
+        }
+        double downtimeBudgetBytes = s.bandwidthBytesPerSecond() * (s.maxDowntimeNanos() / 1e9);
+        boolean faultyReads = s.faults().readErrorPercent() > 0 || s.faults().slowReadPercent() > 0;
+        long end = m.endNanos();
+        long from = Math.max(m.startNanos(), end - RATE_WINDOW_NANOS);
+        double rate = redirtiedBytes(run, from, end) / Math.max(1e-9, (end - from) / 1e9)
+                + s.ram().dirtyBytesPerSecond();
+        if (rate * 4 > s.bandwidthBytesPerSecond() || downtimeBudgetBytes < 4.0 * s.chunkSizeBytes() || faultyReads) {
+            return pass(Property.JUSTIFIED_NON_CONVERGENCE);
+        }
+        return fail(Property.JUSTIFIED_NON_CONVERGENCE, String.format("%s, though over its last %.1f s the guest dirtied"
+                + " read chunks at %.0f B/s against %d B/s of bandwidth, with a downtime budget of %.0f chunks",
+                m.reason(), (end - from) / 1e9, rate, s.bandwidthBytesPerSecond(), downtimeBudgetBytes / s.chunkSizeBytes()));
+    }
+
+    /** Bytes of chunks that guest writes in [from, to) dirtied after a read of them had been submitted. */
+    static long redirtiedBytes(ScenarioRunner.Run run, long from, long to) {
+        long spc = run.scenario().chunkSizeBytes() / Disk.SECTOR_SIZE_BYTES;
+        Set<String> readSinceDirty = new HashSet<>();
+        long chunks = 0;
+        for (History.Entry e : run.history().entries()) {
+            if (e instanceof History.ReadSubmit rs) {
+                readSinceDirty.add(rs.device() + "@" + rs.sector() / spc);
+            } else if (e instanceof History.GuestWrite w) {
+                for (long c = w.sector() / spc; c <= (w.sector() + w.sectorCount() - 1) / spc; c++) {
+                    if (readSinceDirty.remove(w.device() + "@" + c) && e.timeNanos() >= from && e.timeNanos() < to) {
+                        chunks++;
+                    }
+                }
+            }
+        }
+        return chunks * run.scenario().chunkSizeBytes();
+    }
+
+    /**
+     * Per slice of the controller (and the last, unfinished one until the guest stopped), the block
+     * bytes of iterate payloads written in it, by the stream's offsets and the virtual time each
+     * was written at, against the slice's budget plus one block.
+     */
+    static Verdict rateLimit(ScenarioRunner.Run run, Decoded d) {
+        Scenario s = run.scenario();
+        MigrationResult m = run.migration();
+        long budgetBytes = Math.max(1, (long) (s.bandwidthBytesPerSecond() * 0.1));
+        long oneBlock = d.blocks().stream().mapToLong(SentBlock::wireBytes).max().orElse(0);
+        List<long[]> windows = new ArrayList<>();
+        long lastEnd = m.startNanos();
+        for (MigrationResult.SliceFigures f : m.slices()) {
+            windows.add(new long[] {f.startNanos(), f.endNanos()});
+            lastEnd = f.endNanos();
+        }
+        windows.add(new long[] {lastEnd, m.guestStoppedNanos() >= 0 ? m.guestStoppedNanos() : m.endNanos() + 1});
+        long[] bytes = new long[windows.size()];
+        for (SentBlock b : d.blocks()) {
+            if (b.payload() != SectionType.PART) {
+                continue; // the final copy runs with the guest stopped, on no budget
+            }
+            long t = run.clock().timeOf(b.offsetBytes());
+            for (int i = 0; i < windows.size(); i++) {
+                if (t >= windows.get(i)[0] && t < windows.get(i)[1]) {
+                    bytes[i] += b.wireBytes();
+                    break;
+                }
+            }
+        }
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] > budgetBytes + oneBlock) {
+                return fail(Property.RATE_LIMIT, String.format("%d bytes of blocks in the slice from %.1f ms to %.1f ms,"
+                        + " over its budget of %d bytes plus one block of %d", bytes[i], windows.get(i)[0] / 1e6,
+                        windows.get(i)[1] / 1e6, budgetBytes, oneBlock));
+            }
+        }
+        return readAhead(run, d, budgetBytes);
+    }
+
+    /**
+     * Reads ahead of the wire: at each read submitted while the guest runs, the chunks read (the
+     * history's submissions) but not yet sent (the stream's blocks written by then) may not pass
+     * what the slice's budget holds, rounded up to a whole chunk.
+     */
+    static Verdict readAhead(ScenarioRunner.Run run, Decoded d, long budgetBytes) {
+        int chunk = run.scenario().chunkSizeBytes();
+        long bound = Math.max(1, (budgetBytes + chunk - 1) / chunk);
+        long stopped = run.migration().guestStoppedNanos() >= 0 ? run.migration().guestStoppedNanos() : Long.MAX_VALUE;
+        long[] sentAt = d.blocks().stream().mapToLong(b -> run.clock().timeOf(b.offsetBytes())).toArray();
+        int sent = 0;
+        long submitted = 0;
+        for (History.Entry e : run.history().entries()) {
+            if (!(e instanceof History.ReadSubmit rs) || rs.timeNanos() >= stopped) {
+                continue;
+            }
+            submitted++;
+            while (sent < sentAt.length && sentAt[sent] >= 0 && sentAt[sent] <= rs.timeNanos()) {
+                sent++;
+            }
+            if (submitted - sent > bound) {
+                return fail(Property.RATE_LIMIT, String.format("at %.3f ms a read of %s sector %d made %d chunks read but"
+                        + " unsent, more than the %d a slice's budget of %d bytes holds", rs.timeNanos() / 1e6, rs.device(),
+                        rs.sector(), submitted - sent, bound, budgetBytes));
+            }
+        }
+        return pass(Property.RATE_LIMIT);
+    }
 }

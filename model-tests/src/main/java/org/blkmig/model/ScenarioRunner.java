@@ -53,7 +53,7 @@ public final class ScenarioRunner {
     public record Run(Scenario scenario, Variant variant, MigrationResult migration, ReceiveResult receive,
             StreamBuffer stream, History history, Map<String, GuardedDisk> sources, Map<String, BlockDevice> sourceDevices,
             Map<String, GuardedDisk> targets, Map<String, Disk> bases, long guestWrites, long eventsRun,
-            String brokenInvariant) {
+            String brokenInvariant, RunFaults faults, StreamClock clock) {
         public Set<Mutant> mutants() {
             return variant.mutants();
         }
@@ -73,7 +73,7 @@ public final class ScenarioRunner {
      */
     public record Source(MigrationResult migration, History history, Map<String, GuardedDisk> sources,
             Map<String, BlockDevice> devices, Map<String, Disk> bases, long guestWrites, long eventsRun,
-            String brokenInvariant) {}
+            String brokenInvariant, StreamClock clock) {}
 
     /** Simulates the source and the sender, writing the block section's payloads to the sink. */
     public static Source simulateSource(Scenario s, Variant variant, PayloadSink sink) {
@@ -96,9 +96,9 @@ public final class ScenarioRunner {
         SimGuest guest = new SimGuest(scheduler, io, deviceList, s.workload(), history);
         SenderOptions so = variant.sender(SenderOptions.defaults().withChunkSize(s.chunkSizeBytes())
                 .withZeroBlocks(s.zeroBlocks()).withSharedBase(s.sharedBase()), s.seed());
-        BlockMigrationSender sender = new BlockMigrationSender(deviceList, io, sink, so);
-        // a migration that sends 30 times its disks has not converged; and the stream must fit its bound
-        long maxBytes = Math.min(MAX_STREAM_BYTES / 2, 30 * Math.max(s.totalBytes(), 1L << 20));
+        StreamClock clock = new StreamClock();
+        BlockMigrationSender sender = new BlockMigrationSender(deviceList, io, clock.stamp(sink, scheduler::nowNanos), so);
+        long maxBytes = dataLimitBytes(s);
         ControllerOptions co = variant.controller(ControllerOptions.defaults().withBandwidth(s.bandwidthBytesPerSecond())
                 .withMaxDowntime(s.maxDowntimeNanos()).withLimits(STALL_SLICES, MAX_SLICES).withMaxBytesSent(maxBytes)
                 .withRam(s.ram()));
@@ -117,7 +117,12 @@ public final class ScenarioRunner {
             result = new MigrationResult(MigrationResult.Outcome.FAILED, broken, 0, -1, scheduler.nowNanos(), 0,
                     sender.stats().bytesSent, List.of(), sender.stats());
         }
-        return new Source(result, history, sources, devices, bases, guest.writesDone(), scheduler.eventsRun(), broken);
+        return new Source(result, history, sources, devices, bases, guest.writesDone(), scheduler.eventsRun(), broken, clock);
+    }
+
+    /** A migration that sends 30 times its disks has not converged; and the stream must fit its bound. */
+    public static long dataLimitBytes(Scenario s) {
+        return Math.min(MAX_STREAM_BYTES / 2, 30 * Math.max(s.totalBytes(), 1L << 20));
     }
 
     public static Run run(Scenario s, Set<Mutant> mutants) {
@@ -174,6 +179,6 @@ public final class ScenarioRunner {
             broken = broken != null ? broken : v.getMessage();
         }
         return new Run(s, variant, result, received, stream, src.history(), src.sources(), src.devices(),
-                targets, bases, src.guestWrites(), src.eventsRun(), broken);
+                targets, bases, src.guestWrites(), src.eventsRun(), broken, faults, src.clock());
     }
 }

@@ -33,8 +33,10 @@ public final class MigrationController {
 
     public MigrationResult run(BlockMigrationSender sender, GuestControl realGuest) {
         GuestControl guest = realGuest;
+        int maxStallSlices = options.maxStallSlices();
         for (ControllerMutant m : options.mutants()) {
             guest = m.guest(guest);
+            maxStallSlices = m.maxStallSlices(maxStallSlices);
         }
         long start = io.nowNanos();
         RamModel ram = new RamModel(options.ram(), start);
@@ -88,7 +90,7 @@ public final class MigrationController {
                     if (pendingNow < minPending) {
                         minPending = pendingNow;
                         stalled = 0;
-                    } else if (++stalled >= options.maxStallSlices()) {
+                    } else if (++stalled >= maxStallSlices) {
                         return notConverged(sender, start, slices, "dirty data did not shrink for " + stalled
                                 + " slices (" + pendingNow + " bytes pending, threshold " + threshold + ")");
                     }

@@ -41,16 +41,28 @@ class PoliciesTest {
     }
 
     @ParameterizedTest
-    @EnumSource(SenderPolicies.WireFault.class)
+    @EnumSource(value = SenderPolicies.WireFault.class, names = "THROWS_IN_DIRTY_PHASE", mode = EnumSource.Mode.EXCLUDE)
     void eachWireFaultBreaksItsRule(SenderPolicies.WireFault f) throws IOException {
         StreamChecker.Rule expected = switch (f) {
             case MISSING_EOS -> StreamChecker.Rule.PAYLOAD_EOS;
             case PROGRESS_BACKWARDS -> StreamChecker.Rule.PROGRESS_MONOTONIC;
             case BLOCK_AFTER_END -> StreamChecker.Rule.AFTER_END;
             case UNALIGNED_SECTOR -> StreamChecker.Rule.SECTOR_ALIGNED;
+            case THROWS_IN_DIRTY_PHASE -> throw new AssertionError("excluded");
         };
         Set<StreamChecker.Rule> broken = brokenRules(SenderOptions.defaults().withPolicies(SenderPolicies.BLKMIG.with(f)), 5);
         assertTrue(broken.contains(expected), f + " broke " + broken);
+    }
+
+    @Test
+    void anExceptionInTheSenderFailsTheMigrationWithItsMessage() throws IOException {
+        World w = new World(5);
+        w.add("drive0", 24L * CHUNK, false);
+        SenderOptions o = SenderOptions.defaults().withChunkSize(CHUNK)
+                .withPolicies(SenderPolicies.BLKMIG.with(SenderPolicies.WireFault.THROWS_IN_DIRTY_PHASE));
+        MigrationResult r = SenderTest.migrate(w, o, SenderTest.bw(2L << 20), w.guest(Workload.of(Workload.Kind.HAMMER, 256 << 10)));
+        assertEquals(MigrationResult.Outcome.FAILED, r.outcome());
+        assertTrue(r.reason().contains("a seeded bug"), r.reason());
     }
 
     @Test
