@@ -47,7 +47,7 @@ public final class Checks {
         EXPLAINED_FAILURE("explained-failure", "a migration FAILED only on an injected fault the history records, and"
                 + " was CANCELLED only when the scenario cancelled it"),
         JUSTIFIED_NON_CONVERGENCE("justified-non-convergence", "a migration gave up only when the guest dirtied chunks"
-                + " (as the history measures them) faster than a quarter of the bandwidth, its downtime budget held fewer"
+                + " (as the history measures them) as fast as the bandwidth, its downtime budget held fewer"
                 + " than 4 chunks, reads were faulty, or it had sent its data limit"),
         RATE_LIMIT("rate-limit", "in every slice the blocks sent (by the stream's bytes and their virtual times) stay"
                 + " within the slice's budget plus one block, and no read is submitted while the chunks read but not yet"
@@ -424,7 +424,7 @@ public final class Checks {
         long from = Math.max(m.startNanos(), end - RATE_WINDOW_NANOS);
         double rate = redirtiedBytes(run, from, end) / Math.max(1e-9, (end - from) / 1e9)
                 + s.ram().dirtyBytesPerSecond();
-        if (rate * 4 > s.bandwidthBytesPerSecond() || downtimeBudgetBytes < 4.0 * s.chunkSizeBytes() || faultyReads) {
+        if (rate >= s.bandwidthBytesPerSecond() || downtimeBudgetBytes < 4.0 * s.chunkSizeBytes() || faultyReads) {
             return pass(Property.JUSTIFIED_NON_CONVERGENCE);
         }
         return fail(Property.JUSTIFIED_NON_CONVERGENCE, String.format("%s, though over its last %.1f s the guest dirtied"
