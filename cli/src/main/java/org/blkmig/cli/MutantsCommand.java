@@ -43,9 +43,6 @@ final class MutantsCommand implements Callable<Integer> {
                 out.println("    " + r.shrunk().outcome().report().replace("\n", "\n    "));
             }
         }
-        // the receiver's write pipeline does not run in the simulation yet: its two mutants are caught below it
-        out.println("(pipeline-drops-zero-writes and complete-before-drain, mutants of the receiver's write pipeline, are"
-                + " caught by the receiver's PipelineProperties until the simulation runs the pipeline)");
         long survivors = rows.stream().filter(r -> !r.killed()).count();
         out.println(survivors == 0 ? "all " + rows.size() + " mutants killed" : survivors + " of " + rows.size() + " mutants survived");
         return survivors == 0 ? Main.OK : Main.CHECK_FAILED;

@@ -43,7 +43,8 @@ public final class Checks {
         IN_BOUNDS("in-bounds", "nothing is written outside a target, nor to a device that is not migrated"),
         CONVERGENCE("convergence", "with chunks dirtied at <= 1/4 of the bandwidth, a downtime budget of 4+ chunks and no"
                 + " faults, the migration completes"),
-        HONEST_COMPLETION("honest-completion", "the target is complete exactly when the migration completed"),
+        HONEST_COMPLETION("honest-completion", "the target is complete exactly when the migration completed, and only"
+                + " once every write landed and was flushed"),
         EXPLAINED_FAILURE("explained-failure", "a migration FAILED only on an injected fault the history records, and"
                 + " was CANCELLED only when the scenario cancelled it"),
         JUSTIFIED_NON_CONVERGENCE("justified-non-convergence", "a migration gave up only when the guest dirtied chunks"
@@ -382,6 +383,15 @@ public final class Checks {
         if (run.receive().complete() != completed) {
             return fail(Property.HONEST_COMPLETION, "the migration ended " + run.migration().outcome() + " ("
                     + run.migration().reason() + ") but the receiver says " + run.receive());
+        }
+        if (run.receive().complete()) {
+            // complete means written and flushed: a write after the final flush landed after the claim
+            for (Map.Entry<String, GuardedDisk> t : run.targets().entrySet()) {
+                if (t.getValue().writesSinceForce() > 0) {
+                    return fail(Property.HONEST_COMPLETION, t.getValue().writesSinceForce() + " write(s) to " + t.getKey()
+                            + " landed after the receiver declared the target complete and flushed it");
+                }
+            }
         }
         return pass(Property.HONEST_COMPLETION);
     }

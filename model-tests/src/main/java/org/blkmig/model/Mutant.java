@@ -32,7 +32,9 @@ public enum Mutant {
     SENDER_EXCEPTION("blkmig", SenderMutant.SENDER_EXCEPTION),
     RATE_LIMIT_SUBMITTED_MINUS_DONE("blkmig", SenderMutant.RATE_LIMIT_SUBMITTED_MINUS_DONE),
     FINAL_COPY_SENDS_BEFORE_READ("blkmig", SenderMutant.FINAL_COPY_SENDS_BEFORE_READ),
-    UNORDERED_DEVICES("blkmig", SenderMutant.UNORDERED_DEVICES);
+    UNORDERED_DEVICES("blkmig", SenderMutant.UNORDERED_DEVICES),
+    PIPELINE_DROPS_ZERO_WRITES("blkmig", ReceiverMutant.PIPELINE_DROPS_ZERO_WRITES),
+    COMPLETE_BEFORE_DRAIN("blkmig", ReceiverMutant.COMPLETE_BEFORE_DRAIN);
 
     public final String origin;
     /** The part it breaks; the other two are null. */

@@ -14,6 +14,7 @@ import org.blkmig.protocol.PayloadSink;
 import org.blkmig.protocol.qemu.QemuFormat;
 import org.blkmig.protocol.qemu.QemuStreamWriter;
 import org.blkmig.receiver.BlockReceiver;
+import org.blkmig.receiver.Pipeline;
 import org.blkmig.receiver.ReceiveResult;
 import org.blkmig.sender.BlockMigrationSender;
 import org.blkmig.sender.ControllerOptions;
@@ -120,6 +121,13 @@ public final class ScenarioRunner {
         return new Source(result, history, sources, devices, bases, guest.writesDone(), scheduler.eventsRun(), broken, clock);
     }
 
+    /** The receiver's write buffers, the shipped 4 drawn most often. */
+    static final int[] PIPELINE_BUFFERS = {1, 2, 4, 4, 4, 8};
+    /** Targets forced every so many bytes written: small ones happen in a simulated run, the shipped 64 MiB too. */
+    static final long[] WRITEBACK_EVERY_BYTES = {256L << 10, 1L << 20, 64L << 20, 64L << 20};
+    /** The virtual time one block's write takes in the receiver's pipeline. */
+    static final long WRITE_NANOS = 50_000;
+
     /** A migration that sends 30 times its disks has not converged; and the stream must fit its bound. */
     public static long dataLimitBytes(Scenario s) {
         return Math.min(MAX_STREAM_BYTES / 2, 30 * Math.max(s.totalBytes(), 1L << 20));
@@ -168,8 +176,13 @@ public final class ScenarioRunner {
             targets.put(d.name(), t);
             targetMap.put(d.name(), t);
         }
-        BlockReceiver receiver = new BlockReceiver(targetMap, s.chunkSizeBytes(), variant.receiverMutants(), p -> {}, 0,
-                variant.destination(s.seed()));
+        // the shipped write pipeline, in virtual time of its own: buffers and writeback drawn per run
+        java.util.SplittableRandom r = new java.util.SplittableRandom(s.seed() ^ 0x51DE5EEDL);
+        int writeBuffers = PIPELINE_BUFFERS[r.nextInt(PIPELINE_BUFFERS.length)];
+        long writebackBytes = WRITEBACK_EVERY_BYTES[r.nextInt(WRITEBACK_EVERY_BYTES.length)];
+        BlockReceiver receiver = new BlockReceiver(targetMap, s.chunkSizeBytes(), variant.receiverMutants(), p -> {},
+                writeBuffers, variant.destination(s.seed()),
+                Pipeline.Factory.virtual(new SimScheduler(s.seed() ^ 0xBEEFL), WRITE_NANOS, writebackBytes));
         ReceiveResult received;
         String broken = src.brokenInvariant();
         try {
