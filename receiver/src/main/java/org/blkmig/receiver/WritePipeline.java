@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import org.blkmig.protocol.Wire;
 import org.blkmig.simdisk.Disk;
+import org.blkmig.simdisk.Invariant;
 
 /**
  * Writes blocks on a thread of its own, in the order given, while the receiver reads the next:
@@ -47,6 +48,7 @@ final class WritePipeline implements Pipeline {
 
     private static final Job STOP = new Job(null, 0, 0, null, 0);
 
+    private final int buffers;
     private final BlockingQueue<ByteBuffer> free;
     private final BlockingQueue<Job> jobs;
     private final Thread writer;
@@ -75,6 +77,7 @@ final class WritePipeline implements Pipeline {
     WritePipeline(int buffers, int chunkSizeBytes, long writebackEveryBytes, Set<ReceiverMutant> mutants) {
         this.writebackEveryBytes = writebackEveryBytes;
         this.dropZeroWrites = mutants.contains(ReceiverMutant.PIPELINE_DROPS_ZERO_WRITES);
+        this.buffers = buffers;
         free = new ArrayBlockingQueue<>(buffers);
         jobs = new ArrayBlockingQueue<>(buffers + 1);
         for (int i = 0; i < buffers; i++) {
@@ -159,6 +162,7 @@ final class WritePipeline implements Pipeline {
         try {
             ByteBuffer b = free.take();
             checkFailure();
+            Invariant.check(free.size() < buffers, () -> free.size() + " free buffers after taking one of " + buffers);
             return b;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -186,6 +190,8 @@ final class WritePipeline implements Pipeline {
             java.util.concurrent.locks.LockSupport.parkNanos(50_000);
         }
         checkFailure();
+        // postcondition: drained means every block handed over was written, none twice
+        Invariant.check(done == queued || !writer.isAlive(), () -> "drained with " + done + " of " + queued + " written");
     }
 
     private void put(Job j) throws IOException {
