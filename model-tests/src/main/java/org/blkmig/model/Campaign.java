@@ -82,7 +82,7 @@ public final class Campaign {
                 byKey.put(key, new Failure(known.index(), known.shrunk(), key, known.occurrences() + 1));
             } else {
                 // shrink while it still fails the same way
-                byKey.put(key, new Failure(k, Judge.shrink(c, s.variant(), x -> Findings.key(x).equals(key),
+                byKey.put(key, new Failure(k, Judge.shrink(c, o, s.variant(), x -> Findings.key(x).equals(key),
                         s.shrinkRuns()), key, 1));
             }
             if (!s.findings()) {

@@ -70,14 +70,18 @@ public final class Judge {
      * until none does. Returns the smallest failing outcome found.
      */
     public static Shrunk shrink(Choices failing, Variant variant, Checks.Property property, int maxRuns) {
-        return shrink(failing, variant, o -> o.firstFailure().map(v -> v.property() == property).orElse(false), maxRuns);
+        return shrink(failing, judge(failing.toScenario(variant.profile()), variant), variant,
+                o -> o.firstFailure().map(v -> v.property() == property).orElse(false), maxRuns);
     }
 
-    /** Greedy shrinking while {@code sameFailure} holds of the simpler outcome. */
-    public static Shrunk shrink(Choices failing, Variant variant, java.util.function.Predicate<Outcome> sameFailure,
-            int maxRuns) {
+    /**
+     * Greedy shrinking from {@code failing}, whose failed outcome is {@code failed} (kept as it is: a
+     * nondeterministic failure need not fail again), while {@code sameFailure} holds of the simpler outcome.
+     */
+    public static Shrunk shrink(Choices failing, Outcome failed, Variant variant,
+            java.util.function.Predicate<Outcome> sameFailure, int maxRuns) {
         Choices current = failing;
-        Outcome currentOutcome = judge(failing.toScenario(variant.profile()), variant);
+        Outcome currentOutcome = failed;
         int runs = 1;
         boolean progress = true;
         while (progress && runs < maxRuns) {
