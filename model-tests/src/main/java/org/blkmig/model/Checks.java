@@ -462,40 +462,30 @@ public final class Checks {
     }
 
     /**
-     * Per slice of the controller (and the last, unfinished one until the guest stopped), the block
-     * bytes of iterate payloads written in it, by the stream's offsets and the virtual time each
-     * was written at, against the slice's budget plus one block.
+     * Per slice of the controller, the block bytes of iterate payloads the stream carries between
+     * the offsets where that slice and the next began (marked as the controller began each), against
+     * the slice's budget plus one block.
      */
     static Verdict rateLimit(ScenarioRunner.Run run, Decoded d) {
         Scenario s = run.scenario();
-        MigrationResult m = run.migration();
         long budgetBytes = Math.max(1, (long) (s.bandwidthBytesPerSecond() * 0.1));
         long oneBlock = d.blocks().stream().mapToLong(SentBlock::wireBytes).max().orElse(0);
-        List<long[]> windows = new ArrayList<>();
-        long lastEnd = m.startNanos();
-        for (MigrationResult.SliceFigures f : m.slices()) {
-            windows.add(new long[] {f.startNanos(), f.endNanos()});
-            lastEnd = f.endNanos();
-        }
-        windows.add(new long[] {lastEnd, m.guestStoppedNanos() >= 0 ? m.guestStoppedNanos() : m.endNanos() + 1});
-        long[] bytes = new long[windows.size()];
+        List<Long> starts = run.clock().sliceStartOffsets();
+        long[] bytes = new long[starts.size()];
+        int slice = 0;
         for (SentBlock b : d.blocks()) {
-            if (b.payload() != SectionType.PART) {
-                continue; // the final copy runs with the guest stopped, on no budget
+            while (slice + 1 < starts.size() && b.offsetBytes() >= starts.get(slice + 1)) {
+                slice++;
             }
-            long t = run.clock().timeOf(b.offsetBytes());
-            for (int i = 0; i < windows.size(); i++) {
-                if (t >= windows.get(i)[0] && t < windows.get(i)[1]) {
-                    bytes[i] += b.wireBytes();
-                    break;
-                }
+            if (b.payload() == SectionType.PART && !starts.isEmpty() && b.offsetBytes() >= starts.get(0)) {
+                bytes[slice] += b.wireBytes(); // the final copy (END) runs with the guest stopped, on no budget
             }
         }
         for (int i = 0; i < bytes.length; i++) {
             if (bytes[i] > budgetBytes + oneBlock) {
-                return fail(Property.RATE_LIMIT, String.format("%d bytes of blocks in the slice from %.1f ms to %.1f ms,"
-                        + " over its budget of %d bytes plus one block of %d", bytes[i], windows.get(i)[0] / 1e6,
-                        windows.get(i)[1] / 1e6, budgetBytes, oneBlock));
+                return fail(Property.RATE_LIMIT, String.format("%d bytes of blocks in slice %d (stream bytes %d to %s), over"
+                        + " its budget of %d bytes plus one block of %d", bytes[i], i, starts.get(i),
+                        i + 1 < starts.size() ? String.valueOf(starts.get(i + 1)) : "its end", budgetBytes, oneBlock));
             }
         }
         return readAhead(run, d, budgetBytes);

@@ -105,6 +105,7 @@ public final class ScenarioRunner {
                 .withRam(s.ram()));
         guest.start();
         MigrationController controller = new MigrationController(co, io);
+        controller.onSliceStart(slice -> clock.sliceStarts());
         if (cancelAtNanos >= 0) {
             scheduler.at(cancelAtNanos, controller::cancel);
         }

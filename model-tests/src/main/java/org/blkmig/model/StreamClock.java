@@ -15,12 +15,15 @@ import org.blkmig.protocol.SectionType;
  * it with the stream, never with the sender's counters.
  */
 public final class StreamClock {
+    private final java.util.List<Long> sliceStartOffsets = new java.util.ArrayList<>();
+    private PayloadSink stamped;
     private long[] offsetBytes = new long[256];
     private long[] timeNanos = new long[256];
     private int size;
 
     /** A sink that writes to {@code out} (which counts its bytes) and stamps every record with {@code now}. */
     public PayloadSink stamp(PayloadSink out, LongSupplier now) {
+        stamped = out;
         return new PayloadSink() {
             @Override
             public void beginPayload(SectionType type) throws IOException {
@@ -62,6 +65,16 @@ public final class StreamClock {
         offsetBytes[size] = streamLengthBytes;
         timeNanos[size] = nanos;
         size++;
+    }
+
+    /** The controller begins a slice: what the stream holds now belongs to the slices before. */
+    public void sliceStarts() {
+        sliceStartOffsets.add(stamped.bytesWritten());
+    }
+
+    /** The stream offset at which each slice of the controller began, in order. */
+    public java.util.List<Long> sliceStartOffsets() {
+        return java.util.List.copyOf(sliceStartOffsets);
     }
 
     /** The virtual time at which the byte at {@code offset} was written; -1 if it never was. */
