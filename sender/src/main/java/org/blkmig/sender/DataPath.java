@@ -100,6 +100,7 @@ final class DataPath {
         if (b.zeroCopy()) {
             out.writeFileBlock(b.sector, b.device.name, b.file, b.sector * Disk.SECTOR_SIZE_BYTES, inBoundsBytes, budget);
             stats.dataChunksSent++;
+            io.wrote(Record.deviceBlockWireBytes(b.device.name, chunkSizeBytes));
             return;
         }
         try {
@@ -109,13 +110,14 @@ final class DataPath {
             ByteBuffer data = b.buffer.duplicate().clear();
             boolean zero = options.zeroBlocks()
                     && Zeros.isZero(data.slice(0, policies.zeroDetection().probeBytes(inBoundsBytes, chunkSizeBytes)));
+            Record r = zero ? new Record.ZeroBlock(b.sector, b.device.name) : new Record.DeviceBlock(b.sector, b.device.name, data);
+            out.write(r, budget);
             if (zero) {
-                out.write(new Record.ZeroBlock(b.sector, b.device.name), budget);
                 stats.zeroChunksSent++;
             } else {
-                out.write(new Record.DeviceBlock(b.sector, b.device.name, data), budget);
                 stats.dataChunksSent++;
             }
+            io.wrote(r.wireSizeBytes());
         } finally {
             buffers.release(b.buffer);
         }

@@ -71,8 +71,11 @@ public final class MigrationController {
                         return complete(sender, ram, guest, start, slices);
                     }
                     boolean progressed = sender.iterate(budget);
-                    // the RAM section iterates after the block section, with what is left of the budget
-                    progressed |= ram.send(budget, io.nowNanos()) > 0;
+                    // the RAM section iterates after the block section, with what is left of the budget, and
+                    // sends nothing while the block bulk pass runs (QEMU's ram_save_iterate: blk_mig_bulk_active)
+                    if (sender.bulkCompleted()) {
+                        progressed |= ram.send(budget, io.nowNanos()) > 0;
+                    }
                     if (budget.exhausted()) {
                         while (io.nowNanos() < sliceEnd && !cancelRequested) {
                             io.pause(sliceEnd);

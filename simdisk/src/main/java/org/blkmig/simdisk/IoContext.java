@@ -56,6 +56,12 @@ public interface IoContext extends AutoCloseable {
      */
     default void awaitTransfer(long bytes, long bytesPerSecond) throws IOException {}
 
+    /**
+     * The sender wrote {@code bytes} to its transport: virtual time lets pass what the write takes
+     * (reads complete meanwhile, as they do while a real sender writes); real time already did.
+     */
+    default void wrote(long bytes) throws IOException {}
+
     @Override
     default void close() {}
 }
