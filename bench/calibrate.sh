@@ -15,7 +15,8 @@
 # Usage: bench/calibrate.sh [real runs per cell, default 5] [model seeds per cell, default 200]
 # Environment: CALIBRATE_BANDWIDTHS (MiB/s, default "96 128 160 256"), CALIBRATE_DISKS (default
 # "random sparse"), CALIBRATE_LATENCY (the model's read latency, default uniform:50us-500us),
-# BLKMIG_BENCH_SETTLE_S (seconds of wait before each real run, default 5: see BENCHMARKS.md).
+# BLKMIG_BENCH_SETTLE_S (seconds of wait before each real run, default 5: see BENCHMARKS.md),
+# CALIBRATE_TRACE=1 (trace each real run and print its 100 ms windows: bench/qemu_trace_summary.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
@@ -34,7 +35,7 @@ echo "calibration: real QEMU 7.2 against the model's qemu-7.2 profile"
 echo "date:     $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 echo "machine:  $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) memory, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start"
 echo "QEMU:     $(qemu-system-x86_64 --version | head -1)"
-echo "command:  $(env | grep -E '^(CALIBRATE_|BLKMIG_BENCH_SETTLE_S=)' | tr '\n' ' ')bench/calibrate.sh $runs $seeds"
+echo "command:  $(env | grep -E '^(CALIBRATE_|BLKMIG_BENCH_SETTLE_S=)' | sort | tr '\n' ' ')bench/calibrate.sh $runs $seeds"
 echo "real:     qemu-system-x86_64 -machine pc,accel=tcg -nodefaults -display none -m 32M -S -drive file=IMG,format=raw,if=none,id=drive0 -device virtio-blk-pci,drive=drive0 -qmp unix:SOCK,server=on,wait=off"
 echo "          migrate-set-parameters max-bandwidth; migrate-set-capabilities zero-blocks (sparse); migrate -b \"exec:cat > STREAM\";"
 echo "          blkmig receive --input STREAM --target drive0=TARGET:SIZE; SHA-256 against the source; ${settle_s} s settle before each run"
@@ -72,7 +73,8 @@ for disk in $disks; do
       rm -f "$work/stream" "$work/target.img"
       cat "$src" > /dev/null   # the source in the page cache, as after its creation
       sleep "$settle_s"
-      res=$(python3 bench/qemu_exec_migrate.py "$src" $((bw << 20)) "$([ "$(zero_of "$disk")" = true ] && echo 1 || echo 0)" \
+      rm -f "$work/trace"
+      res=$(QEMU_TRACE=$([ "${CALIBRATE_TRACE:-0}" = 1 ] && echo "$work/trace") python3 bench/qemu_exec_migrate.py "$src" $((bw << 20)) "$([ "$(zero_of "$disk")" = true ] && echo 1 || echo 0)" \
         "$work/stream" 2> "$work/drive.err") || res="not-driven nan"
       read -r st t <<< "$res"
       if [ "$st" != completed ]; then
@@ -87,8 +89,9 @@ for disk in $disks; do
       fi
       times="$times $t"
       echo "real  $disk ${bw}M run $run: QEMU $st after $t s, $(stat -c %s "$work/stream" 2>/dev/null || echo 0) bytes of stream, target $verdict"
+      if [ -s "$work/trace" ]; then python3 bench/qemu_trace_summary.py "$work/trace" 8 | sed 's/^/        /'; fi
     done
-    rm -f "$work/stream" "$work/target.img"
+    rm -f "$work/stream" "$work/target.img" "$work/trace"
     line="devices=drive0:$size;content=1;workload=none@0[8-128];bandwidth=${bw}M;downtime=300ms;latency=$latency;chunk=1M"
     line="$line;zero-blocks=$(zero_of "$disk");shared-base=false;alloc=60;faults=none;ram=32M:2%:0"
     ./blkmig sweep --profile qemu-7.2 --seeds "$seeds" --scenario "$line" > "$work/sweep.out" 2> "$work/sweep.err" || true

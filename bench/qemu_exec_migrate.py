@@ -5,7 +5,9 @@
    qemu_exec_migrate.py IMG MAX_BANDWIDTH(bytes/s, 0 = QEMU's default) ZERO_BLOCKS(0|1) STREAM [TIMEOUT_S]
    prints: STATUS SECONDS (from the migrate command until QEMU left 'setup'/'active'/'device'),
    STATUS one of completed, failed, cancelled, timeout. Exit 0 whatever the status; 2 if QEMU
-   could not be driven. QEMU is always stopped, and the stream is closed (its cat gone) on return."""
+   could not be driven. QEMU is always stopped, and the stream is closed (its cat gone) on return.
+   With QEMU_TRACE=FILE, QEMU writes the migration thread's decisions there (trace events of the
+   log backend, timestamped): bench/qemu_trace_summary.py reads them."""
 import json, os, shutil, socket, subprocess, sys, tempfile, time
 
 img, bw, zero_blocks, stream = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1", os.path.abspath(sys.argv[4])
@@ -16,6 +18,14 @@ sock = os.path.join(work, "qmp.sock")
 cmdline = ["qemu-system-x86_64", "-machine", "pc,accel=tcg", "-nodefaults", "-display", "none", "-m", "32M", "-S",
            "-drive", "file=%s,format=raw,if=none,id=drive0" % img, "-device", "virtio-blk-pci,drive=drive0",
            "-qmp", "unix:%s,server=on,wait=off" % sock]
+TRACE_EVENTS = ["migrate_pending", "migrate_transferred", "migration_block_save_pending", "migration_thread_low_pending",
+                "migration_block_save", "migration_block_flush_blks", "migration_rate_limit_pre",
+                "migration_thread_setup_complete"]
+if os.environ.get("QEMU_TRACE"):
+    with open(os.path.join(work, "events"), "w") as ev:
+        ev.write("\n".join(TRACE_EVENTS) + "\n")
+    cmdline += ["-msg", "timestamp=on", "-trace", "events=%s,file=%s" % (os.path.join(work, "events"),
+                                                                        os.path.abspath(os.environ["QEMU_TRACE"]))]
 
 
 def opened_by_anyone(path):
