@@ -33,11 +33,11 @@ final class MutantsCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         List<MutantMatrix.Row> rows = new java.util.ArrayList<>();
-        out.printf("%-26s %-13s %-7s %-18s %s%n", "mutant", "origin", "killed", "by property", "scenarios needed");
+        out.printf("%-32s %-13s %-7s %-26s %s%n", "mutant", "origin", "killed", "by property", "scenarios needed");
         for (org.blkmig.model.Mutant m : org.blkmig.model.Mutant.values()) {
             MutantMatrix.Row r = MutantMatrix.run(profile.profile(), m, seed.seed, scenarios, 60);
             rows.add(r);
-            out.printf("%-26s %-13s %-7s %-18s %d%n", m.cliName(), m.origin, r.killed() ? "yes" : "NO",
+            out.printf("%-32s %-13s %-7s %-26s %d%n", m.cliName(), m.origin, r.killed() ? "yes" : "NO",
                     r.killed() ? r.property().id : "-", r.scenariosNeeded());
             if (verbose && r.killed()) {
                 out.println("    " + r.shrunk().outcome().report().replace("\n", "\n    "));

@@ -91,7 +91,7 @@ final class SimulateCommand implements Callable<Integer> {
         Scenario s = scenario();
         Variant variant = SharedOptions.variant(profile, mutants);
         long t0 = System.nanoTime();
-        Judge.Outcome o = Judge.judge(s, variant);
+        Judge.Outcome o = Judge.judge(s, variant, true); // one run: always check that it replays
         long wallNanos = System.nanoTime() - t0;
         PrintWriter out = spec.commandLine().getOut();
         printSummary(out, o, wallNanos);

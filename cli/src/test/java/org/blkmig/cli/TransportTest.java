@@ -79,18 +79,13 @@ class TransportTest {
         int port = freePort();
         Path ta = dir.resolve("ta.img");
         Path tb = dir.resolve("tb.img");
-        CompletableFuture<Cli> rx = CompletableFuture.supplyAsync(() -> Cli.run("receive", "--listen", String.valueOf(port),
+        Cli.Live rxErr = new Cli.Live();
+        CompletableFuture<Cli> rx = CompletableFuture.supplyAsync(() -> Cli.run(rxErr, "receive", "--listen", String.valueOf(port),
                 "--target", "drive0=" + ta + ":24M", "--target", "drive1=" + tb + ":2M+512", "--idle-timeout", "30"));
-        Cli tx = null;
-        for (int attempt = 0; attempt < 100; attempt++) {
-            tx = Cli.run("send", "--source", "drive0=" + a, "--source", "drive1=" + b, "--connect", "127.0.0.1:" + port,
-                    "--bandwidth", "48M", "--workload", "uniform", "--write-rate", "2M", "--seed", "5",
-                    "--report", dir.resolve("report").toString());
-            if (tx.exit() != 2) {
-                break;
-            }
-            Thread.sleep(50); // the receiver is not listening yet
-        }
+        assertTrue(rxErr.awaitContains("listening on ", 30_000), rxErr.toString());
+        Cli tx = Cli.run("send", "--source", "drive0=" + a, "--source", "drive1=" + b, "--connect", "127.0.0.1:" + port,
+                "--bandwidth", "48M", "--workload", "uniform", "--write-rate", "2M", "--seed", "5",
+                "--report", dir.resolve("report").toString());
         assertEquals(0, tx.exit(), tx.out() + tx.err());
         Cli r = rx.get(60, TimeUnit.SECONDS);
         assertEquals(0, r.exit(), r.out() + r.err());
@@ -110,28 +105,25 @@ class TransportTest {
     void receiveListensOnLoopbackAcceptsOneConnectionAndTimesOut() throws Exception {
         int port = freePort();
         Path t = dir.resolve("t.img");
-        CompletableFuture<Cli> rx = CompletableFuture.supplyAsync(() -> Cli.run("receive", "--listen", String.valueOf(port),
+        Cli.Live rxErr = new Cli.Live();
+        CompletableFuture<Cli> rx = CompletableFuture.supplyAsync(() -> Cli.run(rxErr, "receive", "--listen", String.valueOf(port),
                 "--target", "drive0=" + t + ":1M", "--idle-timeout", "2"));
-        Socket first = null;
-        for (int i = 0; i < 100 && first == null; i++) {
-            // the listener is on the loopback address: a bare port binds 127.0.0.1 only
-            try {
-                first = new Socket("127.0.0.1", port);
-            } catch (ConnectException e) {
-                Thread.sleep(50);
-            }
-        }
-        try (Socket held = first) {
-            Thread.sleep(200);
-            assertThrows(IOException.class, () -> {
+        assertTrue(rxErr.awaitContains("listening on 127.0.0.1:" + port, 30_000), rxErr.toString());
+        // the listener is on the loopback address: a bare port binds 127.0.0.1 only
+        try (Socket held = new Socket("127.0.0.1", port)) {
+            // the guarantee: once the receiver has its connection, the listening socket is closed. A
+            // connect before that may still be queued in the backlog, so wait for the receiver to say
+            // it accepted (it says so after closing the listener), then expect a refusal.
+            assertTrue(rxErr.awaitContains("connection from ", 30_000), rxErr.toString());
+            assertThrows(ConnectException.class, () -> {
                 try (Socket second = new Socket()) {
-                    second.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+                    second.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
                 }
             }, "a second connection is refused");
             Cli r = rx.get(30, TimeUnit.SECONDS); // the first sends nothing: the idle timeout ends it
             assertEquals(1, r.exit(), r.out() + r.err());
             assertTrue(r.out().contains("incomplete"), r.out());
-            assertTrue(held.isConnected());
+            assertTrue(r.err().contains("connection from /127.0.0.1:" + held.getLocalPort()), "the first one was served: " + r.err());
         }
     }
 

@@ -29,8 +29,11 @@ public final class Campaign {
         }
     }
 
-    /** A finding: the first scenario that failed this way, its shrunk form, how many scenarios failed so. */
-    public record Failure(int index, Judge.Outcome original, Judge.Shrunk shrunk, String key, int occurrences) {}
+    /**
+     * A finding: the index of the first scenario that failed this way, its shrunk form, how many
+     * scenarios failed so. Only the shrunk run is kept: a campaign's memory does not grow with its findings' disks.
+     */
+    public record Failure(int index, Judge.Shrunk shrunk, String key, int occurrences) {}
 
     /** {@code simulatedBytes}: the scenarios' disk sizes; {@code migratedBytes}: what their streams carried. */
     public record Summary(int run, int passed, int failed, long elapsedNanos, boolean timedOut, List<Failure> failures,
@@ -76,10 +79,10 @@ public final class Campaign {
             String key = Findings.key(o);
             Failure known = byKey.get(key);
             if (known != null) {
-                byKey.put(key, new Failure(known.index(), known.original(), known.shrunk(), key, known.occurrences() + 1));
+                byKey.put(key, new Failure(known.index(), known.shrunk(), key, known.occurrences() + 1));
             } else {
                 // shrink while it still fails the same way
-                byKey.put(key, new Failure(k, o, Judge.shrink(c, s.variant(), x -> Findings.key(x).equals(key),
+                byKey.put(key, new Failure(k, Judge.shrink(c, o, s.variant(), x -> Findings.key(x).equals(key),
                         s.shrinkRuns()), key, 1));
             }
             if (!s.findings()) {

@@ -2,8 +2,10 @@
 package org.blkmig.model;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -11,13 +13,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.zip.CRC32C;
-import org.blkmig.protocol.ByteInput;
-import org.blkmig.protocol.ProtocolException;
-import org.blkmig.protocol.Record;
+import org.blkmig.model.oracle.OracleDecoder;
+import org.blkmig.model.oracle.OracleRecords;
+import org.blkmig.model.oracle.Rejected;
 import org.blkmig.protocol.SectionType;
 import org.blkmig.protocol.check.StreamChecker;
-import org.blkmig.protocol.qemu.QemuEvent;
-import org.blkmig.protocol.qemu.QemuStreamReader;
 import org.blkmig.sender.MigrationResult;
 import org.blkmig.simdisk.BlockDevice;
 import org.blkmig.simdisk.Disk;
@@ -43,7 +43,17 @@ public final class Checks {
         IN_BOUNDS("in-bounds", "nothing is written outside a target, nor to a device that is not migrated"),
         CONVERGENCE("convergence", "with chunks dirtied at <= 1/4 of the bandwidth, a downtime budget of 4+ chunks and no"
                 + " faults, the migration completes"),
-        HONEST_COMPLETION("honest-completion", "the target is complete exactly when the migration completed");
+        HONEST_COMPLETION("honest-completion", "the target is complete exactly when the migration completed, and only"
+                + " once every write landed and was flushed"),
+        EXPLAINED_FAILURE("explained-failure", "a migration FAILED only on an injected fault the history records, and"
+                + " was CANCELLED only when the scenario cancelled it"),
+        JUSTIFIED_NON_CONVERGENCE("justified-non-convergence", "a migration gave up only when the guest dirtied chunks"
+                + " (as the history measures them) as fast as the bandwidth, its downtime budget held fewer"
+                + " than 4 chunks, reads were faulty, or it had sent its data limit"),
+        RATE_LIMIT("rate-limit", "in every slice the blocks sent (by the stream's bytes and their virtual times) stay"
+                + " within the slice's budget plus one block, and no read is submitted while the chunks read but not yet"
+                + " sent fill the slice's budget"),
+        DETERMINISM("determinism", "the scenario run again gives the same stream (SHA-256) and the same history");
 
         public final String id;
         public final String reason;
@@ -61,11 +71,15 @@ public final class Checks {
         }
     }
 
-    /** A block as the stream carries it: hash of its in-bounds bytes, or zero. */
-    record SentBlock(SectionType payload, String device, long sector, boolean zero, long hash) {}
+    /** A block as the stream carries it: hash of its in-bounds bytes, or zero; where it starts, how long it is. */
+    record SentBlock(SectionType payload, String device, long sector, boolean zero, long hash, long offsetBytes,
+            long wireBytes) {}
 
-    record Decoded(List<SentBlock> blocks, List<Long> progress, List<String> payloadProblems, String error,
-            List<StreamChecker.Violation> violations) {}
+    record Decoded(List<SentBlock> blocks, String error, List<StreamChecker.Violation> violations) {}
+
+    /** The rules whose violations the {@code progress} property reports (END_PRESENT too, for a completed run). */
+    static final Set<StreamChecker.Rule> PROGRESS_RULES = EnumSet.of(StreamChecker.Rule.PROGRESS_RANGE,
+            StreamChecker.Rule.PROGRESS_MONOTONIC, StreamChecker.Rule.END_PROGRESS_100, StreamChecker.Rule.PAYLOAD_EOS);
 
     public static List<Verdict> judge(ScenarioRunner.Run run) {
         Decoded d = decode(run);
@@ -81,7 +95,15 @@ public final class Checks {
         v.add(inBounds(run));
         v.add(convergence(run));
         v.add(honest(run, completed));
+        v.add(explainedFailure(run));
+        v.add(justifiedNonConvergence(run));
+        v.add(rateLimit(run, d));
         return v;
+    }
+
+    /** A block's header and name on the wire (PROTOCOL.md: be64 header, u8 length, the name). */
+    static long headBytes(String device) {
+        return 8 + 1 + device.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     }
 
     public static boolean allPassed(List<Verdict> vs) {
@@ -107,7 +129,7 @@ public final class Checks {
         return c.getValue() ^ ((long) b.remaining() << 32);
     }
 
-    // ---- stream decoding, independent of the sender ----
+    // ---- stream decoding: the oracle's own decoder; the rules are StreamChecker's ----
 
     static Decoded decode(ScenarioRunner.Run run) {
         Scenario s = run.scenario();
@@ -115,66 +137,52 @@ public final class Checks {
         s.devices().forEach(d -> sizes.put(d.name(), d.sizeBytes()));
         StreamChecker checker = new StreamChecker(sizes, s.chunkSizeBytes());
         List<SentBlock> blocks = new ArrayList<>();
-        List<Long> progress = new ArrayList<>();
-        List<String> payloadProblems = new ArrayList<>();
         String error = null;
-        boolean truncated = false;
-        ByteInput in = ByteInput.of(run.stream().open());
-        QemuStreamReader reader = new QemuStreamReader(in, s.chunkSizeBytes());
-        SectionType type = null;
-        List<Record> tail = new ArrayList<>(); // last two records of the payload
-        int eos = 0;
-        try {
-            QemuEvent e;
-            while ((e = reader.next()) != null) {
-                if (e instanceof QemuEvent.SectionBegin b && b.isBlock()) {
-                    checker.beginPayload(b.type(), b.offsetBytes());
-                    type = b.type();
-                    tail.clear();
-                    eos = 0;
-                } else if (e instanceof QemuEvent.BlockRecord r) {
-                    checker.record(r.record(), r.offsetBytes());
-                    Record rec = r.record();
-                    if (rec instanceof Record.DeviceBlock db) {
-                        long size = sizes.getOrDefault(db.device(), 0L);
-                        long inBounds = Math.max(0, Math.min(s.chunkSizeBytes(), size - db.sector() * Disk.SECTOR_SIZE_BYTES));
-                        blocks.add(new SentBlock(type, db.device(), db.sector(), false,
-                                hash(db.data().duplicate().limit((int) inBounds))));
-                    } else if (rec instanceof Record.ZeroBlock z) {
-                        blocks.add(new SentBlock(type, z.device(), z.sector(), true, 0));
-                    } else if (rec instanceof Record.Progress p) {
-                        progress.add(p.percent());
-                    } else {
-                        eos++;
-                    }
-                    tail.add(rec instanceof Record.DeviceBlock db ? new Record.ZeroBlock(db.sector(), db.device()) : rec);
-                    if (tail.size() > 2) {
-                        tail.remove(0);
-                    }
-                } else if (e instanceof QemuEvent.SectionEnd se && se.idstr().equals("block")) {
-                    checker.endPayload(se.offsetBytes());
-                    if (eos != 1) {
-                        payloadProblems.add(type + " payload with " + eos + " EOS");
-                    }
-                    if (type == SectionType.END && !(tail.size() == 2 && tail.get(0) instanceof Record.Progress p
-                            && p.percent() == 100 && tail.get(1) instanceof Record.EndOfSection)) {
-                        payloadProblems.add("END payload ends with " + tail);
-                    }
+        boolean judgeToEnd = true;
+        long endOffsetBytes = 0;
+        OracleDecoder.Listener listener = new OracleDecoder.Listener() {
+            private SectionType type;
+
+            @Override
+            public void payloadBegin(OracleDecoder.SectionKind kind, long offsetBytes) {
+                type = OracleRecords.sectionType(kind);
+                checker.beginPayload(type, offsetBytes);
+            }
+
+            @Override
+            public void record(OracleDecoder.Rec r) {
+                checker.record(OracleRecords.toRecord(r), r.offsetBytes());
+                if (r.kind() == OracleDecoder.Kind.DATA) {
+                    long sizeBytes = sizes.getOrDefault(r.device(), 0L);
+                    // a sector far past the end is out of bounds, not an overflow
+                    long inBounds = r.value() >= sizeBytes / Disk.SECTOR_SIZE_BYTES + 1 ? 0
+                            : Math.max(0, Math.min(s.chunkSizeBytes(), sizeBytes - r.value() * Disk.SECTOR_SIZE_BYTES));
+                    blocks.add(new SentBlock(type, r.device(), r.value(), false, hash(r.data().duplicate().limit((int) inBounds)),
+                            r.offsetBytes(), headBytes(r.device()) + s.chunkSizeBytes()));
+                } else if (r.kind() == OracleDecoder.Kind.ZERO) {
+                    blocks.add(new SentBlock(type, r.device(), r.value(), true, 0, r.offsetBytes(), headBytes(r.device())));
                 }
             }
-        } catch (ProtocolException pe) {
+
+            @Override
+            public void payloadEnd(OracleDecoder.SectionKind kind, long offsetBytes) {
+                checker.endPayload(offsetBytes);
+            }
+        };
+        try (InputStream in = run.stream().open()) {
+            endOffsetBytes = new OracleDecoder(s.chunkSizeBytes()).decodeQemu(in, listener).lengthBytes();
+        } catch (Rejected r) {
             boolean completed = run.migration().outcome() == MigrationResult.Outcome.COMPLETED;
             // a migration that failed or did not converge stops mid-stream: only its truncation is expected
-            if (completed || !pe.problem().startsWith("truncated")) {
-                error = pe.getMessage();
-            } else {
-                truncated = true;
+            if (completed || !r.truncated()) {
+                error = r.getMessage();
             }
+            judgeToEnd = false; // the payload the decoder stopped in is not judged, nor a missing END
         } catch (IOException ioe) {
             error = "reading the stream failed: " + ioe.getMessage();
+            judgeToEnd = false;
         }
-        return new Decoded(blocks, progress, payloadProblems, error,
-                truncated ? checker.finishTruncated() : checker.finish(in.offset()));
+        return new Decoded(blocks, error, judgeToEnd ? checker.finish(endOffsetBytes) : checker.finishTruncated());
     }
 
     // ---- the properties ----
@@ -230,22 +238,12 @@ public final class Checks {
         return pass(Property.PROTOCOL);
     }
 
+    /** StreamChecker's violations of the progress rules; a completed run must also have its END payload. */
     static Verdict progress(Decoded d, boolean completed) {
-        long last = -1;
-        for (long p : d.progress()) {
-            if (p < 0 || p > 100) {
-                return fail(Property.PROGRESS, "progress " + p + " outside 0..100");
-            }
-            if (p < last) {
-                return fail(Property.PROGRESS, "progress went from " + last + " to " + p);
-            }
-            last = p;
-        }
-        if (!d.payloadProblems().isEmpty()) {
-            return fail(Property.PROGRESS, d.payloadProblems().get(0));
-        }
-        if (completed && d.error() == null && last != 100) {
-            return fail(Property.PROGRESS, "a completed migration's last progress is " + last);
+        List<StreamChecker.Violation> vs = d.violations().stream().filter(x -> PROGRESS_RULES.contains(x.rule())
+                || completed && d.error() == null && x.rule() == StreamChecker.Rule.END_PRESENT).toList();
+        if (!vs.isEmpty()) {
+            return fail(Property.PROGRESS, vs.get(0) + (vs.size() > 1 ? " (+" + (vs.size() - 1) + " more)" : ""));
         }
         return pass(Property.PROGRESS);
     }
@@ -386,7 +384,139 @@ public final class Checks {
             return fail(Property.HONEST_COMPLETION, "the migration ended " + run.migration().outcome() + " ("
                     + run.migration().reason() + ") but the receiver says " + run.receive());
         }
+        if (run.receive().complete()) {
+            // complete means written and flushed: a write after the final flush landed after the claim
+            for (Map.Entry<String, GuardedDisk> t : run.targets().entrySet()) {
+                if (t.getValue().writesSinceForce() > 0) {
+                    return fail(Property.HONEST_COMPLETION, t.getValue().writesSinceForce() + " write(s) to " + t.getKey()
+                            + " landed after the receiver declared the target complete and flushed it");
+                }
+            }
+        }
         return pass(Property.HONEST_COMPLETION);
     }
 
+    static Verdict explainedFailure(ScenarioRunner.Run run) {
+        MigrationResult m = run.migration();
+        if (m.outcome() == MigrationResult.Outcome.FAILED && run.brokenInvariant() == null) {
+            boolean injected = run.history().entries().stream().anyMatch(e -> e instanceof History.ReadComplete rc && rc.failed());
+            if (!injected) {
+                return fail(Property.EXPLAINED_FAILURE, "the migration FAILED with no injected fault in the history: "
+                        + m.reason());
+            }
+        }
+        if (m.outcome() == MigrationResult.Outcome.CANCELLED && run.faults().cancelAtNanos() < 0) {
+            return fail(Property.EXPLAINED_FAILURE, "the migration was CANCELLED though the scenario never cancels it");
+        }
+        return pass(Property.EXPLAINED_FAILURE);
+    }
+
+    /** Over this much of the migration's end the guest's dirtying rate is measured. */
+    static final long RATE_WINDOW_NANOS = 3_000_000_000L;
+
+    /**
+     * A non-converging migration must have a reason the sender cannot make up: measured from the
+     * history, the rate at which the guest dirtied chunks that had been read (each such chunk must
+     * be sent again) over the last seconds; or the scenario's structure.
+     */
+    static Verdict justifiedNonConvergence(ScenarioRunner.Run run) {
+        MigrationResult m = run.migration();
+        if (m.outcome() != MigrationResult.Outcome.DID_NOT_CONVERGE) {
+            return pass(Property.JUSTIFIED_NON_CONVERGENCE);
+        }
+        Scenario s = run.scenario();
+        if (run.stream().length() >= ScenarioRunner.dataLimitBytes(s)) {
+            return new Verdict(Property.JUSTIFIED_NON_CONVERGENCE, true, "the data limit was reached");
+        }
+        double downtimeBudgetBytes = s.bandwidthBytesPerSecond() * (s.maxDowntimeNanos() / 1e9);
+        boolean faultyReads = s.faults().readErrorPercent() > 0 || s.faults().slowReadPercent() > 0;
+        long end = m.endNanos();
+        long from = Math.max(m.startNanos(), end - RATE_WINDOW_NANOS);
+        double rate = redirtiedBytes(run, from, end) / Math.max(1e-9, (end - from) / 1e9)
+                + s.ram().dirtyBytesPerSecond();
+        if (rate >= s.bandwidthBytesPerSecond() || downtimeBudgetBytes < 4.0 * s.chunkSizeBytes() || faultyReads) {
+            return pass(Property.JUSTIFIED_NON_CONVERGENCE);
+        }
+        return fail(Property.JUSTIFIED_NON_CONVERGENCE, String.format("%s, though over its last %.1f s the guest dirtied"
+                + " read chunks at %.0f B/s against %d B/s of bandwidth, with a downtime budget of %.0f chunks",
+                m.reason(), (end - from) / 1e9, rate, s.bandwidthBytesPerSecond(), downtimeBudgetBytes / s.chunkSizeBytes()));
+    }
+
+    /** Bytes of chunks that guest writes in [from, to) dirtied after a read of them had been submitted. */
+    static long redirtiedBytes(ScenarioRunner.Run run, long from, long to) {
+        long spc = run.scenario().chunkSizeBytes() / Disk.SECTOR_SIZE_BYTES;
+        Set<String> readSinceDirty = new HashSet<>();
+        long chunks = 0;
+        for (History.Entry e : run.history().entries()) {
+            if (e instanceof History.ReadSubmit rs) {
+                readSinceDirty.add(rs.device() + "@" + rs.sector() / spc);
+            } else if (e instanceof History.GuestWrite w) {
+                for (long c = w.sector() / spc; c <= (w.sector() + w.sectorCount() - 1) / spc; c++) {
+                    if (readSinceDirty.remove(w.device() + "@" + c) && e.timeNanos() >= from && e.timeNanos() < to) {
+                        chunks++;
+                    }
+                }
+            }
+        }
+        return chunks * run.scenario().chunkSizeBytes();
+    }
+
+    /**
+     * Per slice of the controller, the block bytes of iterate payloads the stream carries between
+     * the offsets where that slice and the next began (marked as the controller began each), against
+     * the slice's budget plus one block.
+     */
+    static Verdict rateLimit(ScenarioRunner.Run run, Decoded d) {
+        Scenario s = run.scenario();
+        long budgetBytes = Math.max(1, (long) (s.bandwidthBytesPerSecond() * 0.1));
+        long oneBlock = d.blocks().stream().mapToLong(SentBlock::wireBytes).max().orElse(0);
+        List<Long> starts = run.clock().sliceStartOffsets();
+        long[] bytes = new long[starts.size()];
+        int slice = 0;
+        for (SentBlock b : d.blocks()) {
+            while (slice + 1 < starts.size() && b.offsetBytes() >= starts.get(slice + 1)) {
+                slice++;
+            }
+            if (b.payload() == SectionType.PART && !starts.isEmpty() && b.offsetBytes() >= starts.get(0)) {
+                bytes[slice] += b.wireBytes(); // the final copy (END) runs with the guest stopped, on no budget
+            }
+        }
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] > budgetBytes + oneBlock) {
+                return fail(Property.RATE_LIMIT, String.format("%d bytes of blocks in slice %d (stream bytes %d to %s), over"
+                        + " its budget of %d bytes plus one block of %d", bytes[i], i, starts.get(i),
+                        i + 1 < starts.size() ? String.valueOf(starts.get(i + 1)) : "its end", budgetBytes, oneBlock));
+            }
+        }
+        return readAhead(run, d, budgetBytes);
+    }
+
+    /**
+     * Reads ahead of the wire: at each read submitted while the guest runs, the chunks read (the
+     * history's submissions) but not yet sent (the stream's blocks written by then) may not pass
+     * what the slice's budget holds, rounded up to a whole chunk.
+     */
+    static Verdict readAhead(ScenarioRunner.Run run, Decoded d, long budgetBytes) {
+        int chunk = run.scenario().chunkSizeBytes();
+        long bound = Math.max(1, (budgetBytes + chunk - 1) / chunk);
+        long stopped = run.migration().guestStoppedNanos() >= 0 ? run.migration().guestStoppedNanos() : Long.MAX_VALUE;
+        long[] sentAt = d.blocks().stream().mapToLong(b -> run.clock().timeOf(b.offsetBytes())).toArray();
+        int sent = 0;
+        long submitted = 0;
+        for (History.Entry e : run.history().entries()) {
+            if (!(e instanceof History.ReadSubmit rs) || rs.timeNanos() >= stopped) {
+                continue;
+            }
+            submitted++;
+            while (sent < sentAt.length && sentAt[sent] >= 0 && sentAt[sent] <= rs.timeNanos()) {
+                sent++;
+            }
+            if (submitted - sent > bound) {
+                return fail(Property.RATE_LIMIT, String.format("at %.3f ms a read of %s sector %d made %d chunks read but"
+                        + " unsent, more than the %d a slice's budget of %d bytes holds", rs.timeNanos() / 1e6, rs.device(),
+                        rs.sector(), submitted - sent, bound, budgetBytes));
+            }
+        }
+        return pass(Property.RATE_LIMIT);
+    }
 }

@@ -33,6 +33,11 @@ public final class GuardedDisk implements Disk {
         return writes.get();
     }
 
+    /** Writes made since the last force (all of them if never forced): each one not yet durable. */
+    public long writesSinceForce() {
+        return writes.get() - writesAtForce;
+    }
+
     public long outOfBoundsAttempts() {
         return outOfBounds.get();
     }
@@ -92,7 +97,10 @@ public final class GuardedDisk implements Disk {
     @Override
     public void force() throws IOException {
         delegate.force();
+        writesAtForce = writes.get();
     }
+
+    private volatile long writesAtForce;
 
     @Override
     public Allocation allocation(long sector, long maxSectors) {

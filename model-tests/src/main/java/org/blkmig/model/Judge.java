@@ -30,9 +30,35 @@ public final class Judge {
         return judge(s, Variant.of(mutants));
     }
 
+    /** Runs and judges; one scenario in {@value #RERUN_ONE_IN} (by its seed) is run again for {@code determinism}. */
     public static Outcome judge(Scenario s, Variant variant) {
+        return judge(s, variant, Math.floorMod(s.seed() * 0x9E3779B97F4A7C15L >>> 32, RERUN_ONE_IN) == 0);
+    }
+
+    /** Scenarios run twice to check determinism: one in eight keeps a campaign's cost within an eighth more. */
+    public static final int RERUN_ONE_IN = 8;
+
+    public static Outcome judge(Scenario s, Variant variant, boolean rerun) {
         ScenarioRunner.Run run = ScenarioRunner.run(s, variant, ScenarioRunner.RunFaults.NONE);
-        return new Outcome(run, Checks.judge(run));
+        List<Checks.Verdict> verdicts = new java.util.ArrayList<>(Checks.judge(run));
+        verdicts.add(rerun ? determinism(run, ScenarioRunner.run(s, variant, ScenarioRunner.RunFaults.NONE))
+                : new Checks.Verdict(Checks.Property.DETERMINISM, true, "n/a: not rerun (one scenario in " + RERUN_ONE_IN + " is)"));
+        return new Outcome(run, List.copyOf(verdicts));
+    }
+
+    /** Two runs of one scenario: the same stream, byte for byte, and the same history. */
+    static Checks.Verdict determinism(ScenarioRunner.Run first, ScenarioRunner.Run second) {
+        String a = first.stream().sha256();
+        String b = second.stream().sha256();
+        if (!a.equals(b)) {
+            return new Checks.Verdict(Checks.Property.DETERMINISM, false, "the stream's SHA-256 was " + a + " and is " + b
+                    + " on a second run");
+        }
+        if (!first.history().entries().equals(second.history().entries())) {
+            return new Checks.Verdict(Checks.Property.DETERMINISM, false, "the same stream but another history on a second"
+                    + " run (" + first.history().entries().size() + " and " + second.history().entries().size() + " entries)");
+        }
+        return new Checks.Verdict(Checks.Property.DETERMINISM, true, "");
     }
 
     public static String replayCommand(Scenario s, Variant variant) {
@@ -44,14 +70,18 @@ public final class Judge {
      * until none does. Returns the smallest failing outcome found.
      */
     public static Shrunk shrink(Choices failing, Variant variant, Checks.Property property, int maxRuns) {
-        return shrink(failing, variant, o -> o.firstFailure().map(v -> v.property() == property).orElse(false), maxRuns);
+        return shrink(failing, judge(failing.toScenario(variant.profile()), variant), variant,
+                o -> o.firstFailure().map(v -> v.property() == property).orElse(false), maxRuns);
     }
 
-    /** Greedy shrinking while {@code sameFailure} holds of the simpler outcome. */
-    public static Shrunk shrink(Choices failing, Variant variant, java.util.function.Predicate<Outcome> sameFailure,
-            int maxRuns) {
+    /**
+     * Greedy shrinking from {@code failing}, whose failed outcome is {@code failed} (kept as it is: a
+     * nondeterministic failure need not fail again), while {@code sameFailure} holds of the simpler outcome.
+     */
+    public static Shrunk shrink(Choices failing, Outcome failed, Variant variant,
+            java.util.function.Predicate<Outcome> sameFailure, int maxRuns) {
         Choices current = failing;
-        Outcome currentOutcome = judge(failing.toScenario(variant.profile()), variant);
+        Outcome currentOutcome = failed;
         int runs = 1;
         boolean progress = true;
         while (progress && runs < maxRuns) {

@@ -27,7 +27,14 @@ public enum Mutant {
     COMPLETE_AT_END_OF_INPUT("blkmig", ReceiverMutant.COMPLETE_AT_END_OF_INPUT),
     TRACKING_LEFT_ON("blkmig", SenderMutant.TRACKING_LEFT_ON),
     DIRTY_BIT_KEPT("blkmig", SenderMutant.DIRTY_BIT_KEPT),
-    GUEST_NOT_STOPPED("blkmig", ControllerMutant.GUEST_NOT_STOPPED);
+    GUEST_NOT_STOPPED("blkmig", ControllerMutant.GUEST_NOT_STOPPED),
+    GIVE_UP_AFTER_ONE_STALL("blkmig", ControllerMutant.GIVE_UP_AFTER_ONE_STALL),
+    SENDER_EXCEPTION("blkmig", SenderMutant.SENDER_EXCEPTION),
+    RATE_LIMIT_SUBMITTED_MINUS_DONE("blkmig", SenderMutant.RATE_LIMIT_SUBMITTED_MINUS_DONE),
+    FINAL_COPY_SENDS_BEFORE_READ("blkmig", SenderMutant.FINAL_COPY_SENDS_BEFORE_READ),
+    UNORDERED_DEVICES("blkmig", SenderMutant.UNORDERED_DEVICES),
+    PIPELINE_DROPS_ZERO_WRITES("blkmig", ReceiverMutant.PIPELINE_DROPS_ZERO_WRITES),
+    COMPLETE_BEFORE_DRAIN("blkmig", ReceiverMutant.COMPLETE_BEFORE_DRAIN);
 
     public final String origin;
     /** The part it breaks; the other two are null. */

@@ -14,6 +14,7 @@ import org.blkmig.protocol.PayloadSink;
 import org.blkmig.protocol.qemu.QemuFormat;
 import org.blkmig.protocol.qemu.QemuStreamWriter;
 import org.blkmig.receiver.BlockReceiver;
+import org.blkmig.receiver.Pipeline;
 import org.blkmig.receiver.ReceiveResult;
 import org.blkmig.sender.BlockMigrationSender;
 import org.blkmig.sender.ControllerOptions;
@@ -53,7 +54,7 @@ public final class ScenarioRunner {
     public record Run(Scenario scenario, Variant variant, MigrationResult migration, ReceiveResult receive,
             StreamBuffer stream, History history, Map<String, GuardedDisk> sources, Map<String, BlockDevice> sourceDevices,
             Map<String, GuardedDisk> targets, Map<String, Disk> bases, long guestWrites, long eventsRun,
-            String brokenInvariant) {
+            String brokenInvariant, RunFaults faults, StreamClock clock) {
         public Set<Mutant> mutants() {
             return variant.mutants();
         }
@@ -73,7 +74,7 @@ public final class ScenarioRunner {
      */
     public record Source(MigrationResult migration, History history, Map<String, GuardedDisk> sources,
             Map<String, BlockDevice> devices, Map<String, Disk> bases, long guestWrites, long eventsRun,
-            String brokenInvariant) {}
+            String brokenInvariant, StreamClock clock) {}
 
     /** Simulates the source and the sender, writing the block section's payloads to the sink. */
     public static Source simulateSource(Scenario s, Variant variant, PayloadSink sink) {
@@ -96,14 +97,15 @@ public final class ScenarioRunner {
         SimGuest guest = new SimGuest(scheduler, io, deviceList, s.workload(), history);
         SenderOptions so = variant.sender(SenderOptions.defaults().withChunkSize(s.chunkSizeBytes())
                 .withZeroBlocks(s.zeroBlocks()).withSharedBase(s.sharedBase()), s.seed());
-        BlockMigrationSender sender = new BlockMigrationSender(deviceList, io, sink, so);
-        // a migration that sends 30 times its disks has not converged; and the stream must fit its bound
-        long maxBytes = Math.min(MAX_STREAM_BYTES / 2, 30 * Math.max(s.totalBytes(), 1L << 20));
+        StreamClock clock = new StreamClock();
+        BlockMigrationSender sender = new BlockMigrationSender(deviceList, io, clock.stamp(sink, scheduler::nowNanos), so);
+        long maxBytes = dataLimitBytes(s);
         ControllerOptions co = variant.controller(ControllerOptions.defaults().withBandwidth(s.bandwidthBytesPerSecond())
                 .withMaxDowntime(s.maxDowntimeNanos()).withLimits(STALL_SLICES, MAX_SLICES).withMaxBytesSent(maxBytes)
                 .withRam(s.ram()));
         guest.start();
         MigrationController controller = new MigrationController(co, io);
+        controller.onSliceStart(slice -> clock.sliceStarts());
         if (cancelAtNanos >= 0) {
             scheduler.at(cancelAtNanos, controller::cancel);
         }
@@ -117,7 +119,19 @@ public final class ScenarioRunner {
             result = new MigrationResult(MigrationResult.Outcome.FAILED, broken, 0, -1, scheduler.nowNanos(), 0,
                     sender.stats().bytesSent, List.of(), sender.stats());
         }
-        return new Source(result, history, sources, devices, bases, guest.writesDone(), scheduler.eventsRun(), broken);
+        return new Source(result, history, sources, devices, bases, guest.writesDone(), scheduler.eventsRun(), broken, clock);
+    }
+
+    /** The receiver's write buffers, the shipped 4 drawn most often. */
+    static final int[] PIPELINE_BUFFERS = {1, 2, 4, 4, 4, 8};
+    /** Targets forced every so many bytes written: small ones happen in a simulated run, the shipped 64 MiB too. */
+    static final long[] WRITEBACK_EVERY_BYTES = {256L << 10, 1L << 20, 64L << 20, 64L << 20};
+    /** The virtual time one block's write takes in the receiver's pipeline. */
+    static final long WRITE_NANOS = 50_000;
+
+    /** A migration that sends 30 times its disks has not converged; and the stream must fit its bound. */
+    public static long dataLimitBytes(Scenario s) {
+        return Math.min(MAX_STREAM_BYTES / 2, 30 * Math.max(s.totalBytes(), 1L << 20));
     }
 
     public static Run run(Scenario s, Set<Mutant> mutants) {
@@ -163,8 +177,13 @@ public final class ScenarioRunner {
             targets.put(d.name(), t);
             targetMap.put(d.name(), t);
         }
-        BlockReceiver receiver = new BlockReceiver(targetMap, s.chunkSizeBytes(), variant.receiverMutants(), p -> {}, 0,
-                variant.destination(s.seed()));
+        // the shipped write pipeline, in virtual time of its own: buffers and writeback drawn per run
+        java.util.SplittableRandom r = new java.util.SplittableRandom(s.seed() ^ 0x51DE5EEDL);
+        int writeBuffers = PIPELINE_BUFFERS[r.nextInt(PIPELINE_BUFFERS.length)];
+        long writebackBytes = WRITEBACK_EVERY_BYTES[r.nextInt(WRITEBACK_EVERY_BYTES.length)];
+        BlockReceiver receiver = new BlockReceiver(targetMap, s.chunkSizeBytes(), variant.receiverMutants(), p -> {},
+                writeBuffers, variant.destination(s.seed()),
+                Pipeline.Factory.virtual(new SimScheduler(s.seed() ^ 0xBEEFL), WRITE_NANOS, writebackBytes));
         ReceiveResult received;
         String broken = src.brokenInvariant();
         try {
@@ -174,6 +193,6 @@ public final class ScenarioRunner {
             broken = broken != null ? broken : v.getMessage();
         }
         return new Run(s, variant, result, received, stream, src.history(), src.sources(), src.devices(),
-                targets, bases, src.guestWrites(), src.eventsRun(), broken);
+                targets, bases, src.guestWrites(), src.eventsRun(), broken, faults, src.clock());
     }
 }

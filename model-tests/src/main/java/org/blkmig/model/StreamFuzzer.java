@@ -28,14 +28,14 @@ import org.blkmig.simdisk.Disk;
 import org.blkmig.simdisk.SparseMemoryDisk;
 
 /**
- * Mutates valid QEMU-framed streams (bit flips, truncation, duplicated and swapped sections,
+ * Mutates valid QEMU-framed streams (bit flips, truncation, duplicated, swapped and dropped sections,
  * arbitrary record headers, huge field values, hostile device names) and feeds each to the
  * decoder and the receiver. A failure is an exception other than the protocol's, a write outside
  * a target, a "complete" without an END payload, or an input that allocates far more than the
  * reader's buffers.
  */
 public final class StreamFuzzer {
-    static final int CHUNK = 2048;
+    public static final int CHUNK = 2048;
     static final long SPC = CHUNK / 512;
     static final long DRIVE0_BYTES = 8 * CHUNK + 3 * 512L; // a partial last chunk of 3 sectors
     static final long DRIVE1_BYTES = 4 * CHUNK;
@@ -71,7 +71,7 @@ public final class StreamFuzzer {
     }
 
     /** A valid stream: header, configuration, a RAM section, the block section, a device-state section, EOF. */
-    static byte[] stream(boolean zeroBlocks) {
+    public static byte[] stream(boolean zeroBlocks) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         QemuStreamWriter w = new QemuStreamWriter(Channels.newChannel(out), CHUNK, 2);
         try {
@@ -159,7 +159,7 @@ public final class StreamFuzzer {
         SplittableRandom r = new SplittableRandom(seed);
         byte[] s = seeds.get(r.nextInt(seeds.size())).clone();
         List<Long> starts = sectionStarts(s);
-        int kind = r.nextInt(9);
+        int kind = r.nextInt(10);
         String what;
         switch (kind) {
             case 0 -> {
@@ -230,6 +230,15 @@ public final class StreamFuzzer {
                 byte[] name = names[r.nextInt(names.length)];
                 s = renameDevice(s, name);
                 what = "device name drive0 replaced by bytes " + java.util.HexFormat.of().formatHex(name);
+            }
+            case 8 -> {
+                // a lost section: without the block END, a stream that ends well but incomplete
+                int i = r.nextInt(starts.size() - 1);
+                ByteArrayOutputStream o = new ByteArrayOutputStream();
+                o.write(s, 0, starts.get(i).intValue());
+                o.write(s, starts.get(i + 1).intValue(), s.length - starts.get(i + 1).intValue());
+                s = o.toByteArray();
+                what = "section " + i + " dropped";
             }
             default -> {
                 int p = r.nextInt(s.length);

@@ -35,9 +35,15 @@ class MutantKillTest {
         assertTrue(row.killed(), m + " survived " + row.scenariosNeeded() + " scenarios");
         Judge.Outcome shrunk = row.shrunk().outcome();
         assertFalse(shrunk.passed());
-        // the shrunk scenario replays to the same failure
-        Judge.Outcome replay = Judge.judge(Scenario.parse(shrunk.run().scenario().toString()), Set.of(m));
-        assertEquals(shrunk.firstFailure().orElseThrow().property(), replay.firstFailure().orElseThrow().property());
+        // the shrunk scenario replays to the same failure (a nondeterministic one within 20 replays)
+        Checks.Property property = shrunk.firstFailure().orElseThrow().property();
+        Scenario again = Scenario.parse(shrunk.run().scenario().toString());
+        int replays = property == Checks.Property.DETERMINISM ? 20 : 1;
+        boolean replayed = false;
+        for (int i = 0; i < replays && !replayed; i++) {
+            replayed = Judge.judge(again, Variant.of(m), true).firstFailure().map(v -> v.property() == property).orElse(false);
+        }
+        assertTrue(replayed, m + ": the shrunk scenario does not fail " + property.id + " again");
         System.out.println("killed " + m.cliName() + " after " + row.scenariosNeeded() + " scenarios by " + shrunk.report());
     }
 
@@ -49,10 +55,7 @@ class MutantKillTest {
                 row.shrunk().outcome().verdicts().stream().filter(v -> !v.passed()).forEach(v -> failed.add(v.property()));
             }
         }
-        // a mutant is a wrong algorithm that keeps blkmig's own bookkeeping consistent, so none breaks an
-        // invariant: InvariantRunTest and the unit tests of each invariant show that property failing
-        assertEquals(EnumSet.complementOf(EnumSet.of(Checks.Property.INVARIANTS)), failed,
-                "a property no mutant breaks proves nothing");
+        assertEquals(EnumSet.allOf(Checks.Property.class), failed, "a property no mutant breaks proves nothing");
     }
 
     @Test

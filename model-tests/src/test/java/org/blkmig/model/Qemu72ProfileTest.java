@@ -27,7 +27,7 @@ class Qemu72ProfileTest {
             + "alloc=87;faults=none;seed=2581973817390208841;ram=32M:2%:0";
     /** Pending raised only at zero: RAM's pending drains, the block section's is under the threshold, bulk unfinished. */
     static final String EARLY_COMPLETION = "devices=drive0:6M,drive1:6M,drive2:6M;content=6964655515047645667;"
-            + "workload=none@0[8-128];bandwidth=16756K;downtime=179ms;latency=fixed:0ns;chunk=1M;zero-blocks=false;"
+            + "workload=none@0[8-128];bandwidth=8378K;downtime=179ms;latency=fixed:1ms;chunk=1M;zero-blocks=false;"
             + "shared-base=false;alloc=83;faults=none;seed=-360426019017759091;ram=32M:2%:0";
     /** A data block for a partial last chunk: the destination writes the whole chunk and fails past the end. */
     static final String PARTIAL_LAST_CHUNK = "devices=drive0:2108K;content=-41544050003052662;workload=none@0[8-128];"

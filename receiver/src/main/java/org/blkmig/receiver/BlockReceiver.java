@@ -31,6 +31,7 @@ public final class BlockReceiver {
     private final LongConsumer progress;
     private final int writeBuffers;
     private final Destination destination;
+    private final Pipeline.Factory pipelines;
 
     public BlockReceiver(Map<String, Disk> targets, int chunkSizeBytes, Set<ReceiverMutant> mutants, LongConsumer progress) {
         this(targets, chunkSizeBytes, mutants, progress, 0);
@@ -49,6 +50,13 @@ public final class BlockReceiver {
     /** As above, applying blocks by {@code destination}'s rules (a destination that writes at once uses no pipeline). */
     public BlockReceiver(Map<String, Disk> targets, int chunkSizeBytes, Set<ReceiverMutant> mutants, LongConsumer progress,
             int writeBuffers, Destination destination) {
+        this(targets, chunkSizeBytes, mutants, progress, writeBuffers, destination, Pipeline.Factory.THREADS);
+    }
+
+    /** As above, with pipelines from {@code pipelines}: threads, or the simulation's virtual time. */
+    public BlockReceiver(Map<String, Disk> targets, int chunkSizeBytes, Set<ReceiverMutant> mutants, LongConsumer progress,
+            int writeBuffers, Destination destination, Pipeline.Factory pipelines) {
+        this.pipelines = pipelines;
         this.destination = destination == Destination.BLKMIG && mutants.contains(ReceiverMutant.PARTIAL_CHUNK_FULL_WRITE)
                 ? new Destination.Blkmig(true) : destination;
         this.targets = Map.copyOf(targets);
@@ -75,7 +83,7 @@ public final class BlockReceiver {
         long zeroBlocks = 0;
         long lastProgress = -1;
         boolean sawStart = false;
-        WritePipeline pipeline = writeBuffers > 0 ? new WritePipeline(writeBuffers, chunkSizeBytes) : null;
+        Pipeline pipeline = writeBuffers > 0 ? pipelines.create(writeBuffers, chunkSizeBytes, mutants) : null;
         ByteBuffer lent = null; // the pool buffer the reader fills next
         try {
             if (pipeline != null) {
@@ -109,7 +117,8 @@ public final class BlockReceiver {
                         return incomplete("the block section ended without a START payload", s.offsetBytes(), dataBlocks,
                                 zeroBlocks, lastProgress, in);
                     }
-                    if (pipeline != null) {
+                    // complete only once every block handed to the writer has landed
+                    if (pipeline != null && !mutants.contains(ReceiverMutant.COMPLETE_BEFORE_DRAIN)) {
                         pipeline.drain();
                     }
                     long flushStart = System.nanoTime();
@@ -155,7 +164,7 @@ public final class BlockReceiver {
         }
     }
 
-    private void apply(long sector, String device, ByteBuffer data, long offset, WritePipeline pipeline) throws IOException {
+    private void apply(long sector, String device, ByteBuffer data, long offset, Pipeline pipeline) throws IOException {
         Disk target = targets.get(device);
         if (target == null) {
             throw new TargetException(offset, "block for unknown device '" + printable(device) + "' (targets: "

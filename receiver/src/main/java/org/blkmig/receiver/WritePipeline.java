@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import org.blkmig.protocol.Wire;
 import org.blkmig.simdisk.Disk;
+import org.blkmig.simdisk.Invariant;
 
 /**
  * Writes blocks on a thread of its own, in the order given, while the receiver reads the next:
@@ -19,18 +20,40 @@ import org.blkmig.simdisk.Disk;
  * <p>Every {@link #WRITEBACK_EVERY_BYTES} written, a second thread forces the targets written to,
  * so the data goes to the device during the transfer rather than all in the final flush.
  */
-final class WritePipeline implements AutoCloseable {
+final class WritePipeline implements Pipeline {
     /** On a 1 GiB receive the final flush fell from ~0.3 s to ~0.02 s (see BENCHMARKS.md). */
     static final long WRITEBACK_EVERY_BYTES = 64L << 20;
 
-    private record Job(Disk target, long sector, long sectorCount, ByteBuffer data, long offsetBytes) {}
+    record Job(Disk target, long sector, long sectorCount, ByteBuffer data, long offsetBytes) {
+        /**
+         * Writes the job (zeros for no data; none at all with the zero-dropping mutant); returns the
+         * failure, if it failed. The one write of every pipeline.
+         */
+        Failure write(boolean dropZeroWrites) {
+            try {
+                if (data == null) {
+                    if (!dropZeroWrites) {
+                        target.writeZeros(sector, sectorCount);
+                    }
+                } else {
+                    target.write(sector, data.duplicate().clear().limit((int) (sectorCount * Wire.SECTOR_SIZE_BYTES)));
+                }
+                return null;
+            } catch (IOException | RuntimeException e) {
+                return new Failure(offsetBytes, "write to '" + target.name() + "' at sector " + sector + " failed: "
+                        + e.getMessage());
+            }
+        }
+    }
 
     private static final Job STOP = new Job(null, 0, 0, null, 0);
 
+    private final int buffers;
     private final BlockingQueue<ByteBuffer> free;
     private final BlockingQueue<Job> jobs;
     private final Thread writer;
     private final long writebackEveryBytes;
+    private final boolean dropZeroWrites; // ReceiverMutant.PIPELINE_DROPS_ZERO_WRITES
     private final Thread flusher;
     private final Semaphore writebackRequested = new Semaphore(0);
     private final Set<Disk> writtenSinceWriteback = ConcurrentHashMap.newKeySet();
@@ -48,7 +71,13 @@ final class WritePipeline implements AutoCloseable {
     }
 
     WritePipeline(int buffers, int chunkSizeBytes, long writebackEveryBytes) {
+        this(buffers, chunkSizeBytes, writebackEveryBytes, Set.of());
+    }
+
+    WritePipeline(int buffers, int chunkSizeBytes, long writebackEveryBytes, Set<ReceiverMutant> mutants) {
         this.writebackEveryBytes = writebackEveryBytes;
+        this.dropZeroWrites = mutants.contains(ReceiverMutant.PIPELINE_DROPS_ZERO_WRITES);
+        this.buffers = buffers;
         free = new ArrayBlockingQueue<>(buffers);
         jobs = new ArrayBlockingQueue<>(buffers + 1);
         for (int i = 0; i < buffers; i++) {
@@ -107,17 +136,13 @@ final class WritePipeline implements AutoCloseable {
                 }
                 try {
                     if (failure == null) {
-                        if (j.data() == null) {
-                            j.target().writeZeros(j.sector(), j.sectorCount());
-                        } else {
-                            j.target().write(j.sector(), j.data().duplicate().clear()
-                                    .limit((int) (j.sectorCount() * Wire.SECTOR_SIZE_BYTES)));
+                        Failure f = j.write(dropZeroWrites);
+                        if (f != null) {
+                            failure = f;
+                        } else if (j.data() != null) {
                             countWritten(j.target(), j.sectorCount() * Wire.SECTOR_SIZE_BYTES);
                         }
                     }
-                } catch (IOException | RuntimeException e) {
-                    failure = new Failure(j.offsetBytes(), "write to '" + j.target().name() + "' at sector " + j.sector()
-                            + " failed: " + e.getMessage());
                 } finally {
                     if (j.data() != null) {
                         free.add(j.data());
@@ -131,11 +156,13 @@ final class WritePipeline implements AutoCloseable {
     }
 
     /** A free buffer to read the next block into; waits for one. */
-    ByteBuffer takeFree() throws IOException {
+    @Override
+    public ByteBuffer takeFree() throws IOException {
         checkFailure();
         try {
             ByteBuffer b = free.take();
             checkFailure();
+            Invariant.check(free.size() < buffers, () -> free.size() + " free buffers after taking one of " + buffers);
             return b;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -144,7 +171,8 @@ final class WritePipeline implements AutoCloseable {
     }
 
     /** Hands a block over; {@code data} null writes zeros. The buffer returns to the pool once written. */
-    void submit(Disk target, long sector, long sectorCount, ByteBuffer data, long offsetBytes) throws IOException {
+    @Override
+    public void submit(Disk target, long sector, long sectorCount, ByteBuffer data, long offsetBytes) throws IOException {
         checkFailure();
         lastOffsetBytes = offsetBytes;
         put(new Job(target, sector, sectorCount, data, offsetBytes));
@@ -152,7 +180,8 @@ final class WritePipeline implements AutoCloseable {
     }
 
     /** Waits until every block handed over is written. */
-    void drain() throws IOException {
+    @Override
+    public void drain() throws IOException {
         while (done < queued && failure == null) {
             Thread.onSpinWait();
             if (!writer.isAlive()) {
@@ -161,6 +190,8 @@ final class WritePipeline implements AutoCloseable {
             java.util.concurrent.locks.LockSupport.parkNanos(50_000);
         }
         checkFailure();
+        // postcondition: drained means every block handed over was written, none twice
+        Invariant.check(done == queued || !writer.isAlive(), () -> "drained with " + done + " of " + queued + " written");
     }
 
     private void put(Job j) throws IOException {

@@ -20,10 +20,12 @@ final class BufferPool {
     private int inUse;
     private int peakInUse;
     private boolean closed;
+    private final boolean direct;
 
-    BufferPool(int chunkSizeBytes, int maxBuffers) {
+    BufferPool(int chunkSizeBytes, int maxBuffers, boolean direct) {
         this.chunkSizeBytes = chunkSizeBytes;
         this.maxBuffers = maxBuffers;
+        this.direct = direct;
     }
 
     synchronized ByteBuffer take() {
@@ -31,7 +33,7 @@ final class BufferPool {
         ByteBuffer b = free.poll();
         if (b == null) {
             Invariant.check(allocated < maxBuffers, () -> "buffer bound exceeded: " + allocated + " of " + maxBuffers);
-            b = ByteBuffer.allocateDirect(chunkSizeBytes);
+            b = direct ? ByteBuffer.allocateDirect(chunkSizeBytes) : ByteBuffer.allocate(chunkSizeBytes);
             allocated++;
         }
         inUse++;

@@ -9,12 +9,23 @@ public enum ControllerMutant {
         GuestControl guest(GuestControl real) {
             return GuestControl.NONE;
         }
+    },
+    GIVE_UP_AFTER_ONE_STALL("the controller gives up after one slice without a new low of pending data") {
+        @Override
+        int maxStallSlices(int configured) {
+            return 1;
+        }
     };
 
     public final String description;
 
     ControllerMutant(String description) {
         this.description = description;
+    }
+
+    /** The slices without progress the controller waits for before it gives up. */
+    int maxStallSlices(int configured) {
+        return configured;
     }
 
     /** The guest control the controller uses instead of the real one. */

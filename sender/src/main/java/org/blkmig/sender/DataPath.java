@@ -35,7 +35,7 @@ final class DataPath {
         this.chunkSizeBytes = options.chunkSizeBytes();
         this.sectorsPerChunk = chunkSizeBytes / Disk.SECTOR_SIZE_BYTES;
         this.reads = new ReadTracker(policies.oneReadPerChunk());
-        this.buffers = new BufferPool(chunkSizeBytes, options.maxBufferedChunks());
+        this.buffers = new BufferPool(chunkSizeBytes, options.maxBufferedChunks(), io.prefersDirectBuffers());
     }
 
     /** Whether the submission policy lets an iterate call submit one more read. */
@@ -78,7 +78,7 @@ final class DataPath {
 
     /** Waits for the block's read and sends it at once, ahead of the queue (the final copy). */
     void sendWhenRead(Block b, SliceBudget budget) throws IOException {
-        io.awaitUntil(() -> reads.isDone(b));
+        policies.finalCopy().beforeSend(() -> io.awaitUntil(() -> reads.isDone(b)));
         reads.throwReadError();
         reads.take(b);
         send(b, budget);

@@ -21,6 +21,13 @@ public final class MigrationController {
     // set by any thread; honoured at the next iterate or slice boundary, before the guest stops
     private volatile boolean cancelRequested;
 
+    private java.util.function.IntConsumer sliceListener = slice -> {};
+
+    /** Called as each slice begins, with its index: observers mark where slices begin (the simulation's stream). */
+    public void onSliceStart(java.util.function.IntConsumer listener) {
+        sliceListener = listener;
+    }
+
     public MigrationController(ControllerOptions options, IoContext io) {
         this.options = options;
         this.io = io;
@@ -33,8 +40,10 @@ public final class MigrationController {
 
     public MigrationResult run(BlockMigrationSender sender, GuestControl realGuest) {
         GuestControl guest = realGuest;
+        int maxStallSlices = options.maxStallSlices();
         for (ControllerMutant m : options.mutants()) {
             guest = m.guest(guest);
+            maxStallSlices = m.maxStallSlices(maxStallSlices);
         }
         long start = io.nowNanos();
         RamModel ram = new RamModel(options.ram(), start);
@@ -46,6 +55,7 @@ public final class MigrationController {
             sender.setup();
             SliceBudget budget = new SliceBudget(options.sliceBudgetBytes());
             for (int slice = 0; ; slice++) {
+                sliceListener.accept(slice);
                 long sliceStart = io.nowNanos();
                 long sliceEnd = sliceStart + options.sliceNanos();
                 budget.reset(options.sliceBudgetBytes());
@@ -88,7 +98,7 @@ public final class MigrationController {
                     if (pendingNow < minPending) {
                         minPending = pendingNow;
                         stalled = 0;
-                    } else if (++stalled >= options.maxStallSlices()) {
+                    } else if (++stalled >= maxStallSlices) {
                         return notConverged(sender, start, slices, "dirty data did not shrink for " + stalled
                                 + " slices (" + pendingNow + " bytes pending, threshold " + threshold + ")");
                     }

@@ -28,7 +28,13 @@ public enum SenderMutant {
     BLOCK_AFTER_END("a block after the END payload", WireFault.BLOCK_AFTER_END),
     UNALIGNED_SECTOR("a block whose sector is not chunk-aligned", WireFault.UNALIGNED_SECTOR),
     TRACKING_LEFT_ON("dirty tracking left on after the migration ended", Tracking.LEFT_ON),
-    DIRTY_BIT_KEPT("the dirty phase does not clear the bit of the chunk it reads", DirtyClear.KEPT_BY_DIRTY_WALK);
+    DIRTY_BIT_KEPT("the dirty phase does not clear the bit of the chunk it reads", DirtyClear.KEPT_BY_DIRTY_WALK),
+    SENDER_EXCEPTION("an unchecked exception inside the sender (no fault behind it)", WireFault.THROWS_IN_DIRTY_PHASE),
+    RATE_LIMIT_SUBMITTED_MINUS_DONE("the rate limit counts reads in flight minus reads done",
+            SenderPolicies.Submission.SUBMITTED_MINUS_DONE),
+    FINAL_COPY_SENDS_BEFORE_READ("the final copy sends a block before its read completes",
+            SenderPolicies.FinalCopy.SEND_AT_ONCE),
+    UNORDERED_DEVICES("the devices kept in an identity-hashed set: their order changes run to run", DeviceScan.UNORDERED);
 
     public final String description;
     /** The broken policy this bug puts in place of the correct one. */

@@ -25,6 +25,7 @@ import org.blkmig.simdisk.Disk;
  *   <li>{@code inFlightConflict}: what the dirty walk does at a chunk marked in flight;
  *   <li>{@code pending}: the bytes reported to the controller, which decide completion;
  *   <li>{@code drain}: whether completion waits for the reads in flight;
+ *   <li>{@code finalCopy}: whether the final copy's blocks wait for their reads;
  *   <li>{@code zeroDetection}: which bytes of a chunk must be zero for a ZERO_BLOCK;
  *   <li>{@code tracking}: whether dirty tracking stops when the migration ends;
  *   <li>{@code wireFaults}: records broken on their way out (protocol mutants only).
@@ -32,13 +33,14 @@ import org.blkmig.simdisk.Disk;
  */
 public record SenderPolicies(DeviceScan deviceScan, Allocation allocation, DirtyClear dirtyClear,
         InFlightMarking inFlightMarking, Submission submission, BudgetCharge budgetCharge, InFlightConflict inFlightConflict,
-        Pending pending, Drain drain, ZeroDetection zeroDetection, Tracking tracking, Set<WireFault> wireFaults) {
+        Pending pending, Drain drain, FinalCopy finalCopy, ZeroDetection zeroDetection, Tracking tracking,
+        Set<WireFault> wireFaults) {
 
     /** blkmig's algorithm: PROTOCOL.md's corrected sender. */
     public static final SenderPolicies BLKMIG = new SenderPolicies(DeviceScan.SKIP_EMPTY, Allocation.DATA_OR_ZERO,
             DirtyClear.BEFORE_READ, InFlightMarking.EVERY_READ, Submission.BUDGETED, BudgetCharge.BLOCKS_AND_EOS,
-            InFlightConflict.WAIT_FOR_READ, Pending.BULK_ABOVE_THRESHOLD, Drain.WAIT_FOR_READS, ZeroDetection.IN_BOUNDS,
-            Tracking.RELEASED_AT_END, Set.of());
+            InFlightConflict.WAIT_FOR_READ, Pending.BULK_ABOVE_THRESHOLD, Drain.WAIT_FOR_READS, FinalCopy.AWAIT_READ,
+            ZeroDetection.IN_BOUNDS, Tracking.RELEASED_AT_END, Set.of());
 
     /**
      * QEMU 7.2 as it is (PROTOCOL.md, "QEMU 7.2 exactly"): bulk reads unmarked, its submission rule,
@@ -48,8 +50,8 @@ public record SenderPolicies(DeviceScan deviceScan, Allocation allocation, Dirty
      */
     public static final SenderPolicies QEMU_7_2 = new SenderPolicies(DeviceScan.SKIP_EMPTY, Allocation.DATA_OR_ZERO,
             DirtyClear.BEFORE_READ, InFlightMarking.DIRTY_READS_ONLY, Submission.QEMU_7_2, BudgetCharge.EVERY_BYTE,
-            InFlightConflict.DRAIN_DEVICE, Pending.RAISED_ONLY_AT_ZERO, Drain.WAIT_FOR_READS, ZeroDetection.WHOLE_BUFFER,
-            Tracking.RELEASED_AT_END, Set.of());
+            InFlightConflict.DRAIN_DEVICE, Pending.RAISED_ONLY_AT_ZERO, Drain.WAIT_FOR_READS, FinalCopy.AWAIT_READ,
+            ZeroDetection.WHOLE_BUFFER, Tracking.RELEASED_AT_END, Set.of());
 
     public SenderPolicies {
         wireFaults = wireFaults.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(wireFaults));
@@ -67,12 +69,12 @@ public record SenderPolicies(DeviceScan deviceScan, Allocation allocation, Dirty
     public List<String> differencesFrom(SenderPolicies base) {
         List<String> out = new ArrayList<>();
         Object[] mine = {deviceScan, allocation, dirtyClear, inFlightMarking, submission, budgetCharge, inFlightConflict,
-            pending, drain, zeroDetection, tracking, wireFaults};
+            pending, drain, finalCopy, zeroDetection, tracking, wireFaults};
         Object[] theirs = {base.deviceScan, base.allocation, base.dirtyClear, base.inFlightMarking, base.submission,
-            base.budgetCharge, base.inFlightConflict, base.pending, base.drain, base.zeroDetection, base.tracking,
-            base.wireFaults};
+            base.budgetCharge, base.inFlightConflict, base.pending, base.drain, base.finalCopy, base.zeroDetection,
+            base.tracking, base.wireFaults};
         String[] names = {"deviceScan", "allocation", "dirtyClear", "inFlightMarking", "submission", "budgetCharge",
-            "inFlightConflict", "pending", "drain", "zeroDetection", "tracking", "wireFaults"};
+            "inFlightConflict", "pending", "drain", "finalCopy", "zeroDetection", "tracking", "wireFaults"};
         for (int i = 0; i < names.length; i++) {
             if (!mine[i].equals(theirs[i])) {
                 out.add(names[i] + "=" + mine[i]);
@@ -88,7 +90,12 @@ public record SenderPolicies(DeviceScan deviceScan, Allocation allocation, Dirty
         /** Every writable device with a size; an empty drive is skipped and the scan goes on. */
         SKIP_EMPTY(false),
         /** A zero-size device ends the scan (QEMU before 7.2.11): later disks are silently not migrated. */
-        EMPTY_ENDS_SCAN(true);
+        EMPTY_ENDS_SCAN(true),
+        /**
+         * The devices kept in a hash set of identity-hashed objects (a blkmig mutant): their order,
+         * and so the stream, changes from one run of a scenario to the next.
+         */
+        UNORDERED(false);
 
         private final boolean emptyEndsScan;
 
@@ -97,7 +104,7 @@ public record SenderPolicies(DeviceScan deviceScan, Allocation allocation, Dirty
         }
 
         List<BlockDevice> select(List<BlockDevice> candidates) {
-            List<BlockDevice> out = new ArrayList<>();
+            java.util.Collection<BlockDevice> out = this == UNORDERED ? new java.util.HashSet<>() : new ArrayList<>();
             for (BlockDevice d : candidates) {
                 if (d.sizeSectors() <= 0) {
                     if (emptyEndsScan) {
@@ -109,7 +116,7 @@ public record SenderPolicies(DeviceScan deviceScan, Allocation allocation, Dirty
                     out.add(d);
                 }
             }
-            return out;
+            return List.copyOf(out);
         }
     }
 
@@ -197,6 +204,15 @@ public record SenderPolicies(DeviceScan deviceScan, Allocation allocation, Dirty
             boolean maySubmit(Counts c, SliceBudget budget, int chunkSizeBytes, SenderOptions limits) {
                 return (long) c.readDone() * chunkSizeBytes < budget.limitBytes() && c.submitted() < limits.maxReadsInFlight()
                         && c.submitted() + c.readDone() < limits.maxBufferedChunks();
+            }
+        },
+        /** Reads in flight minus blocks done (a seeded bug): the more blocks wait to be sent, the more it reads. */
+        SUBMITTED_MINUS_DONE {
+            @Override
+            boolean maySubmit(Counts c, SliceBudget budget, int chunkSizeBytes, SenderOptions limits) {
+                long bufferedBytes = (long) (c.submitted() - c.readDone()) * chunkSizeBytes;
+                return bufferedBytes < budget.remainingBytes() && c.submitted() < limits.maxReadsInFlight()
+                        && c.chunksHeld() < limits.maxBufferedChunks();
             }
         };
 
@@ -307,6 +323,19 @@ public record SenderPolicies(DeviceScan deviceScan, Allocation allocation, Dirty
         }
     }
 
+    /** Whether a block of the final copy waits for its read. */
+    public enum FinalCopy {
+        AWAIT_READ,
+        /** Sends the block before its read completes (a seeded bug): whatever the buffer held goes out. */
+        SEND_AT_ONCE;
+
+        void beforeSend(Drain.IoStep awaitRead) throws java.io.IOException {
+            if (this == AWAIT_READ) {
+                awaitRead.run();
+            }
+        }
+    }
+
     /** With the zero-blocks option, which bytes of a read chunk must be zero to send a ZERO_BLOCK. */
     public enum ZeroDetection {
         /** The chunk's bytes inside the device. */
@@ -356,7 +385,9 @@ public record SenderPolicies(DeviceScan deviceScan, Allocation allocation, Dirty
         /** One more block is sent in a payload after END. */
         BLOCK_AFTER_END,
         /** Dirty-phase blocks carry their sector plus one. */
-        UNALIGNED_SECTOR;
+        UNALIGNED_SECTOR,
+        /** The first block of the dirty phase throws an unchecked exception: a bug of the sender itself. */
+        THROWS_IN_DIRTY_PHASE;
 
         RecordOutput wrap(RecordOutput out, RecordOutput.SenderView sender) {
             return switch (this) {
@@ -364,6 +395,7 @@ public record SenderPolicies(DeviceScan deviceScan, Allocation allocation, Dirty
                 case PROGRESS_BACKWARDS -> new WireFaults.ProgressBackwards(out, sender);
                 case BLOCK_AFTER_END -> new WireFaults.BlockAfterEnd(out, sender);
                 case UNALIGNED_SECTOR -> new WireFaults.UnalignedSector(out, sender);
+                case THROWS_IN_DIRTY_PHASE -> new WireFaults.ThrowsInDirtyPhase(out, sender);
             };
         }
     }
@@ -385,6 +417,7 @@ public record SenderPolicies(DeviceScan deviceScan, Allocation allocation, Dirty
                 v instanceof Submission x ? x : submission, v instanceof BudgetCharge x ? x : budgetCharge,
                 v instanceof InFlightConflict x ? x : inFlightConflict,
                 v instanceof Pending x ? x : pending, v instanceof Drain x ? x : drain,
+                v instanceof FinalCopy x ? x : finalCopy,
                 v instanceof ZeroDetection x ? x : zeroDetection, v instanceof Tracking x ? x : tracking, faults);
     }
 }

@@ -70,6 +70,21 @@ final class WireFaults {
         }
     }
 
+    /** The first block of the dirty phase throws, as a bug in the sender's own code would. */
+    static final class ThrowsInDirtyPhase extends RecordOutput.Forwarding {
+        ThrowsInDirtyPhase(RecordOutput out, RecordOutput.SenderView sender) {
+            super(out, sender);
+        }
+
+        @Override
+        public void write(Record record, SliceBudget budget) throws IOException {
+            if (sender.dirtyPhase() && (record instanceof Record.DeviceBlock || record instanceof Record.ZeroBlock)) {
+                throw new IllegalStateException("the dirty phase met a block it did not expect (a seeded bug)");
+            }
+            out.write(record, budget);
+        }
+    }
+
     /** Blocks of the dirty phase and of the final copy carry their sector plus one. */
     static final class UnalignedSector extends RecordOutput.Forwarding {
         UnalignedSector(RecordOutput out, RecordOutput.SenderView sender) {

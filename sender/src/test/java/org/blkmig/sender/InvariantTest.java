@@ -79,7 +79,7 @@ class InvariantTest {
 
     @Test
     void theBufferPoolKeepsItsBoundAndItsCount() {
-        BufferPool p = new BufferPool(CHUNK, 2);
+        BufferPool p = new BufferPool(CHUNK, 2, true);
         ByteBuffer a = p.take();
         ByteBuffer b = p.take();
         Invariant.Violation bound = assertThrows(Invariant.Violation.class, p::take);
@@ -98,7 +98,7 @@ class InvariantTest {
     @Test
     void theEndCountsEveryHeldBufferAsAReadInFlight() {
         ReadTracker t = new ReadTracker(true);
-        BufferPool p = new BufferPool(CHUNK, 4);
+        BufferPool p = new BufferPool(CHUNK, 4, true);
         MigratedDevice d = device(0);
         Block inFlight = new Block(d, 0, 0, CHUNK / 512, p.take(), null);
         Block queued = new Block(d, CHUNK / 512, 1, CHUNK / 512, p.take(), null);
@@ -108,7 +108,7 @@ class InvariantTest {
         assertEquals(1, t.end(p), "the queued block's buffer went back; the read in flight keeps its own");
         // a buffer held by nobody is a leak
         ReadTracker t2 = new ReadTracker(true);
-        BufferPool p2 = new BufferPool(CHUNK, 4);
+        BufferPool p2 = new BufferPool(CHUNK, 4, true);
         p2.take();
         Invariant.Violation leak = assertThrows(Invariant.Violation.class, () -> t2.end(p2));
         assertTrue(leak.getMessage().contains("1 buffers held at the end, but 0 reads in flight"), leak.getMessage());

@@ -362,10 +362,18 @@ class SenderTest {
         try (org.blkmig.simdisk.ThreadPoolIoContext io = new org.blkmig.simdisk.ThreadPoolIoContext(4)) {
             BlockMigrationSender s = new BlockMigrationSender(w.devices, io, w.sink, opts());
             MigrationController c = new MigrationController(bw(16L << 20), io);
+            // SenderStats belongs to the migration thread (plain fields): count reads at the I/O seam instead
+            java.util.concurrent.atomic.AtomicInteger readsSubmitted = new java.util.concurrent.atomic.AtomicInteger();
+            io.addReadListener(new IoContext.ReadListener() {
+                @Override
+                public void submitted(BlockDevice device, long sector, long sectorCount) {
+                    readsSubmitted.incrementAndGet();
+                }
+            });
             guest.start();
             java.util.concurrent.CompletableFuture<MigrationResult> run = java.util.concurrent.CompletableFuture.supplyAsync(
                     () -> c.run(s, guest::stop));
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> s.stats().readsSubmitted > 20);
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> readsSubmitted.get() > 20);
             c.cancel();
             r = run.get(30, java.util.concurrent.TimeUnit.SECONDS);
             assertEquals(MigrationResult.Outcome.CANCELLED, r.outcome());

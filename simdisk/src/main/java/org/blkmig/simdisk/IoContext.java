@@ -45,6 +45,11 @@ public interface IoContext extends AutoCloseable {
 
     void addReadListener(ReadListener listener);
 
+    /** Whether reads here fill direct buffers without a copy (files do); memory disks do as well with heap buffers. */
+    default boolean prefersDirectBuffers() {
+        return true;
+    }
+
     /**
      * Lets pass the time that sending {@code bytes} at {@code bytesPerSecond} takes, for bytes a
      * sink took at once: virtual time must, real time already did (the default does nothing).

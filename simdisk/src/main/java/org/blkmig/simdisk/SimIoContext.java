@@ -79,7 +79,13 @@ public final class SimIoContext implements IoContext {
         for (ReadListener l : listeners) {
             l.submitted(device, sector, sectorCount);
         }
+        // submitting a read is not free: the world goes on meanwhile, so reads complete while the
+        // sender is still submitting, as on real threads
+        scheduler.runUntil(scheduler.nowNanos() + SUBMIT_COST_NANOS);
     }
+
+    /** The virtual time one read submission takes (QEMU's thread pool: a few microseconds). */
+    static final long SUBMIT_COST_NANOS = 2 * Durations.MICRO;
 
     @Override
     public void awaitUntil(BooleanSupplier condition) throws IOException {
@@ -93,6 +99,12 @@ public final class SimIoContext implements IoContext {
         if (!scheduler.runNext(deadlineNanos)) {
             scheduler.runUntil(deadlineNanos);
         }
+    }
+
+    /** Memory disks: a direct buffer saves nothing, and thousands of runs would wait on its release. */
+    @Override
+    public boolean prefersDirectBuffers() {
+        return false;
     }
 
     /** A sink in memory takes bytes at once: the transfer's time is modelled here. */

@@ -25,6 +25,8 @@ public final class QemuStreamReader {
     private static final int MAX_SECTIONS = 65_536;
     private static final int MAX_MACHINE_TYPE_BYTES = 256;
     private static final int MAX_RAM_BLOCKS = 65_536;
+    /** The configuration follows the file header (magic and version). */
+    private static final long CONFIGURATION_OFFSET_BYTES = 8;
 
     private enum State { HEADER, TOP, PAYLOAD, AFTER_EOF, DONE }
 
@@ -41,6 +43,8 @@ public final class QemuStreamReader {
     private long currentStartOffset;
     // the block payload's EOS and footer are read: its SectionEnd is the next event
     private boolean pendingEnd;
+    // a RAM page may CONTINUE the block of an earlier payload: QEMU keeps the last one for the whole stream
+    private boolean ramBlockNamed;
 
     public QemuStreamReader(ByteInput in, int chunkSizeBytes) {
         this.in = in;
@@ -110,7 +114,7 @@ public final class QemuStreamReader {
     private void readHeader() throws IOException {
         long offset = in.offset();
         if (in.atEnd()) {
-            throw new ProtocolException(offset, "empty input: no QEMU migration stream header");
+            throw new ProtocolException(offset, "truncated: empty input, no QEMU migration stream header");
         }
         int magic = in.readBE32("file magic");
         if (magic != QemuFormat.FILE_MAGIC) {
@@ -131,6 +135,10 @@ public final class QemuStreamReader {
         int type = in.readU8("section type");
         switch (type) {
             case QemuFormat.CONFIGURATION:
+                if (offset != CONFIGURATION_OFFSET_BYTES) {
+                    // QEMU reads it right after the header, never in the section list
+                    throw new ProtocolException(offset, "a configuration section after the first section");
+                }
                 return readConfiguration(offset);
             case QemuFormat.SECTION_START:
             case QemuFormat.SECTION_FULL:
@@ -201,8 +209,13 @@ public final class QemuStreamReader {
             throw new ProtocolException(offset, "more than " + MAX_SECTIONS + " sections");
         }
         sections.put(sectionId, new Declared(type, idstr));
-        if (type == SectionType.START && QemuFormat.BLOCK_IDSTR.equals(idstr) && versionId != QemuFormat.BLOCK_VERSION) {
+        // a FULL 'block' section too: QEMU loads it with the block section's loader
+        if (QemuFormat.BLOCK_IDSTR.equals(idstr) && versionId != QemuFormat.BLOCK_VERSION) {
             throw new ProtocolException(offset, "block section version " + versionId + " is not 1");
+        }
+        if (QemuFormat.BLOCK_IDSTR.equals(idstr) && instanceId != 0) {
+            // QEMU has one block section, instance 0: another instance names nothing it could load
+            throw new ProtocolException(offset, "block section instance " + Integer.toUnsignedString(instanceId) + " is not 0");
         }
         return begin(type, sectionId, idstr, instanceId, versionId, offset);
     }
@@ -232,7 +245,8 @@ public final class QemuStreamReader {
         if (pendingEnd) {
             return endSection(0);
         }
-        if (QemuFormat.BLOCK_IDSTR.equals(currentIdstr) && currentType != SectionType.FULL) {
+        if (QemuFormat.BLOCK_IDSTR.equals(currentIdstr)) {
+            // FULL too: its payload is a record list (QEMU's loader parses it), which StreamChecker then rejects
             Record record = records.next();
             QemuEvent event = new QemuEvent.BlockRecord(currentType, record, records.recordOffset());
             if (record instanceof Record.EndOfSection) {
@@ -255,6 +269,11 @@ public final class QemuStreamReader {
     private long readFooter() throws IOException {
         long payloadBytes = in.offset() - currentStartOffset;
         long offset = in.offset();
+        if (Boolean.TRUE.equals(footers) && in.peek(0) < 0) {
+            // a sender that stopped after its EOS: cut short, not malformed
+            throw new ProtocolException(offset, "truncated: input ends before the footer of section " + currentId
+                    + " ('" + currentIdstr + "')");
+        }
         boolean present = in.peek(0) == QemuFormat.SECTION_FOOTER;
         if (footers == null) {
             footers = present;
@@ -281,7 +300,6 @@ public final class QemuStreamReader {
     }
 
     private void skipRamPayload() throws IOException {
-        boolean haveBlock = false;
         while (true) {
             long offset = in.offset();
             long header = in.readBE64("RAM record header");
@@ -292,29 +310,30 @@ public final class QemuStreamReader {
             if ((flags & ~known) != 0) {
                 throw new ProtocolException(offset, String.format("unsupported RAM record flags 0x%x", flags & ~known));
             }
-            if ((flags & QemuFormat.RAM_FLAG_MEM_SIZE) != 0) {
+            long kind = flags & ~QemuFormat.RAM_FLAG_CONTINUE;
+            if (kind != QemuFormat.RAM_FLAG_ZERO && kind != QemuFormat.RAM_FLAG_MEM_SIZE && kind != QemuFormat.RAM_FLAG_PAGE
+                    && kind != QemuFormat.RAM_FLAG_EOS) {
+                // QEMU's loader takes exactly one of them (CONTINUE aside): "Unknown combination of migration flags"
+                throw new ProtocolException(offset, String.format("RAM record 0x%016x has %s kind flag", header,
+                        kind == 0 ? "no" : "more than one"));
+            }
+            if (kind == QemuFormat.RAM_FLAG_MEM_SIZE) {
                 skipRamBlockList(address, offset);
             }
-            boolean page = (flags & QemuFormat.RAM_FLAG_PAGE) != 0;
-            boolean zero = (flags & QemuFormat.RAM_FLAG_ZERO) != 0;
-            if (page && zero) {
-                throw new ProtocolException(offset, "RAM record is both PAGE and ZERO");
-            }
+            boolean page = kind == QemuFormat.RAM_FLAG_PAGE;
+            boolean zero = kind == QemuFormat.RAM_FLAG_ZERO;
             if (page || zero) {
                 if ((flags & QemuFormat.RAM_FLAG_CONTINUE) == 0) {
                     int len = in.readU8("RAM block name length");
                     in.skip(len, "RAM block name");
-                    haveBlock = true;
-                } else if (!haveBlock) {
+                    ramBlockNamed = true;
+                } else if (!ramBlockNamed) {
                     throw new ProtocolException(offset, "RAM page CONTINUEs a block that was never named");
                 }
                 in.skip(page ? QemuFormat.RAM_PAGE_SIZE_BYTES : 1, page ? "RAM page" : "RAM fill byte");
             }
-            if ((flags & QemuFormat.RAM_FLAG_EOS) != 0) {
+            if (kind == QemuFormat.RAM_FLAG_EOS) {
                 return;
-            }
-            if (flags == 0 || flags == QemuFormat.RAM_FLAG_CONTINUE) {
-                throw new ProtocolException(offset, String.format("RAM record 0x%016x has no kind flag", header));
             }
         }
     }
@@ -380,10 +399,26 @@ public final class QemuStreamReader {
                 int after = in.peek(ahead + 1);
                 return after < 0 || after == QemuFormat.VMDESCRIPTION;
             }
+            case QemuFormat.SECTION_START:
             case QemuFormat.SECTION_FULL: {
                 int len = in.peek(ahead + 5);
-                int first = in.peek(ahead + 6);
-                return len > 0 && first >= 0x20 && first < 0x7f;
+                if (len <= 0) {
+                    return false;
+                }
+                // a section name is printable text: device state that only looks like a footer is followed by other bytes
+                for (int i = 0; i < len; i++) {
+                    int c = in.peek(ahead + 6 + i);
+                    if (c < 0x20 || c > 0x7e) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+            case QemuFormat.SECTION_PART:
+            case QemuFormat.SECTION_END: {
+                // QEMU loads sections in any order: a live section's next payload may follow device state
+                Declared d = sections.get(peekBE32(ahead + 1));
+                return d != null && d.type() == SectionType.START;
             }
             default:
                 return false;
@@ -400,17 +435,14 @@ public final class QemuStreamReader {
         if (type != QemuFormat.VMDESCRIPTION) {
             throw new ProtocolException(offset, String.format("unexpected section type 0x%02x after EOF", type));
         }
-        int lengthBytes = in.readBE32("VM description length");
-        if (lengthBytes < 0) {
-            throw new ProtocolException(offset, "VM description length " + Integer.toUnsignedString(lengthBytes)
-                    + " is out of range");
-        }
+        // unsigned: a length past the input's end is a VM description cut short
+        long lengthBytes = Integer.toUnsignedLong(in.readBE32("VM description length"));
         in.skip(lengthBytes, "VM description");
         if (!in.atEnd()) {
             throw new ProtocolException(in.offset(), "trailing bytes after the VM description");
         }
         state = State.DONE;
-        return new QemuEvent.VmDescription(lengthBytes, offset);
+        return new QemuEvent.VmDescription((int) Math.min(lengthBytes, Integer.MAX_VALUE), offset);
     }
 
     private String readString(int lengthBytes, String what) throws IOException {

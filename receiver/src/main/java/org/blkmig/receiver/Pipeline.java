@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.receiver;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Set;
+import org.blkmig.simdisk.Disk;
+import org.blkmig.simdisk.SimScheduler;
+
+/**
+ * The receiver's write pipeline: blocks are written in the order handed over while the next is
+ * read, from a fixed pool of chunk buffers. One implementation runs on threads (what ships), one in
+ * the simulation's virtual time, its writes scheduler events; the receiver cannot tell them apart.
+ */
+public interface Pipeline extends AutoCloseable {
+    /** A free buffer to read the next block into; waits for one. */
+    ByteBuffer takeFree() throws IOException;
+
+    /** Hands a block over; {@code data} null writes zeros. The buffer returns to the pool once written. */
+    void submit(Disk target, long sector, long sectorCount, ByteBuffer data, long offsetBytes) throws IOException;
+
+    /** Waits until every block handed over is written. */
+    void drain() throws IOException;
+
+    /** Stops, after writing the blocks already handed over. */
+    @Override
+    void close();
+
+    /** Makes the pipelines of a receiver. */
+    @FunctionalInterface
+    interface Factory {
+        Pipeline create(int buffers, int chunkSizeBytes, Set<ReceiverMutant> mutants);
+
+        /** The shipped pipeline: a writer thread and a writeback thread. */
+        Factory THREADS = (buffers, chunk, mutants) -> new WritePipeline(buffers, chunk, WritePipeline.WRITEBACK_EVERY_BYTES,
+                mutants);
+
+        /** The pipeline in virtual time: each write takes {@code writeNanos} of the scheduler's time. */
+        static Factory virtual(SimScheduler scheduler, long writeNanos, long writebackEveryBytes) {
+            return (buffers, chunk, mutants) -> new VirtualPipeline(scheduler, writeNanos, buffers, chunk, writebackEveryBytes,
+                    mutants);
+        }
+    }
+}

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.receiver;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import org.blkmig.protocol.Wire;
+import org.blkmig.simdisk.Disk;
+import org.blkmig.simdisk.Invariant;
+import org.blkmig.simdisk.SimScheduler;
+
+/**
+ * The write pipeline in virtual time: the same buffers, order, writeback and failures as the
+ * threaded one, its writes events of the simulation's scheduler; waiting for a buffer or a drain
+ * runs the scheduler. One thread, so a run replays.
+ *
+ * <p>Invariants, checked on every change: buffers free + buffers lent or queued = buffers; blocks
+ * written &lt;= blocks handed over, in the order handed over.
+ */
+final class VirtualPipeline implements Pipeline {
+    private final SimScheduler scheduler;
+    private final long writeNanos;
+    private final int buffers;
+    private final long writebackEveryBytes;
+    private final boolean dropZeroWrites;
+    private final ArrayDeque<ByteBuffer> free = new ArrayDeque<>();
+    private final ArrayDeque<WritePipeline.Job> jobs = new ArrayDeque<>();
+    private final Set<Disk> writtenSinceWriteback = new LinkedHashSet<>();
+    private long bytesSinceWriteback;
+    private boolean writing;
+    private int lent;
+    private long queued;
+    private long done;
+    private WritePipeline.Failure failure;
+
+    VirtualPipeline(SimScheduler scheduler, long writeNanos, int buffers, int chunkSizeBytes, long writebackEveryBytes,
+            Set<ReceiverMutant> mutants) {
+        this.scheduler = scheduler;
+        this.writeNanos = writeNanos;
+        this.buffers = buffers;
+        this.writebackEveryBytes = writebackEveryBytes;
+        this.dropZeroWrites = mutants.contains(ReceiverMutant.PIPELINE_DROPS_ZERO_WRITES);
+        for (int i = 0; i < buffers; i++) {
+            free.add(ByteBuffer.allocate(chunkSizeBytes));
+        }
+    }
+
+    @Override
+    public ByteBuffer takeFree() throws IOException {
+        checkFailure();
+        runUntil(() -> !free.isEmpty(), "a free write buffer");
+        checkFailure();
+        lent++;
+        checkCounts();
+        return free.poll();
+    }
+
+    @Override
+    public void submit(Disk target, long sector, long sectorCount, ByteBuffer data, long offsetBytes) throws IOException {
+        checkFailure();
+        if (data != null) {
+            lent--;
+        }
+        jobs.add(new WritePipeline.Job(target, sector, sectorCount, data, offsetBytes));
+        queued++;
+        checkCounts();
+        if (!writing) {
+            writeNext();
+        }
+    }
+
+    /** The writer: one job at a time, each taking its virtual time. */
+    private void writeNext() {
+        WritePipeline.Job j = jobs.poll();
+        writing = j != null;
+        if (j == null) {
+            return;
+        }
+        scheduler.after(writeNanos, () -> {
+            if (failure == null) {
+                failure = j.write(dropZeroWrites);
+                if (failure == null && j.data() != null) {
+                    countWritten(j.target(), j.sectorCount() * Wire.SECTOR_SIZE_BYTES);
+                }
+            }
+            if (j.data() != null) {
+                free.add(j.data());
+            }
+            done++;
+            checkCounts();
+            writeNext();
+        });
+    }
+
+    /** Every so many bytes written, the targets written to are forced, in an event of their own. */
+    private void countWritten(Disk target, long bytes) {
+        writtenSinceWriteback.add(target);
+        bytesSinceWriteback += bytes;
+        if (bytesSinceWriteback >= writebackEveryBytes) {
+            bytesSinceWriteback = 0;
+            Set<Disk> toForce = Set.copyOf(writtenSinceWriteback);
+            writtenSinceWriteback.clear();
+            scheduler.after(0, () -> {
+                for (Disk d : toForce) {
+                    try {
+                        d.force();
+                    } catch (IOException | RuntimeException e) {
+                        if (failure == null) {
+                            failure = new WritePipeline.Failure(-1, "flushing '" + d.name() + "' failed: " + e.getMessage());
+                        }
+                    }
+                }
+            });
+        }
+    }
+
+    private void checkCounts() {
+        Invariant.check(free.size() + lent + jobs.size() + (writing ? 1 : 0) >= 0 && free.size() <= buffers
+                && done <= queued && lent >= 0 && lent <= buffers, () -> "write pipeline counts: " + free.size() + " free, "
+                        + lent + " lent, " + jobs.size() + " queued, " + done + " of " + queued + " written, " + buffers
+                        + " buffers");
+    }
+
+    @Override
+    public void drain() throws IOException {
+        runUntil(() -> done == queued || failure != null, "the pipeline to drain");
+        checkFailure();
+    }
+
+    private void runUntil(java.util.function.BooleanSupplier condition, String what) throws IOException {
+        if (!scheduler.runUntil(condition)) {
+            throw new IOException("simulation deadlock waiting for " + what);
+        }
+    }
+
+    private void checkFailure() throws IOException {
+        WritePipeline.Failure f = failure;
+        if (f != null) {
+            throw new WritePipeline.WriteFailed(f.offsetBytes(), f.message());
+        }
+    }
+
+    /** As the threaded pipeline: the blocks already handed over are written before it stops. */
+    @Override
+    public void close() {
+        scheduler.runUntil(() -> done == queued);
+    }
+}
