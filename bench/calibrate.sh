@@ -39,7 +39,7 @@ echo "command:  $(env | grep -E '^(CALIBRATE_|BLKMIG_BENCH_SETTLE_S=)' | sort | 
 echo "real:     qemu-system-x86_64 -machine pc,accel=tcg -nodefaults -display none -m 32M -S -drive file=IMG,format=raw,if=none,id=drive0 -device virtio-blk-pci,drive=drive0 -qmp unix:SOCK,server=on,wait=off"
 echo "          migrate-set-parameters max-bandwidth; migrate-set-capabilities zero-blocks (sparse); migrate -b \"exec:cat > STREAM\";"
 echo "          blkmig receive --input STREAM --target drive0=TARGET:SIZE; SHA-256 against the source; ${settle_s} s settle before each run"
-echo "model:    blkmig sweep --profile qemu-7.2 --seeds $seeds --scenario LINE (below); latency $latency, RAM 32M:2%:0, workload none"
+echo "model:    blkmig sweep --profile qemu-7.2 --seeds $seeds --scenario LINE (below); latency $latency, RAM 33288K:2%:0 (8,322 pages, as QEMU -m 32M migrates), workload none"
 echo "          (the simulated disks are World's: at most 8 MiB of data in 64 KiB regions, not the real images' contents)"
 echo
 
@@ -93,8 +93,9 @@ for disk in $disks; do
     done
     rm -f "$work/stream" "$work/target.img" "$work/trace"
     line="devices=drive0:$size;content=1;workload=none@0[8-128];bandwidth=${bw}M;downtime=300ms;latency=$latency;chunk=1M"
-    line="$line;zero-blocks=$(zero_of "$disk");shared-base=false;alloc=60;faults=none;ram=32M:2%:0"
-    ./blkmig sweep --profile qemu-7.2 --seeds "$seeds" --scenario "$line" > "$work/sweep.out" 2> "$work/sweep.err" || true
+    line="$line;zero-blocks=$(zero_of "$disk");shared-base=false;alloc=60;faults=none;ram=33288K:2%:0"
+    # a 256 MiB disk keeps its stream in memory, twice when a seed is rerun for determinism
+    BLKMIG_JAVA_OPTS="-Xmx4g" ./blkmig sweep --profile qemu-7.2 --seeds "$seeds" --scenario "$line" > "$work/sweep.out" 2> "$work/sweep.err" || true
     grep -q '^failed any' "$work/sweep.out" || { echo "sweep failed: $(cat "$work/sweep.err")" >&2; exit 1; }
     mk=$(awk '/^failed identical/ {print $3}' "$work/sweep.out"); mk=${mk:-0}
     mc=$(awk '/^outcome COMPLETED/ {print $3}' "$work/sweep.out"); mc=${mc:-0}

@@ -40,7 +40,7 @@ public final class ScenarioRunner {
     /** Slices at most (2 min of virtual time). */
     public static final long MAX_SLICES = 1200;
     /** The stream is kept in memory for the receiver and the checks: a bound, not a heap's worth. */
-    public static final long MAX_STREAM_BYTES = 256L << 20;
+    public static final long MAX_STREAM_BYTES = 768L << 20;
 
     /** A scenario whose stream would not fit {@link #MAX_STREAM_BYTES}. */
     public static final class TooLarge extends IllegalArgumentException {
