@@ -102,7 +102,7 @@ for disk in $disks; do
     echo "model $disk ${bw}M: $line"
     sed 's/^/        /' "$work/sweep.out" | grep -vE 'failing seed [23]:'
     rc=$(class "$lost" $((runs - failed))); mcl=$(class "$mk" "$seeds")
-    agree=$([ "$rc" = "$mcl" ] && echo yes || echo NO)
+    agree=$([ "$rc" = unknown ] && echo "n/a" || { [ "$rc" = "$mcl" ] && echo yes || echo NO; })
     rows+=("$(printf '%-32s %4s | lost data in %d of %d runs (QEMU failed in %d) %-9s | lost data in %3d of %d seeds %-9s | %s' \
       "$(label_of "$disk")" "$bw" "$lost" "$runs" "$failed" "$rc" "$mk" "$seeds" "$mcl" "$agree")")
   done
