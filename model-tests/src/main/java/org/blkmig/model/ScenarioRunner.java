@@ -131,7 +131,9 @@ public final class ScenarioRunner {
 
     /** A migration that sends 30 times its disks has not converged; and the stream must fit its bound. */
     public static long dataLimitBytes(Scenario s) {
-        return Math.min(MAX_STREAM_BYTES / 2, 30 * Math.max(s.totalBytes(), 1L << 20));
+        long total = Math.max(s.totalBytes(), 1L << 20);
+        // large disks (a calibration's 256 MiB or 4 GiB) may send twice their size, small ones 30 times
+        return Math.min(MAX_STREAM_BYTES / 2, Math.min(30 * total, Math.max(128L << 20, 2 * total)));
     }
 
     public static Run run(Scenario s, Set<Mutant> mutants) {
