@@ -36,6 +36,11 @@ public record Choices(int chunkIndex, List<DeviceChoice> devices, Workload.Kind 
     /** Guest RAM of a QEMU 7.2 run (as the real runs: no guest, a few percent of data pages, none dirtied). */
     static final long[] RAM_SIZES_BYTES = {32L << 20, 64L << 20, 128L << 20, 512L << 20};
     static final int RAM_DATA_PERCENT = 2;
+    /** QEMU 7.2 runs have disks of 8 to 48 MiB (eight times the draw) so the bulk pass outruns its read-ahead. */
+    static final int QEMU_DISK_SCALE = 8;
+    /** QEMU's max-bandwidth settings drawn for its runs: 8 MiB/s to 1 GiB/s, its default 128 MiB/s among them. */
+    static final long[] QEMU_BANDWIDTHS_BYTES = {8L << 20, 16L << 20, 32L << 20, 64L << 20, 96L << 20, 128L << 20,
+        256L << 20, 1L << 30};
 
     public Choices {
         devices = List.copyOf(devices);
@@ -64,13 +69,17 @@ public record Choices(int chunkIndex, List<DeviceChoice> devices, Workload.Kind 
         long total = 0;
         for (int i = 0; i < devices.size(); i++) {
             DeviceChoice d = devices.get(i);
-            long size = (long) Math.min(d.chunks(), maxChunks(chunkIndex)) * chunk
+            // QEMU's reads run up to 29 chunks ahead of the wire at 128 MiB/s: its disks must be larger than that
+            int scale = profile == Profile.QEMU_7_2 ? QEMU_DISK_SCALE : 1;
+            long size = (long) Math.min(d.chunks(), maxChunks(chunkIndex)) * scale * chunk
                     + (long) Math.min(d.extraSectors(), sectorsPerChunk - 1) * 512;
             ds.add(new Scenario.Device("drive" + i, size, d.readOnly()));
             total += size;
         }
-        // the bulk pass takes about bulkTenthsOfSecond/10 s: several slices
-        long bandwidth = Math.max(256L << 10, total * 10 / Math.max(1, bulkTenthsOfSecond)) / 1024 * 1024;
+        // the bulk pass takes about bulkTenthsOfSecond/10 s: several slices; QEMU's runs take its own
+        // range of max-bandwidth, 8 MiB/s to 1 GiB/s, whatever the disks
+        long bandwidth = profile == Profile.QEMU_7_2 ? QEMU_BANDWIDTHS_BYTES[bulkTenthsOfSecond % QEMU_BANDWIDTHS_BYTES.length]
+                : Math.max(256L << 10, total * 10 / Math.max(1, bulkTenthsOfSecond)) / 1024 * 1024;
         Workload w = Workload.of(workload, 0);
         double perDirtyByte = w.kind() == Workload.Kind.NONE ? 0
                 : Workload.of(workload, 1_000_000).dirtyRateBytesPerSecond(chunk) / 1_000_000;
