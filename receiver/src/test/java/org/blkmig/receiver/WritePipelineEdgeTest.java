@@ -282,6 +282,23 @@ class WritePipelineEdgeTest {
     }
 
     @Test
+    void aResultSaysWhatItCountedAndHowLongTheFlushTook() {
+        byte[] s = ReceiverTest.stream(CHUNK, List.of(List.of(ReceiverTest.block("drive0", 0, CHUNK, 7),
+                new org.blkmig.protocol.Record.ZeroBlock(SECTORS, "drive0"), ReceiverTest.EOS), ReceiverTest.end()));
+        long before = System.nanoTime();
+        ReceiveResult r = new BlockReceiver(Map.of("drive0", new SparseMemoryDisk("drive0", 8L * CHUNK)), CHUNK, Set.of(),
+                x -> {}, 2).receive(new ByteArrayInputStream(s));
+        long elapsedNanos = System.nanoTime() - before;
+        assertEquals("complete: 1 data blocks, 1 zero blocks, " + r.bytesRead() + " bytes", r.toString());
+        assertTrue(r.bytesRead() > CHUNK && r.bytesRead() <= s.length, "read " + r.bytesRead() + " of " + s.length);
+        assertTrue(r.flushNanos() >= 0 && r.flushNanos() <= elapsedNanos, "the flush is part of the receive: " + r.flushNanos());
+        ReceiveResult cut = new BlockReceiver(Map.of("drive0", new SparseMemoryDisk("drive0", 8L * CHUNK)), CHUNK, Set.of(),
+                x -> {}, 2).receive(new ByteArrayInputStream(s, 0, 40));
+        assertEquals("incomplete at byte " + cut.offsetBytes() + ": " + cut.reason(), cut.toString());
+        assertFalse(cut.complete());
+    }
+
+    @Test
     void printableEscapesControlCharactersOnly() {
         assertEquals("a b~\\x1f\\x7f\\x00", BlockReceiver.printable("a b~\u001f\u007f\u0000"));
     }
