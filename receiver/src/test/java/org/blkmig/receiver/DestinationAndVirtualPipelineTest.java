@@ -120,32 +120,11 @@ class DestinationAndVirtualPipelineTest {
     }
 
     /** Counts the writes that land after the last force. */
-    static final class CountingDisk implements Disk {
-        final SparseMemoryDisk disk;
+    static final class CountingDisk extends WrappedDisk {
         int writesAfterForce;
 
         CountingDisk(SparseMemoryDisk disk) {
-            this.disk = disk;
-        }
-
-        @Override
-        public String name() {
-            return disk.name();
-        }
-
-        @Override
-        public long sizeBytes() {
-            return disk.sizeBytes();
-        }
-
-        @Override
-        public boolean readOnly() {
-            return false;
-        }
-
-        @Override
-        public void read(long sector, ByteBuffer dst) throws IOException {
-            disk.read(sector, dst);
+            super(disk);
         }
 
         @Override

@@ -346,33 +346,12 @@ class PipelineProperties {
     }
 
     /** A memory target that tells the evidence when a write lands and when it is flushed. */
-    static final class LandingDisk implements Disk {
-        final SparseMemoryDisk disk;
+    static final class LandingDisk extends WrappedDisk {
         final Evidence ev;
 
         LandingDisk(SparseMemoryDisk disk, Evidence ev) {
-            this.disk = disk;
+            super(disk);
             this.ev = ev;
-        }
-
-        @Override
-        public String name() {
-            return disk.name();
-        }
-
-        @Override
-        public long sizeBytes() {
-            return disk.sizeBytes();
-        }
-
-        @Override
-        public boolean readOnly() {
-            return false;
-        }
-
-        @Override
-        public void read(long sector, ByteBuffer dst) {
-            disk.read(sector, dst);
         }
 
         @Override

@@ -42,8 +42,11 @@ class WritePipelineEdgeTest {
      * A memory disk whose writes can fail, and can be held until a given thread waits inside a
      * given WritePipeline method: the order of events is then fixed, not left to the scheduler.
      */
-    static final class TestDisk implements Disk {
-        final SparseMemoryDisk disk = new SparseMemoryDisk("drive0", 64L * CHUNK);
+    static final class TestDisk extends WrappedDisk {
+        TestDisk() {
+            super(new SparseMemoryDisk("drive0", 64L * CHUNK));
+        }
+
         final AtomicInteger landed = new AtomicInteger();
         volatile boolean failWrites;
         volatile Thread holdUntilWaiting;
@@ -54,26 +57,6 @@ class WritePipelineEdgeTest {
         volatile String forceHoldMethod;
         final java.util.concurrent.CountDownLatch forceStarted = new java.util.concurrent.CountDownLatch(1);
         volatile boolean forceDone;
-
-        @Override
-        public String name() {
-            return disk.name();
-        }
-
-        @Override
-        public long sizeBytes() {
-            return disk.sizeBytes();
-        }
-
-        @Override
-        public boolean readOnly() {
-            return false;
-        }
-
-        @Override
-        public void read(long sector, ByteBuffer dst) {
-            disk.read(sector, dst);
-        }
 
         @Override
         public void write(long sector, ByteBuffer src) throws IOException {

@@ -23,43 +23,12 @@ class WritePipelineTest {
     static final int CHUNK = 4096;
 
     /** A memory disk that counts forces, and fails them once told to. */
-    static final class ForcedDisk implements Disk {
-        final SparseMemoryDisk disk;
+    static final class ForcedDisk extends WrappedDisk {
         final AtomicInteger forces = new AtomicInteger();
         volatile boolean failForce;
 
         ForcedDisk(long sizeBytes) {
-            disk = new SparseMemoryDisk("drive0", sizeBytes);
-        }
-
-        @Override
-        public String name() {
-            return disk.name();
-        }
-
-        @Override
-        public long sizeBytes() {
-            return disk.sizeBytes();
-        }
-
-        @Override
-        public boolean readOnly() {
-            return false;
-        }
-
-        @Override
-        public void read(long sector, ByteBuffer dst) throws IOException {
-            disk.read(sector, dst);
-        }
-
-        @Override
-        public void write(long sector, ByteBuffer src) throws IOException {
-            disk.write(sector, src);
-        }
-
-        @Override
-        public void writeZeros(long sector, long sectorCount) throws IOException {
-            disk.writeZeros(sector, sectorCount);
+            super(new SparseMemoryDisk("drive0", sizeBytes));
         }
 
         @Override
