@@ -27,20 +27,35 @@ import org.junit.jupiter.api.io.TempDir;
  * Writers over channels that take less than offered (a socket with a full buffer) and files that
  * give less than asked: every byte still goes out once, in order, and is counted.
  */
-class ShortTransfersTest {
+public class ShortTransfersTest {
     static final int CHUNK = 4096;
     static final int MAX_PER_CALL_BYTES = 1000;
 
     @TempDir
     Path dir;
 
-    /** Takes at most MAX_PER_CALL_BYTES a call; gathering or not. */
-    static class Stingy implements WritableByteChannel {
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    /**
+     * Takes at most {@code maxPerCallBytes} a call (only on the first call if {@code onlyFirstShort});
+     * the splicer's tests use it too.
+     */
+    public static class Stingy implements WritableByteChannel {
+        public final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final int maxPerCallBytes;
+        final boolean onlyFirstShort;
+        int calls;
+
+        Stingy() {
+            this(MAX_PER_CALL_BYTES, false);
+        }
+
+        public Stingy(int maxPerCallBytes, boolean onlyFirstShort) {
+            this.maxPerCallBytes = maxPerCallBytes;
+            this.onlyFirstShort = onlyFirstShort;
+        }
 
         @Override
         public int write(ByteBuffer src) {
-            int n = Math.min(src.remaining(), MAX_PER_CALL_BYTES);
+            int n = onlyFirstShort && calls++ > 0 ? src.remaining() : Math.min(src.remaining(), maxPerCallBytes);
             byte[] b = new byte[n];
             src.get(b);
             out.write(b, 0, n);

@@ -5,16 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.blkmig.protocol.ProtocolException;
 import org.blkmig.protocol.Record;
 import org.blkmig.protocol.SectionType;
+import org.blkmig.protocol.ShortTransfersTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,39 +26,6 @@ class QemuSplicerEdgeTest {
      * Takes at most {@code maxPerCallBytes} a call (0: takes nothing, a peer that stopped reading),
      * or, with {@code onlyFirstShort}, takes that little once and then everything offered.
      */
-    static final class Stingy implements WritableByteChannel {
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        final int maxPerCallBytes;
-        final boolean onlyFirstShort;
-        int calls;
-
-        Stingy(int maxPerCallBytes) {
-            this(maxPerCallBytes, false);
-        }
-
-        Stingy(int maxPerCallBytes, boolean onlyFirstShort) {
-            this.maxPerCallBytes = maxPerCallBytes;
-            this.onlyFirstShort = onlyFirstShort;
-        }
-
-        @Override
-        public int write(ByteBuffer src) {
-            int n = onlyFirstShort && calls++ > 0 ? src.remaining() : Math.min(src.remaining(), maxPerCallBytes);
-            byte[] b = new byte[n];
-            src.get(b);
-            out.write(b, 0, n);
-            return n;
-        }
-
-        @Override
-        public boolean isOpen() {
-            return true;
-        }
-
-        @Override
-        public void close() {}
-    }
-
     /** Header, configuration, FULL device-state sections with ids 0 and 1, EOF. */
     Path ramOnly() throws IOException {
         byte[] s = new QemuReaderEdgeTest.Bytes().header().config("pc").full(0, "dev", 1).zeros(3000).footer(0)
@@ -83,7 +49,8 @@ class QemuSplicerEdgeTest {
         assertEquals(8 + 1 + 4 + 2, t.prefixBytes());
         byte[] original = Files.readAllBytes(ram);
         int block = 19 + 8 + 5; // START header, EOS, footer
-        for (Stingy out : new Stingy[] {new Stingy(1000), new Stingy(7, true)}) {
+        for (ShortTransfersTest.Stingy out : new ShortTransfersTest.Stingy[] {new ShortTransfersTest.Stingy(1000, false),
+                new ShortTransfersTest.Stingy(7, true)}) {
             QemuSplicer.splice(ram, out, QemuSplicerEdgeTest::startOnly);
             byte[] spliced = out.out.toByteArray();
             assertEquals(original.length + block, spliced.length);
@@ -96,7 +63,7 @@ class QemuSplicerEdgeTest {
     @Test
     void anOutputThatTakesNothingIsAnErrorNotAHang() throws IOException {
         Path ram = ramOnly();
-        IOException e = assertThrows(IOException.class, () -> QemuSplicer.splice(ram, new Stingy(0), QemuSplicerEdgeTest::startOnly));
+        IOException e = assertThrows(IOException.class, () -> QemuSplicer.splice(ram, new ShortTransfersTest.Stingy(0, false), QemuSplicerEdgeTest::startOnly));
         assertEquals("short copy from the RAM-only stream", e.getMessage());
     }
 
