@@ -111,12 +111,13 @@ record CampaignReport(long seed, int scenarios, List<String> shards, String prof
     /** JUnit cases: one per finding, or one passing case when there is none. */
     List<CiReport.Case> cases(String suite) {
         List<CiReport.Case> cs = new ArrayList<>();
+        String with = mutants.isEmpty() ? "" : " [mutant " + String.join(", ", mutants) + "]";
         String what = "seed " + seed + ": " + run + " of " + scenarios + " scenarios" + (timedOut ? " (time limit reached)" : "");
         if (findings.isEmpty()) {
-            cs.add(CiReport.Case.passed(suite, what, run + " passed", elapsedSeconds));
+            cs.add(CiReport.Case.passed(suite, what + with, run + " passed", elapsedSeconds));
         }
         for (Finding f : findings) {
-            cs.add(CiReport.Case.failed(suite, f.key(), f.scenarios() + " scenario(s) failed so, first #" + f.firstIndex()
+            cs.add(CiReport.Case.failed(suite, f.key() + with, f.scenarios() + " scenario(s) failed so, first #" + f.firstIndex()
                     + "; replay: " + f.replay(), f.report(), 0));
         }
         return cs;

@@ -175,6 +175,41 @@ final class CiReport {
         Files.writeString(file, b.toString(), StandardCharsets.UTF_8);
     }
 
+    /** The cases as data, for a report.json that {@code merge} reads back. */
+    List<Map<String, Object>> json() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Case c : cases) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("suite", c.suite());
+            m.put("name", c.name());
+            m.put("status", c.status().name());
+            m.put("message", c.message());
+            m.put("detail", c.detail());
+            m.put("seconds", c.seconds());
+            out.add(m);
+        }
+        return out;
+    }
+
+    static List<Case> casesOf(com.fasterxml.jackson.databind.JsonNode list) {
+        List<Case> out = new ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode c : list) {
+            Status st;
+            try {
+                st = Status.valueOf(c.path("status").asText());
+            } catch (IllegalArgumentException e) {
+                throw new UserError("a report lists a check with status '" + c.path("status").asText() + "'");
+            }
+            out.add(new Case(c.path("suite").asText(), c.path("name").asText(), st, c.path("message").asText(),
+                    c.path("detail").asText(), c.path("seconds").asDouble()));
+        }
+        return out;
+    }
+
+    List<String> notes() {
+        return List.copyOf(notes);
+    }
+
     /** Writes what the options ask for. */
     void write(Outputs o) throws IOException {
         if (o.junit != null) {

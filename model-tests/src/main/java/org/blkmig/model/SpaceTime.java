@@ -873,7 +873,8 @@ public final class SpaceTime {
             }
             double raw = range / Math.max(1, aboutCount);
             double power = Math.pow(10, Math.floor(Math.log10(raw)));
-            double step = raw / power <= 1 ? power : raw / power <= 2 ? 2 * power : raw / power <= 5 ? 5 * power : 10 * power;
+            double f = raw / power;
+            double step = (f <= 1.5 ? 1 : f <= 3 ? 2 : f <= 7 ? 5 : 10) * power;
             List<Double> ts = new ArrayList<>();
             for (double t = Math.ceil(from / step) * step; t <= to + step * 1e-9; t += step) {
                 ts.add(Math.abs(t) < step * 1e-9 ? 0 : t);

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.qemu;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.blkmig.model.Scenario;
+import org.blkmig.model.ScenarioRunner;
+import org.blkmig.model.Variant;
+import org.blkmig.protocol.Wire;
+import org.blkmig.protocol.qemu.QemuSplicer;
+import org.blkmig.receiver.BlockReceiver;
+import org.blkmig.receiver.ReceiveResult;
+import org.blkmig.simdisk.Disk;
+import org.blkmig.simdisk.Durations;
+import org.blkmig.simdisk.Faults;
+import org.blkmig.simdisk.FileDisk;
+import org.blkmig.simdisk.LatencyModel;
+import org.blkmig.simdisk.Workload;
+
+/**
+ * The conformance cases against a real QEMU 7.2 a CI gate runs (the full set is the test suite's
+ * QemuConformanceTest): a QEMU source's stream applied by blkmig's receiver, and a blkmig stream
+ * (spliced into a RAM-only stream of QEMU's) loaded by a QEMU destination; each ends in identical
+ * disks or says where not. Each case works in a temporary directory it deletes, and stops its QEMU.
+ */
+public final class QemuConformance {
+    private QemuConformance() {}
+
+    static final int MIB = 1 << 20;
+    static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    /** A case's result: null problem when it passed. */
+    public record Result(String name, String problem, double seconds) {
+        public boolean passed() {
+            return problem == null;
+        }
+    }
+
+    public interface Case {
+        String name();
+
+        /** Runs in {@code dir}; returns null when the disks are identical, else what went wrong. */
+        String run(Path dir) throws IOException;
+    }
+
+    public static List<Case> cases() {
+        return List.of(new Case() {
+            @Override
+            public String name() {
+                return "qemu-7.2 source to blkmig receiver, 5 MiB + 1536 bytes";
+            }
+
+            @Override
+            public String run(Path dir) throws IOException {
+                return qemuToBlkmig(dir, 5L * MIB + 1536, 19);
+            }
+        }, new Case() {
+            @Override
+            public String name() {
+                return "blkmig sender to qemu-7.2 destination, two devices with a guest writing";
+            }
+
+            @Override
+            public String run(Path dir) throws IOException {
+                return blkmigToQemu(dir, List.of(4L * MIB, 2L * MIB), 23);
+            }
+        });
+    }
+
+    /** Runs a case in a fresh temporary directory, deleted afterwards. */
+    public static Result run(Case c) {
+        long t0 = System.nanoTime();
+        Path dir = null;
+        String problem;
+        try {
+            dir = Files.createTempDirectory("blkmig-qemu-");
+            problem = c.run(dir);
+        } catch (IOException | RuntimeException e) {
+            problem = e.getClass().getSimpleName() + ": " + e.getMessage();
+        } finally {
+            delete(dir);
+        }
+        return new Result(c.name(), problem, (System.nanoTime() - t0) / 1e9);
+    }
+
+    static String qemuToBlkmig(Path dir, long sizeBytes, long seed) throws IOException {
+        Path src = randomImage(dir.resolve("src.img"), sizeBytes, seed);
+        Path stream = dir.resolve("stream.bin");
+        String status;
+        try (QemuProcess q = QemuProcess.start(dir, List.of(QemuProcess.Drive.raw("drive0", src)), null)) {
+            q.migrate("exec:cat > " + stream, true, false);
+            status = q.awaitMigration(TIMEOUT);
+        }
+        if (!status.equals("completed")) {
+            return "QEMU's migration ended " + status;
+        }
+        Path dst = dir.resolve("dst.img");
+        Disk target = FileDisk.create("drive0", dst, sizeBytes);
+        ReceiveResult r;
+        try (InputStream in = Files.newInputStream(stream)) {
+            r = new BlockReceiver(Map.of("drive0", target)).receive(in);
+        } finally {
+            target.close();
+        }
+        if (!r.complete()) {
+            return "blkmig's receiver did not complete QEMU's stream: " + r;
+        }
+        long at = Files.mismatch(src, dst);
+        return at < 0 ? null : "blkmig's target differs from QEMU's source at byte " + at;
+    }
+
+    static String blkmigToQemu(Path dir, List<Long> sizesBytes, long seed) throws IOException {
+        List<QemuProcess.Drive> drives = new ArrayList<>();
+        List<Scenario.Device> devices = new ArrayList<>();
+        for (int i = 0; i < sizesBytes.size(); i++) {
+            Path t = dir.resolve("target" + i + ".img");
+            try (FileChannel ch = FileChannel.open(t, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                ch.write(ByteBuffer.allocate(1), sizesBytes.get(i) - 1);
+            }
+            drives.add(QemuProcess.Drive.raw("drive" + i, t));
+            devices.add(new Scenario.Device("drive" + i, sizesBytes.get(i), false));
+        }
+        Path ramOnly = dir.resolve("ramonly.bin");
+        try (QemuProcess q = QemuProcess.start(dir, drives, null)) {
+            q.migrate("exec:cat > " + ramOnly, false, false);
+            String status = q.awaitMigration(TIMEOUT);
+            if (!status.equals("completed")) {
+                return "QEMU's RAM-only migration ended " + status;
+            }
+        }
+        Scenario s = new Scenario(devices, seed, Workload.of(Workload.Kind.UNIFORM, 256 << 10), 16L * MIB, 300 * Durations.MILLI,
+                new LatencyModel.Uniform(100_000, 2_000_000), Wire.QEMU_CHUNK_SIZE_BYTES, false, false, 50, Faults.NONE, seed);
+        Path spliced = dir.resolve("spliced.bin");
+        ScenarioRunner.Source[] source = new ScenarioRunner.Source[1];
+        try (FileChannel out = FileChannel.open(spliced, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            QemuSplicer.splice(ramOnly, out, w -> source[0] = ScenarioRunner.simulateSource(s, Variant.BLKMIG, w));
+        }
+        if (!source[0].migration().completed()) {
+            return "blkmig's simulated migration did not complete: " + source[0].migration().reason();
+        }
+        String status;
+        String log;
+        try (QemuProcess dst = QemuProcess.start(dir, drives, "exec:cat " + spliced)) {
+            status = dst.awaitIncoming(TIMEOUT);
+            log = dst.log();
+        }
+        if (!status.equals("completed")) {
+            return "QEMU 7.2 refused blkmig's stream (" + status + "): " + log.strip();
+        }
+        for (int i = 0; i < devices.size(); i++) {
+            byte[] expected = new byte[(int) (long) sizesBytes.get(i)];
+            source[0].sources().get("drive" + i).read(0, ByteBuffer.wrap(expected));
+            int at = java.util.Arrays.mismatch(expected, Files.readAllBytes(drives.get(i).image()));
+            if (at >= 0) {
+                return "QEMU's disk drive" + i + " differs from blkmig's source at byte " + at;
+            }
+        }
+        return null;
+    }
+
+    static Path randomImage(Path p, long sizeBytes, long seed) throws IOException {
+        byte[] b = new byte[(int) sizeBytes];
+        new Random(seed).nextBytes(b);
+        // a zero chunk in the middle: QEMU sends it as data, the receiver must still write it
+        java.util.Arrays.fill(b, MIB, Math.min(b.length, 2 * MIB), (byte) 0);
+        Files.write(p, b);
+        return p;
+    }
+
+    private static void delete(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a temporary directory left behind is not a failed check
+        }
+    }
+
+    /** For callers that list what ran: name to result. */
+    public static Map<String, Result> runAll() {
+        Map<String, Result> m = new LinkedHashMap<>();
+        for (Case c : cases()) {
+            m.put(c.name(), run(c));
+        }
+        return m;
+    }
+}
