@@ -84,6 +84,8 @@ final class CorpusCommand implements Callable<Integer> {
     /** Checks every entry, printing one line each: one case per entry. */
     static List<CiReport.Case> check(PrintWriter out, Corpus corpus, Variant variant) {
         List<CiReport.Case> cases = new ArrayList<>();
+        String with = variant.mutants().isEmpty() ? "" : " [mutant " + String.join(", ",
+                variant.mutants().stream().map(org.blkmig.model.Mutant::cliName).sorted().toList()) + "]";
         for (Corpus.Entry e : corpus.entries()) {
             Corpus.Result r = corpus.check(e, variant);
             out.println("corpus " + e.name() + ": " + (r.passed() ? "ok" : "FAILED: " + String.join("; ", r.problems())));
@@ -91,7 +93,7 @@ final class CorpusCommand implements Callable<Integer> {
                     ? CiReport.Case.passed("corpus", e.name(), e.kind() + " stream " + e.stream() + " decodes and rebuilds "
                             + e.images().size() + " image(s)" + (e.blkmig() ? "; the sender writes it again byte for byte" : ""),
                             r.seconds())
-                    : CiReport.Case.failed("corpus", e.name(), r.problems().get(0), String.join("\n", r.problems()), r.seconds()));
+                    : CiReport.Case.failed("corpus", e.name() + with, r.problems().get(0), String.join("\n", r.problems()), r.seconds()));
         }
         return cases;
     }
