@@ -75,7 +75,7 @@ public final class QemuConformance {
 
             @Override
             public String run(Path dir) throws IOException {
-                return blkmigToQemu(dir, List.of(4L * MIB, 2L * MIB), 23);
+                return blkmigToQemu(dir, List.of(4L * MIB, 2L * MIB), false, 23).problem();
             }
         });
     }
@@ -122,7 +122,14 @@ public final class QemuConformance {
         return at < 0 ? null : "blkmig's target differs from QEMU's source at byte " + at;
     }
 
-    static String blkmigToQemu(Path dir, List<Long> sizesBytes, long seed) throws IOException {
+    /** What loading a blkmig stream into QEMU gave: null problem when the disks are identical; the guest's writes. */
+    public record Loaded(String problem, long guestWrites) {}
+
+    /**
+     * blkmig's simulated source (a guest writing) spliced into a RAM-only stream of QEMU's, loaded
+     * by a QEMU 7.2 destination over blank raw images of these sizes, which must equal the sources.
+     */
+    public static Loaded blkmigToQemu(Path dir, List<Long> sizesBytes, boolean zeroBlocks, long seed) throws IOException {
         List<QemuProcess.Drive> drives = new ArrayList<>();
         List<Scenario.Device> devices = new ArrayList<>();
         for (int i = 0; i < sizesBytes.size(); i++) {
@@ -138,11 +145,11 @@ public final class QemuConformance {
             q.migrate("exec:cat > " + ramOnly, false, false);
             String status = q.awaitMigration(TIMEOUT);
             if (!status.equals("completed")) {
-                return "QEMU's RAM-only migration ended " + status;
+                return new Loaded("QEMU's RAM-only migration ended " + status, 0);
             }
         }
         Scenario s = new Scenario(devices, seed, Workload.of(Workload.Kind.UNIFORM, 256 << 10), 16L * MIB, 300 * Durations.MILLI,
-                new LatencyModel.Uniform(100_000, 2_000_000), Wire.QEMU_CHUNK_SIZE_BYTES, false, false, 50, Faults.NONE, seed);
+                new LatencyModel.Uniform(100_000, 2_000_000), Wire.QEMU_CHUNK_SIZE_BYTES, zeroBlocks, false, 50, Faults.NONE, seed);
         Path spliced = dir.resolve("spliced.bin");
         ScenarioRunner.Source[] source = new ScenarioRunner.Source[1];
         try (FileChannel out = FileChannel.open(spliced, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -150,8 +157,9 @@ public final class QemuConformance {
             QemuSplicer.splice(ramOnly, out, w -> source[0] = ScenarioRunner.simulateSource(s, Variant.BLKMIG, w));
         }
         if (!source[0].migration().completed()) {
-            return "blkmig's simulated migration did not complete: " + source[0].migration().reason();
+            return new Loaded("blkmig's simulated migration did not complete: " + source[0].migration().reason(), 0);
         }
+        long writes = source[0].guestWrites();
         String status;
         String log;
         try (QemuProcess dst = QemuProcess.start(dir, drives, "exec:cat " + spliced)) {
@@ -159,17 +167,17 @@ public final class QemuConformance {
             log = dst.log();
         }
         if (!status.equals("completed")) {
-            return "QEMU 7.2 refused blkmig's stream (" + status + "): " + log.strip();
+            return new Loaded("QEMU 7.2 refused blkmig's stream (" + status + "): " + log.strip(), writes);
         }
         for (int i = 0; i < devices.size(); i++) {
             byte[] expected = new byte[(int) (long) sizesBytes.get(i)];
             source[0].sources().get("drive" + i).read(0, ByteBuffer.wrap(expected));
             int at = java.util.Arrays.mismatch(expected, Files.readAllBytes(drives.get(i).image()));
             if (at >= 0) {
-                return "QEMU's disk drive" + i + " differs from blkmig's source at byte " + at;
+                return new Loaded("QEMU's disk drive" + i + " differs from blkmig's source at byte " + at, writes);
             }
         }
-        return null;
+        return new Loaded(null, writes);
     }
 
     static Path randomImage(Path p, long sizeBytes, long seed) throws IOException {

@@ -21,24 +21,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import org.blkmig.model.Scenario;
-import org.blkmig.model.ScenarioRunner;
-import org.blkmig.model.Variant;
 import org.blkmig.protocol.ByteInput;
 import org.blkmig.protocol.Record;
 import org.blkmig.protocol.Wire;
 import org.blkmig.protocol.check.StreamChecker;
 import org.blkmig.protocol.qemu.QemuEvent;
-import org.blkmig.protocol.qemu.QemuSplicer;
 import org.blkmig.protocol.qemu.QemuStreamReader;
 import org.blkmig.receiver.BlockReceiver;
 import org.blkmig.receiver.ReceiveResult;
 import org.blkmig.simdisk.Disk;
-import org.blkmig.simdisk.Durations;
-import org.blkmig.simdisk.Faults;
 import org.blkmig.simdisk.FileDisk;
-import org.blkmig.simdisk.LatencyModel;
-import org.blkmig.simdisk.Workload;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -318,50 +310,11 @@ class QemuConformanceTest {
     // ---- blkmig -> QEMU ----
 
     void blkmigToQemu(List<Long> sizesBytes, boolean zeroBlocks, long seed) throws IOException {
-        List<QemuProcess.Drive> drives = new ArrayList<>();
-        List<Scenario.Device> devices = new ArrayList<>();
-        for (int i = 0; i < sizesBytes.size(); i++) {
-            Path t = dir.resolve("target" + i + ".img");
-            Files.write(t, new byte[0]);
-            try (FileChannel ch = FileChannel.open(t, StandardOpenOption.WRITE)) {
-                ch.truncate(0);
-                ch.write(ByteBuffer.allocate(1), sizesBytes.get(i) - 1);
-            }
-            drives.add(QemuProcess.Drive.raw("drive" + i, t));
-            devices.add(new Scenario.Device("drive" + i, sizesBytes.get(i), false));
-        }
-        Path ramOnly = dir.resolve("ramonly.bin");
-        try (QemuProcess q = QemuProcess.start(dir, drives, null)) {
-            q.migrate("exec:cat > " + ramOnly, false, false);
-            assertEquals("completed", q.awaitMigration(MIGRATION_TIMEOUT));
-        }
-        Scenario s = new Scenario(devices, seed, Workload.of(Workload.Kind.UNIFORM, 256 << 10), 16L * MIB,
-                300 * Durations.MILLI, new LatencyModel.Uniform(100_000, 2_000_000), Wire.QEMU_CHUNK_SIZE_BYTES, zeroBlocks,
-                false, 50, Faults.NONE, seed);
-        Path spliced = dir.resolve("spliced.bin");
-        ScenarioRunner.Source[] source = new ScenarioRunner.Source[1];
-        try (FileChannel out = FileChannel.open(spliced, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            QemuSplicer.splice(ramOnly, out, w -> source[0] = ScenarioRunner.simulateSource(s, Variant.BLKMIG, w));
-        }
-        assertTrue(source[0].migration().completed(), source[0].migration().reason());
-        assertTrue(source[0].guestWrites() >= 3, "the simulated guest wrote during the migration: " + source[0].guestWrites());
-        String status;
-        String log;
-        try (QemuProcess dst = QemuProcess.start(dir, drives, "exec:cat " + spliced)) {
-            status = dst.awaitIncoming(MIGRATION_TIMEOUT);
-            log = dst.log();
-        }
-        assertEquals("completed", status, "QEMU 7.2 refused blkmig's stream: " + log);
-        for (int i = 0; i < devices.size(); i++) {
-            Disk simulated = source[0].sources().get("drive" + i);
-            byte[] expected = new byte[(int) (long) sizesBytes.get(i)];
-            simulated.read(0, ByteBuffer.wrap(expected));
-            assertEquals(-1, java.util.Arrays.mismatch(expected, Files.readAllBytes(drives.get(i).image())),
-                    "QEMU's disk " + i + " differs from blkmig's source");
-        }
+        QemuConformance.Loaded r = QemuConformance.blkmigToQemu(dir, sizesBytes, zeroBlocks, seed);
+        assertEquals(null, r.problem());
+        assertTrue(r.guestWrites() >= 3, "the simulated guest wrote during the migration: " + r.guestWrites());
         System.out.printf("blkmig->qemu %s zero-blocks=%b: %d simulated guest writes, QEMU loaded it, disks identical%n",
-                sizesBytes, zeroBlocks, source[0].guestWrites());
+                sizesBytes, zeroBlocks, r.guestWrites());
     }
 
     @Test
