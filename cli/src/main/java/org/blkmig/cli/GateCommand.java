@@ -38,8 +38,9 @@ final class GateCommand implements Callable<Integer> {
     @Mixin
     SharedOptions.Mutants mutants;
 
-    @Option(names = "--scenarios", paramLabel = "N", defaultValue = "100000",
-            description = "At most this many campaign scenarios (default ${DEFAULT-VALUE}; the budget usually ends it first).")
+    @Option(names = "--scenarios", paramLabel = "N", defaultValue = "5000",
+            description = {"Campaign scenarios (default ${DEFAULT-VALUE}): a fixed number, so a gate judges the same scenarios"
+                    + " on any machine; the budget cuts it short only on a slow one, and says so."})
     int scenarios;
 
     @Option(names = "--mutant-scenarios", paramLabel = "N", defaultValue = "300",
@@ -91,15 +92,19 @@ final class GateCommand implements Callable<Integer> {
         List<CiReport.Case> fuzzFailures = new ArrayList<>();
         long fuzz0 = System.nanoTime();
         int batch = 0;
+        PrintWriter quiet = new PrintWriter(java.io.Writer.nullWriter());
         do {
-            for (CiReport.Case c : FuzzCommand.fuzz(out, seed.seed + batch++, FUZZ_BATCH)) {
+            for (CiReport.Case c : FuzzCommand.fuzz(quiet, seed.seed + batch++, FUZZ_BATCH)) {
                 if (c.status() == CiReport.Status.FAILED) {
                     fuzzFailures.add(c);
+                    out.println("fuzz FINDING: " + c.name() + ": " + c.message());
                 }
             }
             inputs += FUZZ_BATCH;
         } while (System.nanoTime() < fuzzUntil && fuzzFailures.isEmpty());
         double fuzzSeconds = (System.nanoTime() - fuzz0) / 1e9;
+        out.printf("fuzz: %d inputs from seeds %d..%d in %.1f s: %s%n", inputs, seed.seed, seed.seed + batch - 1, fuzzSeconds,
+                fuzzFailures.isEmpty() ? "no findings" : fuzzFailures.size() + " failed case(s)");
         if (fuzzFailures.isEmpty()) {
             gate.add(CiReport.Case.passed("fuzz", inputs + " inputs from seeds " + seed.seed + ".." + (seed.seed + batch - 1),
                     "every input ended in a protocol error or an honest result", fuzzSeconds));
@@ -137,6 +142,9 @@ final class GateCommand implements Callable<Integer> {
             out.println("FINDING: " + f.key() + " (" + f.scenarios() + " scenario(s))\n  " + f.report().replace("\n", "\n  "));
         }
         gate.addAll(campaign.cases("campaign"));
+        if (s.timedOut()) {
+            gate.note("campaign: the budget ended it after " + s.run() + " of " + scenarios + " scenarios");
+        }
 
         double seconds = (System.nanoTime() - start) / 1e9;
         gate.note(String.format("gate: %.0f s of a %d s budget; %s", seconds, budgetNanos / 1_000_000_000, variant));
