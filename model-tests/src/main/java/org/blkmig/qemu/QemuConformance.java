@@ -11,7 +11,6 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -198,14 +197,5 @@ public final class QemuConformance {
         } catch (IOException e) {
             // a temporary directory left behind is not a failed check
         }
-    }
-
-    /** For callers that list what ran: name to result. */
-    public static Map<String, Result> runAll() {
-        Map<String, Result> m = new LinkedHashMap<>();
-        for (Case c : cases()) {
-            m.put(c.name(), run(c));
-        }
-        return m;
     }
 }

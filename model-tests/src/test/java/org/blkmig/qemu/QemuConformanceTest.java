@@ -317,6 +317,15 @@ class QemuConformanceTest {
                 sizesBytes, zeroBlocks, r.guestWrites());
     }
 
+    /** The gate's cases end in identical disks. */
+    @Test
+    void theGatesCasesPass() throws IOException {
+        for (QemuConformance.Case c : QemuConformance.cases()) {
+            QemuConformance.Result r = QemuConformance.run(c);
+            assertTrue(r.passed(), c.name() + ": " + r.problem());
+        }
+    }
+
     @Test
     void blkmigToQemuOneDevice() throws IOException {
         blkmigToQemu(List.of(16L * MIB), false, 1);
