@@ -42,7 +42,7 @@ public final class Checks {
         SOURCE_UNTOUCHED("source-untouched", "the migration writes nothing to a source and stops dirty tracking"),
         IN_BOUNDS("in-bounds", "nothing is written outside a target, nor to a device that is not migrated"),
         CONVERGENCE("convergence", "with chunks dirtied at <= 1/4 of the bandwidth, a downtime budget of 4+ chunks and no"
-                + " faults, the migration completes"),
+                + " faults (of reads or of the link), the migration completes"),
         HONEST_COMPLETION("honest-completion", "the target is complete exactly when the migration completed, and only"
                 + " once every write landed and was flushed"),
         EXPLAINED_FAILURE("explained-failure", "a migration FAILED only on an injected fault the history records, and"
@@ -53,6 +53,9 @@ public final class Checks {
         RATE_LIMIT("rate-limit", "in every slice the blocks sent (by the stream's bytes and their virtual times) stay"
                 + " within the slice's budget plus one block, and no read is submitted while the chunks read but not yet"
                 + " sent fill the slice's budget"),
+        CLEAN_STOP("clean-stop", "both ends stop by themselves: the sender holds no chunk buffer, the receiver returns"
+                + " (its thread ends), no event stays scheduled; a link fault leaves the target incomplete unless the"
+                + " migration completed"),
         DETERMINISM("determinism", "the scenario run again gives the same stream (SHA-256) and the same history");
 
         public final String id;
@@ -98,6 +101,7 @@ public final class Checks {
         v.add(explainedFailure(run));
         v.add(justifiedNonConvergence(run));
         v.add(rateLimit(run, d));
+        v.add(cleanStop(run, completed));
         return v;
     }
 
@@ -371,7 +375,7 @@ public final class Checks {
         // below a few chunks of downtime budget, completing needs an instant with nothing dirty at all
         double downtimeBudgetBytes = s.bandwidthBytesPerSecond() * (s.maxDowntimeNanos() / 1e9);
         boolean light = dirtyRate * 4 <= s.bandwidthBytesPerSecond() && downtimeBudgetBytes >= 4.0 * s.chunkSizeBytes();
-        boolean faults = s.faults().readErrorPercent() > 0;
+        boolean faults = s.faults().readErrorPercent() > 0 || s.setup().link().hasFault();
         if (light && !faults && run.migration().outcome() != MigrationResult.Outcome.COMPLETED) {
             return fail(Property.CONVERGENCE, String.format("chunks dirtied at %.0f B/s against %d B/s ended %s: %s",
                     dirtyRate, s.bandwidthBytesPerSecond(), run.migration().outcome(), run.migration().reason()));
@@ -399,7 +403,8 @@ public final class Checks {
     static Verdict explainedFailure(ScenarioRunner.Run run) {
         MigrationResult m = run.migration();
         if (m.outcome() == MigrationResult.Outcome.FAILED && run.brokenInvariant() == null) {
-            boolean injected = run.history().entries().stream().anyMatch(e -> e instanceof History.ReadComplete rc && rc.failed());
+            boolean injected = run.history().entries().stream().anyMatch(e -> e instanceof History.ReadComplete rc && rc.failed()
+                    || e instanceof History.Marker mk && mk.what().startsWith(SimLink.FAULT_MARKER));
             if (!injected) {
                 return fail(Property.EXPLAINED_FAILURE, "the migration FAILED with no injected fault in the history: "
                         + m.reason());
@@ -468,7 +473,7 @@ public final class Checks {
      */
     static Verdict rateLimit(ScenarioRunner.Run run, Decoded d) {
         Scenario s = run.scenario();
-        long budgetBytes = Math.max(1, (long) (s.bandwidthBytesPerSecond() * 0.1));
+        long budgetBytes = Math.max(1, (long) (s.bandwidthBytesPerSecond() * (s.setup().sliceNanos() / 1e9)));
         long oneBlock = d.blocks().stream().mapToLong(SentBlock::wireBytes).max().orElse(0);
         List<Long> starts = run.clock().sliceStartOffsets();
         long[] bytes = new long[starts.size()];
@@ -518,5 +523,33 @@ public final class Checks {
             }
         }
         return pass(Property.RATE_LIMIT);
+    }
+
+    /**
+     * The ends stopped cleanly: nothing the sender held, nothing the scheduler still runs, a receiver
+     * that returned by itself; and after a link fault that fired, an incomplete target unless the
+     * sender completed (a fault after the END payload's last byte costs only the EOF marker).
+     */
+    static Verdict cleanStop(ScenarioRunner.Run run, boolean completed) {
+        ScenarioRunner.Ends e = run.ends();
+        if (e.senderBuffersHeld() != 0) {
+            return fail(Property.CLEAN_STOP, "the sender still holds " + e.senderBuffersHeld() + " chunk buffer(s) after it ended");
+        }
+        if (!e.receiverReturned()) {
+            return fail(Property.CLEAN_STOP, "the receiver was still waiting for bytes after the sender ended: " + run.receive());
+        }
+        if (e.receiverThreadAlive()) {
+            return fail(Property.CLEAN_STOP, "the receiver's thread did not end");
+        }
+        if (e.eventsLeft() != 0) {
+            return fail(Property.CLEAN_STOP, e.eventsLeft() + " events still scheduled after both ends stopped and "
+                    + ScenarioRunner.MAX_EVENTS_AFTER_END + " more ran");
+        }
+        boolean linkFault = run.history().entries().stream()
+                .anyMatch(x -> x instanceof History.Marker mk && mk.what().startsWith(SimLink.FAULT_MARKER + "the connection"));
+        if (linkFault && !completed && run.receive().complete()) {
+            return fail(Property.CLEAN_STOP, "the link dropped but the receiver reports the target complete: " + run.receive());
+        }
+        return pass(Property.CLEAN_STOP);
     }
 }

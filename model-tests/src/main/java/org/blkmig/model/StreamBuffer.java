@@ -55,6 +55,38 @@ public final class StreamBuffer extends OutputStream {
         }
     }
 
+    /** Appends {@code n} bytes of {@code src} (advancing it): what a link took of a write. */
+    public void write(java.nio.ByteBuffer src, int n) {
+        if (length + n > maxBytes) {
+            overflowed = true;
+            throw new ScenarioRunner.TooLarge(length + n);
+        }
+        while (n > 0) {
+            int inPiece = (int) (length % PIECE_BYTES);
+            if (inPiece == 0) {
+                pieces.add(new byte[PIECE_BYTES]);
+            }
+            int k = Math.min(n, PIECE_BYTES - inPiece);
+            src.get(pieces.get(pieces.size() - 1), inPiece, k);
+            n -= k;
+            length += k;
+        }
+    }
+
+    /** Copies {@code n} bytes from {@code position} into dst: what a receiver reads off a link. */
+    public void read(long position, java.nio.ByteBuffer dst, int n) {
+        if (position + n > length) {
+            throw new IndexOutOfBoundsException("bytes " + position + "+" + n + " past the stream's " + length);
+        }
+        while (n > 0) {
+            int inPiece = (int) (position % PIECE_BYTES);
+            int k = Math.min(n, PIECE_BYTES - inPiece);
+            dst.put(pieces.get((int) (position / PIECE_BYTES)), inPiece, k);
+            position += k;
+            n -= k;
+        }
+    }
+
     /** The SHA-256 of the stream, in hex: two runs of one scenario must give the same. */
     public String sha256() {
         try {
