@@ -369,13 +369,19 @@ public final class Checks {
         return pass(Property.IN_BOUNDS);
     }
 
+    /** Whether the history records a fault of the link (the link's own marker). */
+    static boolean linkFaultFired(ScenarioRunner.Run run) {
+        return run.history().entries().stream()
+                .anyMatch(e -> e instanceof History.Marker mk && mk.what().startsWith(SimLink.FAULT_MARKER));
+    }
+
     static Verdict convergence(ScenarioRunner.Run run) {
         Scenario s = run.scenario();
         double dirtyRate = s.workload().dirtyRateBytesPerSecond(s.chunkSizeBytes());
         // below a few chunks of downtime budget, completing needs an instant with nothing dirty at all
         double downtimeBudgetBytes = s.bandwidthBytesPerSecond() * (s.maxDowntimeNanos() / 1e9);
         boolean light = dirtyRate * 4 <= s.bandwidthBytesPerSecond() && downtimeBudgetBytes >= 4.0 * s.chunkSizeBytes();
-        boolean faults = s.faults().readErrorPercent() > 0 || s.setup().link().hasFault();
+        boolean faults = s.faults().readErrorPercent() > 0 || linkFaultFired(run);
         if (light && !faults && run.migration().outcome() != MigrationResult.Outcome.COMPLETED) {
             return fail(Property.CONVERGENCE, String.format("chunks dirtied at %.0f B/s against %d B/s ended %s: %s",
                     dirtyRate, s.bandwidthBytesPerSecond(), run.migration().outcome(), run.migration().reason()));
@@ -403,8 +409,8 @@ public final class Checks {
     static Verdict explainedFailure(ScenarioRunner.Run run) {
         MigrationResult m = run.migration();
         if (m.outcome() == MigrationResult.Outcome.FAILED && run.brokenInvariant() == null) {
-            boolean injected = run.history().entries().stream().anyMatch(e -> e instanceof History.ReadComplete rc && rc.failed()
-                    || e instanceof History.Marker mk && mk.what().startsWith(SimLink.FAULT_MARKER));
+            boolean injected = linkFaultFired(run)
+                    || run.history().entries().stream().anyMatch(e -> e instanceof History.ReadComplete rc && rc.failed());
             if (!injected) {
                 return fail(Property.EXPLAINED_FAILURE, "the migration FAILED with no injected fault in the history: "
                         + m.reason());

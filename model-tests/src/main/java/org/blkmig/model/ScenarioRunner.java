@@ -65,11 +65,12 @@ public final class ScenarioRunner {
      * whether the receiver returned by itself, the events still scheduled once both ended (and the
      * scheduler was left to run out), whether the receiver's thread lives on; the link's short
      * writes and reads and the stream offsets where its writes ended; the receiver's pipeline's
-     * peak of busy buffers (-1: none); the blocks sent zero copy.
+     * peak of busy buffers (-1: none); the blocks sent zero copy; whether a link fault fired inside a
+     * block's data.
      */
     public record Ends(int senderBuffersHeld, boolean receiverReturned, int eventsLeft, boolean receiverThreadAlive,
-            long shortWrites, long shortReads, long[] linkWriteEnds, int pipelinePeakBusy, long zeroCopySamples) {
-        public static final Ends NONE = new Ends(0, true, 0, false, 0, 0, new long[0], -1, 0);
+            long shortWrites, long shortReads, long[] linkWriteEnds, int pipelinePeakBusy, long zeroCopySamples,
+            boolean linkFaultMidBlock) {
 
         /** Whether a link write ended strictly inside the bytes [from, to). */
         public boolean writeEndsInside(long from, long to) {
@@ -267,7 +268,7 @@ public final class ScenarioRunner {
         }
         int peakBusy = pipelines.stream().mapToInt(Pipeline::peakBusyBuffers).max().orElse(-1);
         Ends ends = new Ends(src.senderBuffersHeld(), receiverReturned, scheduler.pendingEvents(), link.receiverThreadAlive(),
-                link.shortWrites(), link.shortReads(), link.writeEnds(), peakBusy, src.zeroCopySamples());
+                link.shortWrites(), link.shortReads(), link.writeEnds(), peakBusy, src.zeroCopySamples(), link.faultMidBlock());
         return new Run(s, variant, result, received, stream, history, src.sources(), src.devices(),
                 targets, bases, src.guestWrites(), scheduler.eventsRun(), broken, faults, src.clock(), ends);
     }

@@ -43,7 +43,7 @@ public record SetupChoice(int link, int linkBandwidth, int linkLatency, int link
         int shortWrites = d.pick(50, 20, 20, 10);
         int shortReads = d.pick(50, 20, 20, 10);
         int window = d.pick(40, 20, 20, 20);
-        int fault = d.pick(82, 6, 6, 6);
+        int fault = d.pick(91, 3, 3, 3);
         int faultAt = d.between(0, 1000);
         int stall = d.pick(40, 30, 30);
         boolean zeroCopy = d.coin();

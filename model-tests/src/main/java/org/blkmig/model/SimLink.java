@@ -50,6 +50,13 @@ final class SimLink {
     private boolean senderClosed;
     /** Link writes that carried only part of what the sender offered. */
     private long shortWrites;
+    /** The last write: what it was offered, whether it took less. */
+    private long lastOffered;
+    private boolean lastShort;
+    /** A fault fired inside a record of {@link #BLOCK_WRITE_BYTES} or more: inside a block's data. */
+    private boolean faultMidBlock;
+    /** Records shorter than this are never blocks' data (a header with the longest name is 264 bytes). */
+    static final int BLOCK_WRITE_BYTES = 512;
     /** The stream offset at which each write ended, in order. */
     private long[] writeEnds = new long[64];
     private int writes;
@@ -88,6 +95,22 @@ final class SimLink {
 
     long shortWrites() {
         return shortWrites;
+    }
+
+    /** Whether the link's fault fired inside a block's data. */
+    boolean faultMidBlock() {
+        return faultMidBlock;
+    }
+
+    /** Whether the byte lies strictly inside one write of a block's data. */
+    private boolean insideBlockWrite(long at) {
+        int i = java.util.Arrays.binarySearch(writeEnds, 0, writes, at);
+        if (i >= 0) {
+            return false; // a write ended there
+        }
+        int w = -i - 1;
+        long start = w == 0 ? 0 : writeEnds[w - 1];
+        return w < writes && start < at && writeEnds[w] - start >= BLOCK_WRITE_BYTES;
     }
 
     /** The stream offsets where the link's writes ended, ascending. */
@@ -148,6 +171,7 @@ final class SimLink {
                 n = at - writtenBytes;
                 if (n == 0) {
                     cut = true;
+                    faultMidBlock = lastShort && lastOffered >= BLOCK_WRITE_BYTES;
                     history.add(new History.Marker(scheduler.nowNanos(), FAULT_MARKER + "the connection drops at byte " + at));
                     // after the last byte's arrival: events of one instant run in a drawn order
                     long when = Math.max(scheduler.nowNanos(), lastArrivalNanos + 1);
@@ -165,6 +189,7 @@ final class SimLink {
                     n = at - writtenBytes; // the bytes before the stall leave first
                 } else {
                     stallApplied = true;
+                    faultMidBlock = lastShort && lastOffered >= BLOCK_WRITE_BYTES;
                     history.add(new History.Marker(scheduler.nowNanos(), FAULT_MARKER + "byte " + at + " stalls for "
                             + Durations.format(model.stallNanos())));
                     wireFreeNanos = Math.max(wireFreeNanos, scheduler.nowNanos()) + model.stallNanos();
@@ -173,6 +198,8 @@ final class SimLink {
             if (n < offered) {
                 shortWrites++;
             }
+            lastOffered = offered;
+            lastShort = n < offered;
             long left = n;
             for (int i = offset; i < offset + length && left > 0; i++) {
                 int take = (int) Math.min(left, srcs[i].remaining());
@@ -267,6 +294,7 @@ final class SimLink {
                     readable = Math.min(readable, model.faultAtByte());
                     if (consumedBytes >= model.faultAtByte() && !deafMarked) {
                         deafMarked = true;
+                        faultMidBlock = insideBlockWrite(model.faultAtByte());
                         history.add(new History.Marker(scheduler.nowNanos(), FAULT_MARKER + "the receiver stops reading at byte "
                                 + model.faultAtByte()));
                     }
