@@ -30,6 +30,8 @@ import org.blkmig.simdisk.SimScheduler;
 final class SimLink {
     /** The sender's idle timeout in virtual time: a write that cannot progress this long fails. */
     static final long IDLE_TIMEOUT_NANOS = 2 * Durations.SECOND;
+    /** How long after a byte arrives a waiting receiver runs: the bytes of that moment come in one read. */
+    static final long RECEIVER_WAKE_NANOS = 100 * Durations.MICRO;
     /** Prefix of the history markers that explain a migration that failed on the link. */
     static final String FAULT_MARKER = "link fault: ";
 
@@ -63,6 +65,7 @@ final class SimLink {
     // arrivals
     private long deliveredBytes;
     private boolean closeArrived;
+    private boolean wakeScheduled;
     private boolean resetArrived;
     private int arrivalsPending;
     // receiver side
@@ -255,7 +258,17 @@ final class SimLink {
         scheduler.atInBackground(arrives, () -> {
             arrivalsPending--;
             deliveredBytes = Math.max(deliveredBytes, end);
-            wakeReceiver();
+            if (receiverWaiting && !wakeScheduled && readableBytes() > consumedBytes) {
+                // the receiver's thread wakes once for the bytes arriving within a moment, as a
+                // socket's reader takes what has arrived by the time it runs
+                wakeScheduled = true;
+                arrivalsPending++;
+                scheduler.afterInBackground(RECEIVER_WAKE_NANOS, () -> {
+                    arrivalsPending--;
+                    wakeScheduled = false;
+                    wakeReceiver();
+                });
+            }
         });
     }
 
@@ -287,11 +300,8 @@ final class SimLink {
                 if (aborted) {
                     throw new IOException("the simulation ended");
                 }
-                long readable = deliveredBytes;
-                boolean closed = closeArrived || resetArrived;
-                if (model.fault() == LinkModel.Fault.DEAF && !closed) {
-                    // the receiver stops reading at the byte until the sender's close reaches it
-                    readable = Math.min(readable, model.faultAtByte());
+                long readable = readableBytes();
+                if (model.fault() == LinkModel.Fault.DEAF && !closeArrived && !resetArrived) {
                     if (consumedBytes >= model.faultAtByte() && !deafMarked) {
                         deafMarked = true;
                         faultMidBlock = insideBlockWrite(model.faultAtByte());
@@ -331,6 +341,14 @@ final class SimLink {
         public void close() {
             // the receiver's end: nothing to release in memory
         }
+    }
+
+    /** The bytes the receiver may read now: a deaf one stops at its byte until the sender's close reaches it. */
+    private long readableBytes() {
+        if (model.fault() == LinkModel.Fault.DEAF && !closeArrived && !resetArrived) {
+            return Math.min(deliveredBytes, model.faultAtByte());
+        }
+        return deliveredBytes;
     }
 
     // ---- the coroutine ----
