@@ -409,7 +409,10 @@ public final class Checks {
     static Verdict explainedFailure(ScenarioRunner.Run run) {
         MigrationResult m = run.migration();
         if (m.outcome() == MigrationResult.Outcome.FAILED && run.brokenInvariant() == null) {
-            boolean injected = linkFaultFired(run)
+            // a receiver that gave up first (its target failed, or a seeded bug) closed the connection: judged by
+            // honest-completion, which needs it incomplete
+            boolean injected = linkFaultFired(run) || !run.receive().complete() && run.history().entries().stream()
+                    .anyMatch(e -> e instanceof History.Marker mk && mk.what().startsWith(SimLink.RECEIVER_CLOSED_MARKER))
                     || run.history().entries().stream().anyMatch(e -> e instanceof History.ReadComplete rc && rc.failed());
             if (!injected) {
                 return fail(Property.EXPLAINED_FAILURE, "the migration FAILED with no injected fault in the history: "

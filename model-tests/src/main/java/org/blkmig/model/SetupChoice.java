@@ -34,8 +34,13 @@ public record SetupChoice(int link, int linkBandwidth, int linkLatency, int link
     static final long[] WRITEBACK_EVERY_BYTES = {RunSetup.SHIPPED_WRITEBACK_BYTES, 256L << 10, 1L << 20};
     static final long[] SLICES_NANOS = {100 * Durations.MILLI, 50 * Durations.MILLI, 200 * Durations.MILLI};
 
-    /** Every number is drawn, whatever the others, so a list of raw numbers maps to the same fields. */
+    /**
+     * Every number is drawn, whatever the others, so a list of raw numbers maps to the same fields;
+     * a coin first decides whether any of them is used.
+     */
     static SetupChoice draw(Draws d) {
+        // half the scenarios run what ships as it ships: the seeded bugs of the shipped setup are found as fast as ever
+        boolean varied = d.coin();
         int link = d.pick(40, 60);
         int bandwidth = d.pick(40, 20, 20, 20);
         int latency = d.pick(40, 20, 20, 20);
@@ -43,7 +48,7 @@ public record SetupChoice(int link, int linkBandwidth, int linkLatency, int link
         int shortWrites = d.pick(50, 20, 20, 10);
         int shortReads = d.pick(50, 20, 20, 10);
         int window = d.pick(40, 20, 20, 20);
-        int fault = d.pick(91, 3, 3, 3);
+        int fault = d.pick(82, 6, 6, 6);
         int faultAt = d.between(0, 1000);
         int stall = d.pick(40, 30, 30);
         boolean zeroCopy = d.coin();
@@ -51,8 +56,8 @@ public record SetupChoice(int link, int linkBandwidth, int linkLatency, int link
         int pipeline = d.pick(50, 15, 20, 15);
         int writeback = d.pick(50, 25, 25);
         int slice = d.pick(70, 15, 15);
-        return new SetupChoice(link, bandwidth, latency, jitter, shortWrites, shortReads, window, fault, faultAt, stall,
-                zeroCopy, limits, pipeline, writeback, slice);
+        return varied ? new SetupChoice(link, bandwidth, latency, jitter, shortWrites, shortReads, window, fault, faultAt, stall,
+                zeroCopy, limits, pipeline, writeback, slice) : SHIPPED;
     }
 
     /**

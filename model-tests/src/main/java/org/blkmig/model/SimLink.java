@@ -32,6 +32,8 @@ final class SimLink {
     static final long IDLE_TIMEOUT_NANOS = 2 * Durations.SECOND;
     /** How long after a byte arrives a waiting receiver runs: the bytes of that moment come in one read. */
     static final long RECEIVER_WAKE_NANOS = 100 * Durations.MICRO;
+    /** Prefix of the marker of a receiver that returned (and closed its end) before the sender closed. */
+    static final String RECEIVER_CLOSED_MARKER = "receiver closed the connection: ";
     /** Prefix of the history markers that explain a migration that failed on the link. */
     static final String FAULT_MARKER = "link fault: ";
 
@@ -154,9 +156,14 @@ final class SimLink {
             }
             long deadline = scheduler.nowNanos() + IDLE_TIMEOUT_NANOS;
             while (windowBytes > 0 && writtenBytes - consumedBytes >= windowBytes) {
+                if (receiverGaveUp()) {
+                    // a receiver that gave up closed its end: a sender waiting for the window learns it from
+                    // the reset (one with room in the window writes on, as into a socket's buffer)
+                    throw new IOException("broken pipe: the receiver closed the connection");
+                }
                 if (!scheduler.runNext(deadline)) {
                     scheduler.runUntil(deadline);
-                    if (writtenBytes - consumedBytes >= windowBytes) {
+                    if (writtenBytes - consumedBytes >= windowBytes && !receiverGaveUp()) {
                         throw new IOException("the receiver stopped reading (no progress within the idle timeout)");
                     }
                 }
@@ -362,6 +369,10 @@ final class SimLink {
             } catch (RuntimeException e) {
                 receiverThrew = e;
             } finally {
+                if (!senderClosed && (result == null || !result.complete())) {
+                    history.add(new History.Marker(scheduler.nowNanos(), RECEIVER_CLOSED_MARKER
+                            + (result != null ? result.reason() : "it failed")));
+                }
                 receiverDone = true;
                 receiverWaiting = false;
                 receiverTurn = false;
@@ -405,6 +416,11 @@ final class SimLink {
 
     boolean receiverDone() {
         return receiverDone;
+    }
+
+    /** The receiver returned without a complete target (or threw). */
+    private boolean receiverGaveUp() {
+        return receiverDone && (result == null || !result.complete());
     }
 
     /**
