@@ -38,21 +38,7 @@ public final class StreamBuffer extends OutputStream {
 
     @Override
     public void write(byte[] b, int off, int len) {
-        if (length + len > maxBytes) {
-            overflowed = true;
-            throw new ScenarioRunner.TooLarge(length + len);
-        }
-        while (len > 0) {
-            int inPiece = (int) (length % PIECE_BYTES);
-            if (inPiece == 0) {
-                pieces.add(new byte[PIECE_BYTES]);
-            }
-            int n = Math.min(len, PIECE_BYTES - inPiece);
-            System.arraycopy(b, off, pieces.get(pieces.size() - 1), inPiece, n);
-            off += n;
-            len -= n;
-            length += n;
-        }
+        write(java.nio.ByteBuffer.wrap(b, off, len), len);
     }
 
     /** Appends {@code n} bytes of {@code src} (advancing it): what a link took of a write. */
@@ -123,9 +109,8 @@ public final class StreamBuffer extends OutputStream {
                 if (position >= end) {
                     return -1;
                 }
-                int inPiece = (int) (position % PIECE_BYTES);
-                int n = (int) Math.min(Math.min(len, PIECE_BYTES - inPiece), end - position);
-                System.arraycopy(pieces.get((int) (position / PIECE_BYTES)), inPiece, b, off, n);
+                int n = (int) Math.min(len, end - position);
+                StreamBuffer.this.read(position, java.nio.ByteBuffer.wrap(b, off, n), n);
                 position += n;
                 return n;
             }

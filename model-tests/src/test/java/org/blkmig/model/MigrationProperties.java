@@ -66,7 +66,7 @@ class MigrationProperties {
         Statistics.label("zero blocks sent").coverage(c -> c.check(true).percentage(p -> p >= 8));
         Statistics.label("shared base").coverage(c -> c.check(true).percentage(p -> p >= 8));
         Statistics.label("two or more dirty rounds").coverage(c -> c.check(true).percentage(p -> p >= 3));
-        Statistics.label("zero-copy blocks").coverage(c -> c.check(true).percentage(p -> p >= 10));
+        Statistics.label("zero-copy blocks").coverage(c -> c.check(true).percentage(p -> p >= 5));
         Statistics.label("pipeline with more than one buffer busy").coverage(c -> c.check(true).percentage(p -> p >= 10));
         Statistics.label("block split across link writes").coverage(c -> c.check(true).percentage(p -> p >= 5));
         Statistics.label("link fault mid-block").coverage(c -> c.check(true).count(n -> n >= 1));
