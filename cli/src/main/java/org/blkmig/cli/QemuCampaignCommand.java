@@ -88,11 +88,18 @@ final class QemuCampaignCommand implements Callable<Integer> {
         Path work = Files.createTempDirectory("blkmig-qemu-campaign");
         // Ctrl-C: QEMU's processes die first (QemuProcess's own hook also does), then the images go
         Thread cleanup = new Thread(() -> {
-            QemuProcess.killAll();
-            try {
-                QemuRun.deleteTree(work);
-            } catch (java.io.IOException e) {
-                // the JVM is ending: nothing more to do
+            QemuProcess.shutdown();
+            // the main thread may still be writing a file there: try again
+            for (int i = 0; i < 20 && Files.exists(work); i++) {
+                try {
+                    QemuRun.deleteTree(work);
+                } catch (java.io.IOException | java.io.UncheckedIOException e) {
+                    try {
+                        Thread.sleep(50);
+                    } catch (InterruptedException ie) {
+                        return;
+                    }
+                }
             }
         }, "qemu-campaign-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
@@ -104,7 +111,11 @@ final class QemuCampaignCommand implements Callable<Integer> {
         } finally {
             QemuProcess.killAll();
             QemuRun.deleteTree(work);
-            Runtime.getRuntime().removeShutdownHook(cleanup);
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            } catch (IllegalStateException e) {
+                // the JVM is ending: the hook runs
+            }
         }
     }
 

@@ -75,7 +75,16 @@ public final class QemuProcess implements AutoCloseable {
     private static final java.util.Set<Process> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(QemuProcess::killAll, "qemu-killer"));
+        Runtime.getRuntime().addShutdownHook(new Thread(QemuProcess::shutdown, "qemu-killer"));
+    }
+
+    /** Set when the JVM ends: no QEMU starts after it. */
+    private static volatile boolean closing;
+
+    /** The JVM is ending (Ctrl-C): kills every QEMU this JVM started and refuses to start more. */
+    public static void shutdown() {
+        closing = true;
+        killAll();
     }
 
     /** Kills every QEMU this JVM started that still runs. */
@@ -108,8 +117,15 @@ public final class QemuProcess implements AutoCloseable {
             cmd.add("-incoming");
             cmd.add(incoming);
         }
+        if (closing) {
+            throw new java.io.InterruptedIOException("not starting QEMU: the JVM is ending");
+        }
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         LIVE.add(p);
+        if (closing) { // the shutdown's kill may have run between the check and the add
+            p.destroyForcibly();
+            throw new java.io.InterruptedIOException("not starting QEMU: the JVM is ending");
+        }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (true) {
             try {
