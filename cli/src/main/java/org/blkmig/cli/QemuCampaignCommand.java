@@ -225,16 +225,8 @@ final class QemuCampaignCommand implements Callable<Integer> {
         x.put("scenario", o.scenario().toString());
         x.put("passed", o.passed());
         x.put("key", o.passed() ? null : o.key());
-        List<Map<String, Object>> vs = new ArrayList<>();
-        for (QemuRun.Verdict v : o.verdicts()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("property", v.property().id);
-            m.put("passed", v.passed());
-            m.put("evidence", v.evidence());
-            m.put("means", v.property().reason);
-            vs.add(m);
-        }
-        x.put("verdicts", vs);
+        x.put("verdicts", o.verdicts().stream().map(v -> Reports.verdictJson(v.property().id, v.passed(), v.evidence(),
+                v.property().reason)).toList());
         x.put("facts", o.facts());
         return x;
     }

@@ -547,21 +547,25 @@ public final class QemuRun {
                 // it can fail on the stream before its monitor is up
                 return new String[] {"failed", errorLines(e.getMessage())};
             }
+            String log;
             try {
-                status = q.awaitIncoming(DESTINATION_TIMEOUT);
-            } catch (IOException e) {
-                q.kill();
-                return new String[] {"hung", e.getMessage()};
+                try {
+                    status = q.awaitIncoming(DESTINATION_TIMEOUT);
+                } catch (IOException e) {
+                    q.kill();
+                    return new String[] {"hung", e.getMessage()};
+                }
+                // its monitor went away: it is exiting (give it time on a loaded machine), or its monitor broke
+                for (int i = 0; status.startsWith("error") && q.alive() && i < 100; i++) {
+                    sleepMillis(50);
+                }
+                if (status.startsWith("error") && !q.alive()) {
+                    status = "exited";
+                }
+                log = q.log();
+            } finally {
+                q.close();
             }
-            // its monitor went away: it is exiting (give it time on a loaded machine), or its monitor broke
-            for (int i = 0; status.startsWith("error") && q.alive() && i < 100; i++) {
-                sleepMillis(50);
-            }
-            if (status.startsWith("error") && !q.alive()) {
-                status = "exited";
-            }
-            String log = q.log();
-            q.close();
             if (status.equals("completed")) {
                 return new String[] {status, null};
             }
