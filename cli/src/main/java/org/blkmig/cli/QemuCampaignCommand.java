@@ -167,7 +167,7 @@ final class QemuCampaignCommand implements Callable<Integer> {
         int n = 1;
         for (QemuCampaign.Finding f : s.findings()) {
             out.println("FINDING " + n++ + ": " + f.key() + " (" + f.occurrences() + " scenario(s), first #" + f.firstIndex()
-                    + "; shrunk in " + f.shrinkRuns() + " runs; the shrunk scenario " + f.rate() + ")");
+                    + "; " + shrunk(f) + ")");
             out.println("  " + f.shrunk().report().replace("\n", "\n  "));
         }
         if (report.dir != null) {
@@ -203,14 +203,19 @@ final class QemuCampaignCommand implements Callable<Integer> {
             rows.add(new String[] {"result", s.run() + " run, " + s.passed() + " passed, " + s.failed() + " failed"
                     + (s.timedOut() ? " (time limit reached)" : "")});
             for (QemuCampaign.Finding f : s.findings()) {
-                rows.add(new String[] {"finding", f.key() + " (" + f.occurrences() + " scenarios; the shrunk scenario " + f.rate()
-                        + ")\n" + f.shrunk().report() + facts(f.shrunk())});
+                rows.add(new String[] {"finding", f.key() + " (" + f.occurrences() + " scenarios; " + shrunk(f) + ")\n"
+                        + f.shrunk().report() + facts(f.shrunk())});
             }
             Reports.writeHtml(report.dir.resolve("report.html"), "blkmig qemu-campaign", s.failed() == 0 ? "PASSED" : "FAILED",
                     rows, null);
             out.println("report: " + report.dir.resolve("report.html"));
         }
         return s.failed() == 0 ? Main.OK : Main.CHECK_FAILED;
+    }
+
+    private static String shrunk(QemuCampaign.Finding f) {
+        return (f.shrunk().scenario().equals(f.original()) ? "not shrunk: no simpler scenario failed so in " + f.shrinkRuns()
+                + " runs; it " : "shrunk in " + f.shrinkRuns() + " runs; the shrunk scenario ") + f.rate();
     }
 
     private static String facts(QemuRun.Outcome o) {
