@@ -140,7 +140,18 @@ public final class Checks {
         Scenario s = run.scenario();
         Map<String, Long> sizes = new LinkedHashMap<>();
         s.devices().forEach(d -> sizes.put(d.name(), d.sizeBytes()));
-        StreamChecker checker = new StreamChecker(sizes, s.chunkSizeBytes());
+        return decode(run.stream()::open, sizes, s.chunkSizeBytes(),
+                run.migration().outcome() == MigrationResult.Outcome.COMPLETED);
+    }
+
+    /** Opens a stream to decode. */
+    interface StreamSource {
+        InputStream open() throws IOException;
+    }
+
+    /** Decodes a QEMU stream with the oracle's decoder and judges it with StreamChecker; {@code completed}: its source said so. */
+    static Decoded decode(StreamSource stream, Map<String, Long> sizes, int chunkSizeBytes, boolean completed) {
+        StreamChecker checker = new StreamChecker(sizes, chunkSizeBytes);
         List<SentBlock> blocks = new ArrayList<>();
         String error = null;
         boolean judgeToEnd = true;
@@ -161,9 +172,9 @@ public final class Checks {
                     long sizeBytes = sizes.getOrDefault(r.device(), 0L);
                     // a sector far past the end is out of bounds, not an overflow
                     long inBounds = r.value() >= sizeBytes / Disk.SECTOR_SIZE_BYTES + 1 ? 0
-                            : Math.max(0, Math.min(s.chunkSizeBytes(), sizeBytes - r.value() * Disk.SECTOR_SIZE_BYTES));
+                            : Math.max(0, Math.min(chunkSizeBytes, sizeBytes - r.value() * Disk.SECTOR_SIZE_BYTES));
                     blocks.add(new SentBlock(type, r.device(), r.value(), false, hash(r.data().duplicate().limit((int) inBounds)),
-                            r.offsetBytes(), headBytes(r.device()) + s.chunkSizeBytes()));
+                            r.offsetBytes(), headBytes(r.device()) + chunkSizeBytes));
                 } else if (r.kind() == OracleDecoder.Kind.ZERO) {
                     blocks.add(new SentBlock(type, r.device(), r.value(), true, 0, r.offsetBytes(), headBytes(r.device())));
                 }
@@ -174,10 +185,9 @@ public final class Checks {
                 checker.endPayload(offsetBytes);
             }
         };
-        try (InputStream in = run.stream().open()) {
-            endOffsetBytes = new OracleDecoder(s.chunkSizeBytes()).decodeQemu(in, listener).lengthBytes();
+        try (InputStream in = stream.open()) {
+            endOffsetBytes = new OracleDecoder(chunkSizeBytes).decodeQemu(in, listener).lengthBytes();
         } catch (Rejected r) {
-            boolean completed = run.migration().outcome() == MigrationResult.Outcome.COMPLETED;
             // a migration that failed or did not converge stops mid-stream: only its truncation is expected
             if (completed || !r.truncated()) {
                 error = r.getMessage();
