@@ -9,8 +9,8 @@ import picocli.CommandLine.Command;
 /** The {@code blkmig} command. Exit codes: 0 verified or complete, 1 a check failed or incomplete, 2 usage or input error. */
 @Command(name = "blkmig", mixinStandardHelpOptions = true, version = "blkmig 0.1.0",
         description = "A testbed for live block migration (QEMU's block migration protocol).",
-        subcommands = {SimulateCommand.class, SweepCommand.class, CampaignCommand.class, MutantsCommand.class, FuzzCommand.class,
-            GateCommand.class, CorpusCommand.class, MergeCommand.class, BenchCommand.class, DecodeCommand.class,
+        subcommands = {SimulateCommand.class, SweepCommand.class, CampaignCommand.class, QemuCampaignCommand.class, MutantsCommand.class,
+            FuzzCommand.class, GateCommand.class, CorpusCommand.class, MergeCommand.class, BenchCommand.class, DecodeCommand.class,
             ReceiveCommand.class, SendCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int OK = 0;
