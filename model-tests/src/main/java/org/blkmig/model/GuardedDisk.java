@@ -15,18 +15,20 @@ public final class GuardedDisk implements Disk {
     private volatile String firstOutOfBounds;
     private volatile long failWriteNumber = -1; // the write (counting from 1) that fails; -1: none
     private java.util.List<Applied> applied; // null: not logged
+    private java.util.function.LongSupplier clock;
 
-    /** A write that reached the disk, in order: what the space-time diagram draws as "applied". */
-    public record Applied(long sector, long sectorCount, boolean zero) {}
+    /** A write that reached the disk, in order, at a virtual instant: what the space-time diagram draws as "applied". */
+    public record Applied(long sector, long sectorCount, boolean zero, long timeNanos) {}
 
     public GuardedDisk(Disk delegate, boolean readOnly) {
         this.delegate = delegate;
         this.readOnly = readOnly;
     }
 
-    /** Keeps a list of the writes that reach the disk (a target's: a few per block, cheap). */
-    public synchronized void logWrites() {
+    /** Keeps a list of the writes that reach the disk, stamped by {@code nowNanos} (a target's: a few per block, cheap). */
+    public synchronized void logWrites(java.util.function.LongSupplier nowNanos) {
         applied = new java.util.ArrayList<>();
+        clock = nowNanos;
     }
 
     /** The writes that reached the disk, in order; empty if not logged. */
@@ -123,7 +125,7 @@ public final class GuardedDisk implements Disk {
 
     private synchronized void log(long sector, long sectorCount, boolean zero) {
         if (applied != null) {
-            applied.add(new Applied(sector, sectorCount, zero));
+            applied.add(new Applied(sector, sectorCount, zero, clock.getAsLong()));
         }
     }
 

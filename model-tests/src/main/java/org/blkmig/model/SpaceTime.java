@@ -62,8 +62,9 @@ public final class SpaceTime {
     private record Read(long id, ChunkRef chunk, long submitNanos, long sampleNanos, long completeNanos, boolean failed,
             Set<Long> sawHashes) {}
 
+    /** {@code appliedNanos}: when the receiver's write of it reached the target, -1 if it never did. */
     private record Block(int index, ChunkRef chunk, boolean zero, long hash, long sentNanos, String payload, Read read,
-            boolean applied, boolean afterFlush) {}
+            boolean applied, long appliedNanos, boolean afterFlush) {}
 
     /** The diagram of a judged run. */
     public static String svg(Judge.Outcome o) {
@@ -147,7 +148,7 @@ public final class SpaceTime {
             long end = Math.max(run.migration().endNanos(), run.migration().guestStoppedNanos());
             for (List<Block> bs : blocks.values()) {
                 for (Block b : bs) {
-                    end = Math.max(end, b.sentNanos);
+                    end = Math.max(end, Math.max(b.sentNanos, b.appliedNanos));
                 }
             }
             endNanos = Math.max(end, 1);
@@ -272,16 +273,17 @@ public final class SpaceTime {
             }
             reads.values().forEach(l -> l.sort(Comparator.comparingLong(Read::submitNanos)));
             // applied: the k-th data (zero) write starting a chunk is the k-th data (zero) block of that chunk
-            Map<String, Integer> appliedCount = new HashMap<>();
+            Map<String, List<Long>> appliedAt = new HashMap<>();
             Map<String, Integer> afterFlushFrom = new HashMap<>();
             for (Map.Entry<String, GuardedDisk> t : run.targets().entrySet()) {
                 int k = 0;
                 for (GuardedDisk.Applied a : t.getValue().applied()) {
                     if (a.sector() % chunkSectors == 0) {
                         String key = t.getKey() + "@" + a.sector() / chunkSectors + (a.zero() ? "z" : "d");
-                        appliedCount.merge(key, 1, Integer::sum);
+                        List<Long> at = appliedAt.computeIfAbsent(key, x -> new ArrayList<>());
+                        at.add(a.timeNanos());
                         if (run.receive().complete() && k >= t.getValue().writesAtForce()) {
-                            afterFlushFrom.putIfAbsent(key, appliedCount.get(key) - 1);
+                            afterFlushFrom.putIfAbsent(key, at.size() - 1);
                         }
                     }
                     k++;
@@ -302,10 +304,11 @@ public final class SpaceTime {
                         from = r;
                     }
                 }
-                boolean applied = k < appliedCount.getOrDefault(key, 0);
+                List<Long> at = appliedAt.getOrDefault(key, List.of());
+                boolean applied = k < at.size();
                 boolean afterFlush = applied && afterFlushFrom.containsKey(key) && k >= afterFlushFrom.get(key);
                 blocks.computeIfAbsent(ref, x -> new ArrayList<>()).add(new Block(++index, ref, b.zero(), b.hash(), sent,
-                        b.payload().name(), from, applied, afterFlush));
+                        b.payload().name(), from, applied, applied ? at.get(k) : -1, afterFlush));
             }
         }
 
@@ -361,7 +364,14 @@ public final class SpaceTime {
                         ts.add(r.completeNanos);
                     }
                 }
-                blocks.getOrDefault(c, List.of()).stream().filter(b -> b.sentNanos >= 0).forEach(b -> ts.add(b.sentNanos));
+                for (Block b : blocks.getOrDefault(c, List.of())) {
+                    if (b.sentNanos >= 0) {
+                        ts.add(b.sentNanos);
+                    }
+                    if (b.appliedNanos >= 0) {
+                        ts.add(b.appliedNanos);
+                    }
+                }
             }
             return ts;
         }
@@ -583,7 +593,8 @@ public final class SpaceTime {
                 String what = (b.zero ? "zero block" : "block") + " b" + b.index + " of " + c + " sent at " + ms(b.sentNanos)
                         + " ms in a " + b.payload + " payload, " + (b.read != null ? "data of read r" + b.read.id
                                 + " (sampled " + ms(b.read.sampleNanos) + " ms)" : "data no read sampled before it")
-                        + (b.applied ? "; applied by the receiver" + (b.afterFlush ? " after its final flush" : "")
+                        + (b.applied ? "; applied by the receiver at " + ms(b.appliedNanos) + " ms"
+                                + (b.afterFlush ? ", after its final flush" : "")
                                 : "; NOT applied by the receiver");
                 if (b.read != null && b.read.sampleNanos >= 0) {
                     int readY = firstReadY + LANE_PX * readLane.getOrDefault(b.read, 0);
@@ -595,9 +606,10 @@ public final class SpaceTime {
                         + " stroke-width='%d'/>", esc(what), px, sentY - 6, b.zero ? "#fff" : "#2a2", hot ? "#f80" : "#161",
                         hot ? 2 : 1));
                 if (b.applied) {
+                    double ax = x(b.appliedNanos);
                     out.append(String.format(Locale.ROOT, "<line x1='%.1f' y1='%d' x2='%.1f' y2='%d' stroke='#686'/>"
                             + "<rect x='%.1f' y='%d' width='7' height='7' fill='%s' stroke='%s' stroke-width='%d'/>", px, sentY + 2,
-                            px, appliedY - 4, px - 3.5, appliedY - 4, b.afterFlush ? "#f0a" : "#164", hot ? "#f80" : "#000",
+                            ax, appliedY - 4, ax - 3.5, appliedY - 4, b.afterFlush ? "#f0a" : "#164", hot ? "#f80" : "#000",
                             hot ? 2 : 1));
                 } else {
                     out.append(String.format(Locale.ROOT, "<path d='M%.1f %d l6 6 M%.1f %d l-6 6' stroke='#d00' stroke-width='2'/>",
@@ -606,7 +618,7 @@ public final class SpaceTime {
                 out.append("</g>");
                 String label = "b" + b.index;
                 if (hot) {
-                    labels.put(3, px + 7, appliedY + 3, label + " applied last", true, true);
+                    labels.put(3, (b.applied ? x(b.appliedNanos) : px) + 7, appliedY + 3, label + " applied last", true, true);
                 } else {
                     quiet.add(() -> labels.put(2, px + 6, sentY + 1, label, false, false));
                 }
@@ -668,8 +680,8 @@ public final class SpaceTime {
                             never.subList(0, Math.min(8, never.size()))) + (never.size() > 8 ? ", ..." : ""));
                 }
             }
-            lines.add("applied marks stand under their block: this model's receiver reads the stream after the source has run,"
-                    + " so only their order is real; hover over a mark for its times");
+            lines.add("applied: the receiver's write of the block reached the target (the same virtual time: the stream crosses"
+                    + " a simulated link); hover over a mark for its times");
             return lines;
         }
 
