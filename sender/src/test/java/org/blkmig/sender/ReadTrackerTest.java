@@ -66,6 +66,14 @@ class ReadTrackerTest {
     }
 
     @Test
+    void aDeviceNotSeenYetHasNothingInFlight() {
+        ReadTracker t = new ReadTracker(true);
+        assertFalse(t.anyMarked(d1, 0, 15));
+        assertEquals(0, t.inFlight(d0));
+        assertFalse(t.marked(device(3, "drive3", 4), 0));
+    }
+
+    @Test
     void aReadSubmittedWithoutAMarkLeavesNone() {
         ReadTracker t = new ReadTracker(true);
         t.submitting(block(d0, 3), false);
