@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.simdisk;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -61,6 +62,45 @@ class SimDiskTest {
         Path odd = dir.resolve("odd.img");
         Files.write(odd, new byte[1000]);
         assertThrows(IOException.class, () -> FileDisk.open("o", odd, false));
+    }
+
+    @Test
+    void aFileKnowsItsHolesAndZeroWritesToAnExistingImagePunchThem() throws Exception {
+        Path p = dir.resolve("existing.img");
+        byte[] data = new byte[4 << 20];
+        java.util.Arrays.fill(data, (byte) 9);
+        Files.write(p, data);
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(p.toFile(), "rw")) {
+            f.setLength(16L << 20); // 4 MiB of data, then 12 MiB of hole
+        }
+        long before = allocatedBytes(p);
+        try (FileDisk d = FileDisk.open("d", p, true)) {
+            assertEquals(new Disk.Allocation(Disk.State.DATA, 8192), d.allocation(0, 1 << 20), "the data, up to the hole");
+            assertEquals(new Disk.Allocation(Disk.State.ZERO, 2048), d.allocation(8192, 2048), "a lookup within the hole");
+            assertEquals(new Disk.Allocation(Disk.State.ZERO, 24576), d.allocation(8192, 1 << 20), "the hole, to the end");
+            assertEquals(new Disk.Allocation(Disk.State.DATA, 10), d.allocation(100, 10));
+            d.writeZeros(2048, 4096); // 1 MiB to 3 MiB: punched, not written
+            d.writeZeros(6, 3); // inside one block: zeroed in place by the punch
+            d.force();
+            assertEquals(new Disk.Allocation(Disk.State.ZERO, 4096), d.allocation(2048, 1 << 20));
+            assertEquals(new Disk.Allocation(Disk.State.DATA, 2048), d.allocation(6144, 1 << 20));
+            ByteBuffer b = ByteBuffer.allocate(4 << 20);
+            d.read(0, b);
+            byte[] want = data.clone();
+            java.util.Arrays.fill(want, 1 << 20, 3 << 20, (byte) 0);
+            java.util.Arrays.fill(want, 6 * 512, 9 * 512, (byte) 0);
+            assertArrayEquals(want, b.array());
+        }
+        long after = allocatedBytes(p);
+        assertTrue(before - after >= (2L << 20) - 8192, "2 MiB punched: " + before + " -> " + after + " bytes allocated");
+        try (FileDisk ro = FileDisk.open("d", p, false)) {
+            assertEquals(Disk.State.ZERO, ro.allocation(2048, 1).state(), "a read-only image knows its holes too");
+        }
+    }
+
+    static long allocatedBytes(Path p) throws IOException {
+        Process stat = new ProcessBuilder("stat", "-c", "%b", p.toString()).start();
+        return Long.parseLong(new String(stat.getInputStream().readAllBytes()).trim()) * 512;
     }
 
     @Test
