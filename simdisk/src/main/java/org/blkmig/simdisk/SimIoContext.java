@@ -94,6 +94,9 @@ public final class SimIoContext implements IoContext {
         Disk.Allocation a = device.disk().allocation(sector, maxSectors);
         if (a.state() == Disk.State.ZERO && a.sectorCount() >= maxSectors) {
             history.add(new History.KnownZero(scheduler.nowNanos(), device.name(), sector, maxSectors));
+            for (ReadListener l : listeners) {
+                l.sampled(device, sector, maxSectors, LOOKUP_COST_NANOS); // a hammer writes into the hole meanwhile
+            }
         }
         scheduler.runUntil(scheduler.nowNanos() + LOOKUP_COST_NANOS);
         return a;
