@@ -48,7 +48,7 @@ for gib in "${sizes[@]}"; do
   echo "== ${gib} GiB raw image, ${src_mib} MiB allocated (64 pieces of 1 MiB of random data)"
   for run in $(seq "$runs"); do
     # blkmig
-    rm -f "$dst"; cold
+    rm -f "$dst" "$work/rx.err"; cold
     p=$(port)
     t0=$(now)
     /usr/bin/time -f "%M" -o "$work/rx.rss" ./blkmig receive --listen "$p" --target "drive0=$dst:${gib}G" \
