@@ -78,6 +78,12 @@ public final class FileDisk extends BaseDisk {
         return new FileDisk(name, path, ch, sizeBytes, true, true);
     }
 
+    /** From now on, as on a system without {@code SEEK_DATA} and hole punching: all data, zeros written. For tests. */
+    void withoutSparseCalls() {
+        knowsHoles = false;
+        punches = false;
+    }
+
     public Path path() {
         return path;
     }

@@ -103,21 +103,27 @@ class DiskProperties {
     }
 
     @Property(tries = 60)
-    void aFileDiskReadsBackWhatWasWritten(@ForAll @IntRange(min = 0, max = 3000) int sectors, @ForAll("ops") List<Op> ops)
-            throws IOException {
+    void aFileDiskReadsBackWhatWasWritten(@ForAll @IntRange(min = 0, max = 3000) int sectors, @ForAll("ops") List<Op> ops,
+            @ForAll boolean sparseCalls) throws IOException {
         Path p = Files.createTempFile("blkmig-disk", ".img");
         byte[] model = new byte[sectors * 512];
         try {
             try (FileDisk d = FileDisk.create("d", p, sectors * 512L)) {
+                if (!sparseCalls) {
+                    d.withoutSparseCalls(); // the fallback: every range data, zeros written where they are not
+                }
                 apply(d, model, ops);
                 assertEquals(sectors * 512L, Files.size(p), "the file keeps its length");
             }
             // opened again, it punches its zero writes (the ops once more, on the data they left)
             try (FileDisk d = FileDisk.open("d", p, true)) {
+                if (!sparseCalls) {
+                    d.withoutSparseCalls();
+                }
                 apply(d, model, ops);
                 assertEquals(sectors * 512L, Files.size(p), "punching keeps the length");
             }
-            Statistics.label("a hole found").coverage(c -> c.check(true).percentage(pct -> pct > 20));
+            Statistics.label("a hole found").coverage(c -> c.check(true).percentage(pct -> pct > 10));
         } finally {
             Files.delete(p);
         }

@@ -98,6 +98,63 @@ class SimDiskTest {
         }
     }
 
+    @Test
+    void withoutSparseCallsEveryRangeIsDataAndZerosAreWritten() throws Exception {
+        Path p = dir.resolve("plain.img");
+        byte[] data = new byte[2 << 20];
+        java.util.Arrays.fill(data, (byte) 4);
+        Files.write(p, data);
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(p.toFile(), "rw")) {
+            f.setLength(8L << 20);
+        }
+        try (FileDisk d = FileDisk.open("d", p, true)) {
+            d.withoutSparseCalls();
+            assertEquals(new Disk.Allocation(Disk.State.DATA, 2048), d.allocation(8192, 2048), "a hole, read as data");
+            d.writeZeros(0, 2048); // written, not punched
+            d.force();
+            ByteBuffer b = ByteBuffer.allocate(2 << 20);
+            d.read(0, b);
+            b.flip();
+            assertTrue(Zeros.isZero(b.duplicate().limit(1 << 20)));
+            assertEquals(4, b.get(1 << 20));
+        }
+        assertTrue(allocatedBytes(p) >= 2L << 20, "zeros written over data keep it allocated: " + allocatedBytes(p));
+    }
+
+    @Test
+    void aLookupInTheSimulationRecordsAHoleAndLetsItsTimePass() throws IOException {
+        SimScheduler s = new SimScheduler(1);
+        History h = new History();
+        SimIoContext io = new SimIoContext(s, new LatencyModel.Fixed(0), Faults.NONE, h);
+        SparseMemoryDisk disk = new SparseMemoryDisk("d", 4L << 20);
+        disk.write(2048, WriteContent.make(1, 2048, 8));
+        BlockDevice dev = new BlockDevice(disk);
+        List<Long> sampled = new java.util.ArrayList<>();
+        io.addReadListener(new IoContext.ReadListener() {
+            @Override
+            public void sampled(BlockDevice device, long sector, long sectorCount, long nanosUntilCompletion) {
+                sampled.add(sector);
+            }
+        });
+        assertEquals(new Disk.Allocation(Disk.State.ZERO, 2048), io.allocation(dev, 0, 2048));
+        assertEquals(Disk.State.DATA, io.allocation(dev, 2048, 2048).state());
+        assertEquals(new Disk.Allocation(Disk.State.ZERO, 1024), io.allocation(dev, 4096, 1024));
+        assertEquals(List.of(new History.KnownZero(0, "d", 0, 2048), new History.KnownZero(2 * SimIoContext.LOOKUP_COST_NANOS,
+                "d", 4096, 1024)), h.entries(), "only lookups that found the whole range a hole, at their instant");
+        assertEquals(List.of(0L, 4096L), sampled, "a hammer hears of each hole looked at");
+        assertEquals(3 * SimIoContext.LOOKUP_COST_NANOS, s.nowNanos(), "each lookup takes its time");
+    }
+
+    @Test
+    void aSharedChunkOfZerosHasAnySize() {
+        ByteBuffer small = Zeros.chunk(4096);
+        ByteBuffer large = Zeros.chunk(1 << 20);
+        assertEquals(4096, small.remaining());
+        assertEquals(1 << 20, large.remaining());
+        assertTrue(Zeros.isZero(large) && Zeros.isZero(small) && large.isReadOnly());
+        assertThrows(java.nio.ReadOnlyBufferException.class, () -> large.put(0, (byte) 1));
+    }
+
     static long allocatedBytes(Path p) throws IOException {
         Process stat = new ProcessBuilder("stat", "-c", "%b", p.toString()).start();
         return Long.parseLong(new String(stat.getInputStream().readAllBytes()).trim()) * 512;
