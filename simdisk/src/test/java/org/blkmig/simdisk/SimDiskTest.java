@@ -67,12 +67,7 @@ class SimDiskTest {
     @Test
     void aFileKnowsItsHolesAndZeroWritesToAnExistingImagePunchThem() throws Exception {
         Path p = dir.resolve("existing.img");
-        byte[] data = new byte[4 << 20];
-        java.util.Arrays.fill(data, (byte) 9);
-        Files.write(p, data);
-        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(p.toFile(), "rw")) {
-            f.setLength(16L << 20); // 4 MiB of data, then 12 MiB of hole
-        }
+        byte[] data = imageWithHole(p, 4 << 20, (byte) 9, 16L << 20); // 4 MiB of data, then 12 MiB of hole
         long before = allocatedBytes(p);
         try (FileDisk d = FileDisk.open("d", p, true)) {
             assertEquals(new Disk.Allocation(Disk.State.DATA, 8192), d.allocation(0, 1 << 20), "the data, up to the hole");
@@ -101,12 +96,7 @@ class SimDiskTest {
     @Test
     void withoutSparseCallsEveryRangeIsDataAndZerosAreWritten() throws Exception {
         Path p = dir.resolve("plain.img");
-        byte[] data = new byte[2 << 20];
-        java.util.Arrays.fill(data, (byte) 4);
-        Files.write(p, data);
-        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(p.toFile(), "rw")) {
-            f.setLength(8L << 20);
-        }
+        imageWithHole(p, 2 << 20, (byte) 4, 8L << 20);
         try (FileDisk d = FileDisk.open("d", p, true)) {
             d.withoutSparseCalls();
             assertEquals(new Disk.Allocation(Disk.State.DATA, 2048), d.allocation(8192, 2048), "a hole, read as data");
@@ -153,6 +143,17 @@ class SimDiskTest {
         assertEquals(1 << 20, large.remaining());
         assertTrue(Zeros.isZero(large) && Zeros.isZero(small) && large.isReadOnly());
         assertThrows(java.nio.ReadOnlyBufferException.class, () -> large.put(0, (byte) 1));
+    }
+
+    /** An image of {@code dataBytes} of {@code fill}, then a hole up to {@code sizeBytes}; returns the data. */
+    static byte[] imageWithHole(Path p, int dataBytes, byte fill, long sizeBytes) throws IOException {
+        byte[] data = new byte[dataBytes];
+        java.util.Arrays.fill(data, fill);
+        Files.write(p, data);
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(p.toFile(), "rw")) {
+            f.setLength(sizeBytes);
+        }
+        return data;
     }
 
     static long allocatedBytes(Path p) throws IOException {
