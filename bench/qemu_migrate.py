@@ -5,11 +5,13 @@
    prints: STATUS SECONDS (from the migrate command to the source's 'completed');
    with --details also: SECONDS_FROM_START (from starting both QEMUs until the destination completed)
    and the peak RSS (VmHWM, KiB) of the source and of the destination
-   --zero-blocks sets the zero-blocks capability on the source"""
+   --zero-blocks sets the zero-blocks capability on the source; --timeout=S cancels a migration still
+   running after S seconds and prints the status 'timeout'"""
 import json, os, socket, subprocess, sys, tempfile, time
 
 src, dst, bw, port = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 flags = sys.argv[5:]
+timeout = next((float(f.split("=", 1)[1]) for f in flags if f.startswith("--timeout=")), 0)
 work = tempfile.mkdtemp(prefix="blkmig-qemu-")
 base = ["qemu-system-x86_64", "-machine", "pc,accel=tcg", "-nodefaults", "-display", "none", "-m", "32M", "-S"]
 
@@ -64,11 +66,16 @@ if "--zero-blocks" in flags:
     cmd(src_q, "migrate-set-capabilities", capabilities=[{"capability": "zero-blocks", "state": True}])
 t0 = time.monotonic()
 cmd(src_q, "migrate", uri="tcp:127.0.0.1:%d" % port, blk=True, inc=False)
+timed_out = False
 while status(src_q) in ("setup", "active", "device", "none"):
+    if timeout and time.monotonic() - t0 > timeout:
+        cmd(src_q, "migrate_cancel")
+        timed_out = True
+        break
     time.sleep(0.005)
 seconds = time.monotonic() - t0
-st = status(src_q)
-for _ in range(20000):
+st = "timeout" if timed_out else status(src_q)
+for _ in range(0 if timed_out else 20000):
     if status(dst_q) in ("completed", "failed"):
         break
     time.sleep(0.001)

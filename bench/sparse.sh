@@ -15,6 +15,9 @@
 # and compares the target with the source (bench/sparse_cmp.py); QEMU's medians count only the runs
 # whose target came out identical. The page cache is dropped before each method and the script
 # waits BLKMIG_BENCH_SETTLE_S (5 s), as bench/throughput.sh does (see BENCHMARKS.md for why).
+# QEMU reads every hole, at most its bandwidth's worth of chunks per second: a QEMU run still going
+# after BLKMIG_BENCH_QEMU_TIMEOUT_S (120 s) is cancelled, reported as such, and that setting is not run
+# again on that size (no correct run can then be faster than the limit).
 # Needs root (to drop the cache), QEMU 7.2 and GNU time. Usage: bench/sparse.sh [runs] [GiB...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +31,7 @@ command -v qemu-system-x86_64 >/dev/null || { echo "needs qemu-system-x86 (apt-g
 work=$(mktemp -d /var/tmp/blkmig-sparse.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 settle_s=${BLKMIG_BENCH_SETTLE_S:-5}
+qemu_timeout_s=${BLKMIG_BENCH_QEMU_TIMEOUT_S:-120}
 cold() { sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true; sleep "$settle_s"; }
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 now() { date +%s.%N; }
@@ -69,13 +73,24 @@ for gib in "${sizes[@]}"; do
       "peak RSS sender $txr MiB, receiver $rxr MiB"
     sed 's/^/    /' "$work/tx.out" | head -1; sed 's/^/    /' "$work/rx.out"
 
-    # QEMU 7.2 with zero-blocks, at its default and at 1 GiB/s
+    # QEMU 7.2 with zero-blocks, at its default and at 1 GiB/s; a setting that did not complete within
+    # the time limit is not run again on this size (it reads every hole: its time grows with the disk)
     for bw in 0 $((1 << 30)); do
+      k=q$bw
+      if [ -n "${r[${k}timeout,$gib]:-}" ]; then
+        r[$k,$gib,$run]=nan; r[${k}all,$gib,$run]=nan; r[${k}ok,$gib,$run]="not run"
+        continue
+      fi
       rm -f "$dst"; cold
       truncate -s "${gib}G" "$dst"
-      read -r st t from srss drss < <(python3 bench/qemu_migrate.py "$src" "$dst" "$bw" "$(port)" --zero-blocks --details)
-      same=$(python3 bench/sparse_cmp.py "$src" "$dst" || true)
-      k=q$bw
+      read -r st t from srss drss < <(python3 bench/qemu_migrate.py "$src" "$dst" "$bw" "$(port)" --zero-blocks --details \
+        "--timeout=$qemu_timeout_s")
+      if [ "$st" = timeout ]; then
+        r[${k}timeout,$gib]=1
+        same="not compared: cancelled after ${qemu_timeout_s} s"
+      else
+        same=$(python3 bench/sparse_cmp.py "$src" "$dst" || true)
+      fi
       r[$k,$gib,$run]=$t; r[${k}all,$gib,$run]=$from; r[${k}ok,$gib,$run]=$same
       r[${k}tx,$gib,$run]=$((srss / 1024)); r[${k}rx,$gib,$run]=$((drss / 1024)); r[${k}alloc,$gib,$run]=$(alloc_mib "$dst")
       echo "run $run QEMU 7.2 max-bandwidth $([ "$bw" = 0 ] && echo default || echo 1G): QEMU says $st after $t s" \
@@ -89,7 +104,10 @@ for gib in "${sizes[@]}"; do
     local v=(); for x in $(seq "$runs"); do [ "${r[${1}ok,$gib,$x]}" = identical ] && v+=("${r[$2,$gib,$x]}"); done
     if [ ${#v[@]} -gt 0 ]; then median "${v[@]}"; else echo nan; fi
   }
-  qok() { local n=0; for x in $(seq "$runs"); do [ "${r[${1}ok,$gib,$x]}" = identical ] && n=$((n + 1)); done; echo "$n of $runs"; }
+  qok() {
+    local n=0; for x in $(seq "$runs"); do [ "${r[${1}ok,$gib,$x]}" = identical ] && n=$((n + 1)); done
+    echo "$n of $runs${r[${1}timeout,$gib]:+, did not complete within $qemu_timeout_s s}"
+  }
   bok=0; for x in $(seq "$runs"); do [ "${r[bok,$gib,$x]}" = identical ] && bok=$((bok + 1)); done
   b=$(col b); q0=$(qcol q0 q0); q1=$(qcol q$((1 << 30)) q$((1 << 30)))
   best=$(python3 -c "v=[x for x in (float('$q0'), float('$q1')) if x == x]; print(min(v) if v else float('nan'))")
@@ -97,7 +115,8 @@ for gib in "${sizes[@]}"; do
     "$gib" "$b" "$(col ball)" "$(col btx)" "$(col brx)" "$(col balloc)" "$bok" "$runs" \
     "$q0" "$(qcol q0 q0all)" "$(qok q0)" "$q1" "$(qcol q$((1 << 30)) q$((1 << 30))all)" "$(qok q$((1 << 30)))" \
     "$(qcol q0 q0tx)" "$(qcol q0 q0rx)" "$(qcol q0 q0alloc)" \
-    "$(python3 -c "b=float('$b'); q=float('$best'); print('%.1fx' % (q / b) if q == q else 'none (no identical QEMU run)')")")")
+    "$(python3 -c "b=float('$b'); q=float('$best'); t='${r[q0timeout,$gib]:-}${r[q$((1 << 30))timeout,$gib]:-}'
+print('%.1fx' % (q / b) if q == q else ('> %.0fx (QEMU did not complete within $qemu_timeout_s s)' % ($qemu_timeout_s / b)) if t else 'none (no identical QEMU run)')")")")
   echo "   source allocated: $src_mib MiB"
 done
 echo
