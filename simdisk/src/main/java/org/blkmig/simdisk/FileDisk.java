@@ -78,6 +78,14 @@ public final class FileDisk extends BaseDisk {
         return new FileDisk(name, path, ch, sizeBytes, true, true);
     }
 
+    /**
+     * Binds the native calls now (JNA loads its library: tens of milliseconds), so a command can do
+     * it on a thread of its own while it parses its command line. Whether they are there.
+     */
+    public static boolean prepareSparseCalls() {
+        return SparseFiles.AVAILABLE;
+    }
+
     /** From now on, as on a system without {@code SEEK_DATA} and hole punching: all data, zeros written. For tests. */
     void withoutSparseCalls() {
         knowsHoles = false;
