@@ -7,7 +7,7 @@
    and the peak RSS (VmHWM, KiB) of the source and of the destination
    --zero-blocks sets the zero-blocks capability on the source; --timeout=S cancels a migration still
    running after S seconds and prints the status 'timeout'"""
-import json, os, socket, subprocess, sys, tempfile, time
+import json, os, shutil, socket, subprocess, sys, tempfile, time
 
 src, dst, bw, port = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 flags = sys.argv[5:]
@@ -87,6 +87,7 @@ for q in (src_q, dst_q):
     except Exception:
         pass
     q[0].wait(timeout=30)
+shutil.rmtree(work, ignore_errors=True)
 if "--details" in flags:
     print(st, "%.3f" % seconds, "%.3f" % from_start, rss[0], rss[1])
 else:
