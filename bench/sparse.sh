@@ -111,7 +111,7 @@ for gib in "${sizes[@]}"; do
   bok=0; for x in $(seq "$runs"); do [ "${r[bok,$gib,$x]}" = identical ] && bok=$((bok + 1)); done
   b=$(col b); q0=$(qcol q0 q0); q1=$(qcol q$((1 << 30)) q$((1 << 30)))
   best=$(python3 -c "v=[x for x in (float('$q0'), float('$q1')) if x == x]; print(min(v) if v else float('nan'))")
-  summary+=("$(printf '%s GiB | %s s (+rx start %s s) | %s / %s MiB | %s MiB | %s of %s | %s s (from start %s s), %s identical | %s s (from start %s s), %s identical | %s / %s MiB | %s MiB | %s' \
+  summary+=("$(printf '%s GiB | %s s (+rx start %s s) | %s / %s MiB | %s MiB | %s of %s | %s s (from start %s s), identical %s | %s s (from start %s s), identical %s | %s / %s MiB | %s MiB | %s' \
     "$gib" "$b" "$(col ball)" "$(col btx)" "$(col brx)" "$(col balloc)" "$bok" "$runs" \
     "$q0" "$(qcol q0 q0all)" "$(qok q0)" "$q1" "$(qcol q$((1 << 30)) q$((1 << 30))all)" "$(qok q$((1 << 30)))" \
     "$(qcol q0 q0tx)" "$(qcol q0 q0rx)" "$(qcol q0 q0alloc)" \
