@@ -3,13 +3,11 @@ package org.blkmig.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -17,31 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Small writes leave together, in order, before any large write, transfer or close. */
 class CoalescingChannelTest {
-    /** A plain channel (not gathering) that counts its writes. */
-    static final class Counting implements WritableByteChannel {
-        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        int writes;
-        boolean open = true;
-
-        @Override
-        public int write(ByteBuffer src) {
-            writes++;
-            int n = src.remaining();
-            byte[] b = new byte[n];
-            src.get(b);
-            bytes.write(b, 0, n);
-            return n;
-        }
-
-        @Override
-        public boolean isOpen() {
-            return open;
-        }
-
-        @Override
-        public void close() {
-            open = false;
-        }
+    /** A plain channel (not gathering) that takes every write whole and counts the calls. */
+    static ShortTransfersTest.Stingy counting() {
+        return new ShortTransfersTest.Stingy(Integer.MAX_VALUE, true);
     }
 
     static ByteBuffer bytes(int n, int fill) {
@@ -52,18 +28,18 @@ class CoalescingChannelTest {
 
     @Test
     void smallWritesLeaveInOneWriteAndBeforeALargeOne(@TempDir Path dir) throws IOException {
-        Counting out = new Counting();
+        ShortTransfersTest.Stingy out = counting();
         CoalescingChannel c = new CoalescingChannel(out);
         ByteArrayOutputStream want = new ByteArrayOutputStream();
         for (int i = 0; i < 1000; i++) { // 15,000 bytes of 15-byte records
             assertEquals(15, c.write(bytes(15, i)));
             want.write(bytes(15, i).array(), 0, 15);
         }
-        assertEquals(0, out.writes, "nothing sent yet");
+        assertEquals(0, out.calls, "nothing sent yet");
         assertEquals(15_000, c.pendingBytes());
         assertEquals(8192, c.write(bytes(8192, 7)));
         want.write(bytes(8192, 7).array(), 0, 8192);
-        assertEquals(2, out.writes, "the gathered records, then the large write");
+        assertEquals(2, out.calls, "the gathered records, then the large write");
         // a gathering write: small parts are gathered, a large total goes after what waits
         assertEquals(20, c.write(new ByteBuffer[] {bytes(10, 1), bytes(10, 2)}));
         assertEquals(5010, c.write(new ByteBuffer[] {bytes(10, 3), bytes(5000, 4)}));
@@ -81,22 +57,22 @@ class CoalescingChannelTest {
         want.write(bytes(100, 5).array(), 0, 100);
         c.write(bytes(1, 6));
         want.write(bytes(1, 6).array(), 0, 1);
+        assertEquals(true, c.isOpen());
         c.close();
-        assertFalse(c.isOpen());
-        assertArrayEquals(want.toByteArray(), out.bytes.toByteArray(), "every byte, in order");
+        assertArrayEquals(want.toByteArray(), out.out.toByteArray(), "every byte, in order");
     }
 
     @Test
     void aFullBufferIsSentBeforeItOverflows() throws IOException {
-        Counting out = new Counting();
+        ShortTransfersTest.Stingy out = counting();
         CoalescingChannel c = new CoalescingChannel(out);
         for (int i = 0; i < CoalescingChannel.BUFFER_BYTES / 4096 + 1; i++) {
             c.write(bytes(4096, i));
         }
-        assertEquals(1, out.writes);
-        assertEquals(CoalescingChannel.BUFFER_BYTES, out.bytes.size());
+        assertEquals(1, out.calls);
+        assertEquals(CoalescingChannel.BUFFER_BYTES, out.out.size());
         c.flush();
         c.flush();
-        assertEquals(2, out.writes, "a flush with nothing waiting writes nothing");
+        assertEquals(2, out.calls, "a flush with nothing waiting writes nothing");
     }
 }
