@@ -43,16 +43,8 @@ final class Reports {
         json.put("mutants", o.run().mutants().stream().map(Mutant::cliName).sorted().toList());
         json.put("replay", Judge.replayCommand(o.run().scenario(), o.run().variant()));
         json.put("verified", o.passed());
-        List<Map<String, Object>> verdicts = new ArrayList<>();
-        for (Checks.Verdict v : o.verdicts()) {
-            Map<String, Object> x = new LinkedHashMap<>();
-            x.put("property", v.property().id);
-            x.put("passed", v.passed());
-            x.put("evidence", v.evidence());
-            x.put("means", v.property().reason);
-            verdicts.add(x);
-        }
-        json.put("verdicts", verdicts);
+        json.put("verdicts", o.verdicts().stream().map(v -> verdictJson(v.property().id, v.passed(), v.evidence(),
+                v.property().reason)).toList());
         json.put("migration", migrationJson(m, o.run().guestWrites()));
         Map<String, Object> rx = new LinkedHashMap<>();
         rx.put("complete", o.run().receive().complete());
@@ -87,6 +79,16 @@ final class Reports {
         migrationRows(rows, m, "");
         rows.add(new String[] {"guest writes", Long.toString(guestWrites)});
         writeHtml(dir.resolve("report.html"), "blkmig send", m.completed() ? "COMPLETED" : m.outcome().name(), rows, m);
+    }
+
+    /** One property's verdict in a report.json: the simulation's and the real QEMU runs' alike. */
+    static Map<String, Object> verdictJson(String property, boolean passed, String evidence, String means) {
+        Map<String, Object> x = new LinkedHashMap<>();
+        x.put("property", property);
+        x.put("passed", passed);
+        x.put("evidence", evidence);
+        x.put("means", means);
+        return x;
     }
 
     static Map<String, Object> migrationJson(MigrationResult m, long guestWrites) {

@@ -42,17 +42,21 @@ public final class Checks {
         SOURCE_UNTOUCHED("source-untouched", "the migration writes nothing to a source and stops dirty tracking"),
         IN_BOUNDS("in-bounds", "nothing is written outside a target, nor to a device that is not migrated"),
         CONVERGENCE("convergence", "with chunks dirtied at <= 1/4 of the bandwidth, a downtime budget of 4+ chunks and no"
-                + " faults, the migration completes"),
+                + " faults (of reads or of the link), the migration completes"),
         HONEST_COMPLETION("honest-completion", "the target is complete exactly when the migration completed, and only"
                 + " once every write landed and was flushed"),
         EXPLAINED_FAILURE("explained-failure", "a migration FAILED only on an injected fault the history records, and"
                 + " was CANCELLED only when the scenario cancelled it"),
         JUSTIFIED_NON_CONVERGENCE("justified-non-convergence", "a migration gave up only when the guest dirtied chunks"
                 + " (as the history measures them) as fast as the bandwidth, its downtime budget held fewer"
-                + " than 4 chunks, reads were faulty, or it had sent its data limit"),
+                + " than 4 chunks, reads were faulty, the link carried no more than the rate limit, or it had sent"
+                + " its data limit"),
         RATE_LIMIT("rate-limit", "in every slice the blocks sent (by the stream's bytes and their virtual times) stay"
                 + " within the slice's budget plus one block, and no read is submitted while the chunks read but not yet"
                 + " sent fill the slice's budget"),
+        CLEAN_STOP("clean-stop", "both ends stop by themselves: the sender holds no chunk buffer, the receiver returns"
+                + " (its thread ends), no event stays scheduled; a link fault leaves the target incomplete unless the"
+                + " migration completed"),
         DETERMINISM("determinism", "the scenario run again gives the same stream (SHA-256) and the same history");
 
         public final String id;
@@ -98,6 +102,7 @@ public final class Checks {
         v.add(explainedFailure(run));
         v.add(justifiedNonConvergence(run));
         v.add(rateLimit(run, d));
+        v.add(cleanStop(run, completed));
         return v;
     }
 
@@ -135,7 +140,18 @@ public final class Checks {
         Scenario s = run.scenario();
         Map<String, Long> sizes = new LinkedHashMap<>();
         s.devices().forEach(d -> sizes.put(d.name(), d.sizeBytes()));
-        StreamChecker checker = new StreamChecker(sizes, s.chunkSizeBytes());
+        return decode(run.stream()::open, sizes, s.chunkSizeBytes(),
+                run.migration().outcome() == MigrationResult.Outcome.COMPLETED);
+    }
+
+    /** Opens a stream to decode. */
+    interface StreamSource {
+        InputStream open() throws IOException;
+    }
+
+    /** Decodes a QEMU stream with the oracle's decoder and judges it with StreamChecker; {@code completed}: its source said so. */
+    static Decoded decode(StreamSource stream, Map<String, Long> sizes, int chunkSizeBytes, boolean completed) {
+        StreamChecker checker = new StreamChecker(sizes, chunkSizeBytes);
         List<SentBlock> blocks = new ArrayList<>();
         String error = null;
         boolean judgeToEnd = true;
@@ -156,9 +172,9 @@ public final class Checks {
                     long sizeBytes = sizes.getOrDefault(r.device(), 0L);
                     // a sector far past the end is out of bounds, not an overflow
                     long inBounds = r.value() >= sizeBytes / Disk.SECTOR_SIZE_BYTES + 1 ? 0
-                            : Math.max(0, Math.min(s.chunkSizeBytes(), sizeBytes - r.value() * Disk.SECTOR_SIZE_BYTES));
+                            : Math.max(0, Math.min(chunkSizeBytes, sizeBytes - r.value() * Disk.SECTOR_SIZE_BYTES));
                     blocks.add(new SentBlock(type, r.device(), r.value(), false, hash(r.data().duplicate().limit((int) inBounds)),
-                            r.offsetBytes(), headBytes(r.device()) + s.chunkSizeBytes()));
+                            r.offsetBytes(), headBytes(r.device()) + chunkSizeBytes));
                 } else if (r.kind() == OracleDecoder.Kind.ZERO) {
                     blocks.add(new SentBlock(type, r.device(), r.value(), true, 0, r.offsetBytes(), headBytes(r.device())));
                 }
@@ -169,10 +185,9 @@ public final class Checks {
                 checker.endPayload(offsetBytes);
             }
         };
-        try (InputStream in = run.stream().open()) {
-            endOffsetBytes = new OracleDecoder(s.chunkSizeBytes()).decodeQemu(in, listener).lengthBytes();
+        try (InputStream in = stream.open()) {
+            endOffsetBytes = new OracleDecoder(chunkSizeBytes).decodeQemu(in, listener).lengthBytes();
         } catch (Rejected r) {
-            boolean completed = run.migration().outcome() == MigrationResult.Outcome.COMPLETED;
             // a migration that failed or did not converge stops mid-stream: only its truncation is expected
             if (completed || !r.truncated()) {
                 error = r.getMessage();
@@ -372,13 +387,19 @@ public final class Checks {
         return pass(Property.IN_BOUNDS);
     }
 
+    /** Whether the history records a fault of the link (the link's own marker). */
+    static boolean linkFaultFired(ScenarioRunner.Run run) {
+        return run.history().entries().stream()
+                .anyMatch(e -> e instanceof History.Marker mk && mk.what().startsWith(SimLink.FAULT_MARKER));
+    }
+
     static Verdict convergence(ScenarioRunner.Run run) {
         Scenario s = run.scenario();
         double dirtyRate = s.workload().dirtyRateBytesPerSecond(s.chunkSizeBytes());
         // below a few chunks of downtime budget, completing needs an instant with nothing dirty at all
         double downtimeBudgetBytes = s.bandwidthBytesPerSecond() * (s.maxDowntimeNanos() / 1e9);
         boolean light = dirtyRate * 4 <= s.bandwidthBytesPerSecond() && downtimeBudgetBytes >= 4.0 * s.chunkSizeBytes();
-        boolean faults = s.faults().readErrorPercent() > 0;
+        boolean faults = s.faults().readErrorPercent() > 0 || linkFaultFired(run);
         if (light && !faults && run.migration().outcome() != MigrationResult.Outcome.COMPLETED) {
             return fail(Property.CONVERGENCE, String.format("chunks dirtied at %.0f B/s against %d B/s ended %s: %s",
                     dirtyRate, s.bandwidthBytesPerSecond(), run.migration().outcome(), run.migration().reason()));
@@ -406,7 +427,11 @@ public final class Checks {
     static Verdict explainedFailure(ScenarioRunner.Run run) {
         MigrationResult m = run.migration();
         if (m.outcome() == MigrationResult.Outcome.FAILED && run.brokenInvariant() == null) {
-            boolean injected = run.history().entries().stream().anyMatch(e -> e instanceof History.ReadComplete rc && rc.failed());
+            // a receiver that gave up first (its target failed, or a seeded bug) closed the connection: judged by
+            // honest-completion, which needs it incomplete
+            boolean injected = linkFaultFired(run) || !run.receive().complete() && run.history().entries().stream()
+                    .anyMatch(e -> e instanceof History.Marker mk && mk.what().startsWith(SimLink.RECEIVER_CLOSED_MARKER))
+                    || run.history().entries().stream().anyMatch(e -> e instanceof History.ReadComplete rc && rc.failed());
             if (!injected) {
                 return fail(Property.EXPLAINED_FAILURE, "the migration FAILED with no injected fault in the history: "
                         + m.reason());
@@ -444,9 +469,26 @@ public final class Checks {
         if (rate >= s.bandwidthBytesPerSecond() || downtimeBudgetBytes < 4.0 * s.chunkSizeBytes() || faultyReads) {
             return pass(Property.JUSTIFIED_NON_CONVERGENCE);
         }
+        if (linkBytesPerSecond(s.setup().link()) <= s.bandwidthBytesPerSecond()) {
+            // the link carries no more than the rate limit (its framing and waits take the margin): the
+            // migration's real bandwidth is below the one the rate compares to
+            return new Verdict(Property.JUSTIFIED_NON_CONVERGENCE, true, "the link is no faster than the rate limit");
+        }
         return fail(Property.JUSTIFIED_NON_CONVERGENCE, String.format("%s, though over its last %.1f s the guest dirtied"
                 + " read chunks at %.0f B/s against %d B/s of bandwidth, with a downtime budget of %.0f chunks",
                 m.reason(), (end - from) / 1e9, rate, s.bandwidthBytesPerSecond(), downtimeBudgetBytes / s.chunkSizeBytes()));
+    }
+
+    /**
+     * What the link can carry per second at most: its bandwidth, and a window's worth per latency
+     * (a byte leaves the window only once read, a latency after it left); unbounded for an ideal link.
+     */
+    static long linkBytesPerSecond(LinkModel l) {
+        double bytesPerSecond = l.bandwidthBytesPerSecond() > 0 ? l.bandwidthBytesPerSecond() : Double.MAX_VALUE;
+        if (l.windowBytes() > 0 && l.latencyNanos() + l.jitterNanos() > 0) {
+            bytesPerSecond = Math.min(bytesPerSecond, l.windowBytes() * 1e9 / (l.latencyNanos() + l.jitterNanos()));
+        }
+        return (long) Math.min(bytesPerSecond, Long.MAX_VALUE);
     }
 
     /** Bytes of chunks that guest writes in [from, to) dirtied after a read of them had been submitted. */
@@ -476,7 +518,7 @@ public final class Checks {
      */
     static Verdict rateLimit(ScenarioRunner.Run run, Decoded d) {
         Scenario s = run.scenario();
-        long budgetBytes = Math.max(1, (long) (s.bandwidthBytesPerSecond() * 0.1));
+        long budgetBytes = Math.max(1, (long) (s.bandwidthBytesPerSecond() * (s.setup().sliceNanos() / 1e9)));
         long oneBlock = d.blocks().stream().mapToLong(SentBlock::wireBytes).max().orElse(0);
         List<Long> starts = run.clock().sliceStartOffsets();
         long[] bytes = new long[starts.size()];
@@ -528,5 +570,33 @@ public final class Checks {
             }
         }
         return pass(Property.RATE_LIMIT);
+    }
+
+    /**
+     * The ends stopped cleanly: nothing the sender held, nothing the scheduler still runs, a receiver
+     * that returned by itself; and after a link fault that fired, an incomplete target unless the
+     * sender completed (a fault after the END payload's last byte costs only the EOF marker).
+     */
+    static Verdict cleanStop(ScenarioRunner.Run run, boolean completed) {
+        ScenarioRunner.Ends e = run.ends();
+        if (e.senderBuffersHeld() != 0) {
+            return fail(Property.CLEAN_STOP, "the sender still holds " + e.senderBuffersHeld() + " chunk buffer(s) after it ended");
+        }
+        if (!e.receiverReturned()) {
+            return fail(Property.CLEAN_STOP, "the receiver was still waiting for bytes after the sender ended: " + run.receive());
+        }
+        if (e.receiverThreadAlive()) {
+            return fail(Property.CLEAN_STOP, "the receiver's thread did not end");
+        }
+        if (e.eventsLeft() != 0) {
+            return fail(Property.CLEAN_STOP, e.eventsLeft() + " events still scheduled after both ends stopped and "
+                    + ScenarioRunner.MAX_EVENTS_AFTER_END + " more ran");
+        }
+        boolean linkFault = run.history().entries().stream()
+                .anyMatch(x -> x instanceof History.Marker mk && mk.what().startsWith(SimLink.FAULT_MARKER + "the connection"));
+        if (linkFault && !completed && run.receive().complete()) {
+            return fail(Property.CLEAN_STOP, "the link dropped but the receiver reports the target complete: " + run.receive());
+        }
+        return pass(Property.CLEAN_STOP);
     }
 }

@@ -18,7 +18,7 @@ import org.blkmig.simdisk.Workload;
  */
 public record Choices(int chunkIndex, List<DeviceChoice> devices, Workload.Kind workload, int dirtyPercent,
         int bulkTenthsOfSecond, int latencyIndex, int downtimeMillis, boolean zeroBlocks, boolean sharedBase,
-        int allocatedPercent, boolean faults, long contentSeed, long seed, int ramIndex) {
+        int allocatedPercent, boolean faults, long contentSeed, long seed, int ramIndex, SetupChoice setup) {
 
     /** A device: whole chunks, extra sectors of a partial last chunk, read-only. */
     public record DeviceChoice(int chunks, int extraSectors, boolean readOnly) {}
@@ -44,6 +44,15 @@ public record Choices(int chunkIndex, List<DeviceChoice> devices, Workload.Kind 
 
     public Choices {
         devices = List.copyOf(devices);
+        java.util.Objects.requireNonNull(setup, "setup");
+    }
+
+    /** Choices of the shipped setup over an ideal link. */
+    public Choices(int chunkIndex, List<DeviceChoice> devices, Workload.Kind workload, int dirtyPercent, int bulkTenthsOfSecond,
+            int latencyIndex, int downtimeMillis, boolean zeroBlocks, boolean sharedBase, int allocatedPercent, boolean faults,
+            long contentSeed, long seed, int ramIndex) {
+        this(chunkIndex, devices, workload, dirtyPercent, bulkTenthsOfSecond, latencyIndex, downtimeMillis, zeroBlocks,
+                sharedBase, allocatedPercent, faults, contentSeed, seed, ramIndex, SetupChoice.SHIPPED);
     }
 
     /** The choices of earlier versions, without RAM. */
@@ -88,7 +97,8 @@ public record Choices(int chunkIndex, List<DeviceChoice> devices, Workload.Kind 
         return new Scenario(ds, contentSeed, workloadOut, bandwidth, downtimeMillis * Durations.MILLI,
                 LATENCIES[latencyIndex], chunk, zeroBlocks, sharedBase, allocatedPercent,
                 faults ? Faults.buggify(seed) : Faults.NONE, seed, profile == Profile.QEMU_7_2
-                        ? new RamModel.Settings(RAM_SIZES_BYTES[ramIndex], RAM_DATA_PERCENT, 0) : RamModel.Settings.NONE);
+                        ? new RamModel.Settings(RAM_SIZES_BYTES[ramIndex], RAM_DATA_PERCENT, 0) : RamModel.Settings.NONE,
+                setup.toSetup(profile, bandwidth, total));
     }
 
     /** Fewer chunks for large chunk sizes, so every scenario stays a few MiB. */
@@ -132,8 +142,10 @@ public record Choices(int chunkIndex, List<DeviceChoice> devices, Workload.Kind 
         long seed = d.anyLong();
         // drawn last, so the draws before it (and every blkmig campaign) stay what they were
         int ramIndex = d.pick(40, 30, 20, 10);
+        // the shipped code's setup and the link, drawn after everything else for the same reason
+        SetupChoice setup = SetupChoice.draw(d);
         return new Choices(chunkIndex, devices, kind, dirtyPercent, bulkTenths, latencyIndex, downtimeMillis, zeroBlocks,
-                sharedBase, allocatedPercent, faults, contentSeed, seed, ramIndex);
+                sharedBase, allocatedPercent, faults, contentSeed, seed, ramIndex, setup);
     }
 
     /** Simpler variants of these choices, simplest first: what a shrinker tries. */
@@ -159,50 +171,54 @@ public record Choices(int chunkIndex, List<DeviceChoice> devices, Workload.Kind 
         }
         if (faults) {
             out.add(new Choices(chunkIndex, devices, workload, dirtyPercent, bulkTenthsOfSecond, latencyIndex,
-                    downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, false, contentSeed, seed, ramIndex));
+                    downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, false, contentSeed, seed, ramIndex, setup));
         }
         if (sharedBase) {
             out.add(new Choices(chunkIndex, devices, workload, dirtyPercent, bulkTenthsOfSecond, latencyIndex,
-                    downtimeMillis, zeroBlocks, false, allocatedPercent, faults, contentSeed, seed, ramIndex));
+                    downtimeMillis, zeroBlocks, false, allocatedPercent, faults, contentSeed, seed, ramIndex, setup));
         }
         if (zeroBlocks) {
             out.add(new Choices(chunkIndex, devices, workload, dirtyPercent, bulkTenthsOfSecond, latencyIndex,
-                    downtimeMillis, false, sharedBase, allocatedPercent, faults, contentSeed, seed, ramIndex));
+                    downtimeMillis, false, sharedBase, allocatedPercent, faults, contentSeed, seed, ramIndex, setup));
         }
         if (workload != Workload.Kind.NONE) {
             out.add(new Choices(chunkIndex, devices, Workload.Kind.NONE, dirtyPercent, bulkTenthsOfSecond, latencyIndex,
-                    downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed, ramIndex));
+                    downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed, ramIndex, setup));
             if (workload != Workload.Kind.UNIFORM) {
                 out.add(new Choices(chunkIndex, devices, Workload.Kind.UNIFORM, dirtyPercent, bulkTenthsOfSecond,
-                        latencyIndex, downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed, ramIndex));
+                        latencyIndex, downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed, ramIndex, setup));
             }
         }
         if (dirtyPercent > 5) {
             out.add(new Choices(chunkIndex, devices, workload, dirtyPercent / 2, bulkTenthsOfSecond, latencyIndex,
-                    downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed, ramIndex));
+                    downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed, ramIndex, setup));
         }
         if (latencyIndex > 0) {
             out.add(new Choices(chunkIndex, devices, workload, dirtyPercent, bulkTenthsOfSecond, 0,
-                    downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed, ramIndex));
+                    downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed, ramIndex, setup));
         }
         if (chunkIndex > 0) {
             out.add(new Choices(0, devices, workload, dirtyPercent, bulkTenthsOfSecond, latencyIndex,
-                    downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed, ramIndex));
+                    downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed, ramIndex, setup));
         }
         if (ramIndex > 0) {
             out.add(new Choices(chunkIndex, devices, workload, dirtyPercent, bulkTenthsOfSecond, latencyIndex, downtimeMillis,
-                    zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed, 0));
+                    zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed, 0, setup));
+        }
+        for (SetupChoice simpler : setup.simpler()) {
+            out.add(new Choices(chunkIndex, devices, workload, dirtyPercent, bulkTenthsOfSecond, latencyIndex, downtimeMillis,
+                    zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed, ramIndex, simpler));
         }
         if (bulkTenthsOfSecond > 3) {
             out.add(new Choices(chunkIndex, devices, workload, dirtyPercent, Math.max(3, bulkTenthsOfSecond / 2),
-                    latencyIndex, downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed, ramIndex));
+                    latencyIndex, downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed, ramIndex, setup));
         }
         return out;
     }
 
     private Choices withDevices(List<DeviceChoice> ds) {
         return new Choices(chunkIndex, ds, workload, dirtyPercent, bulkTenthsOfSecond, latencyIndex, downtimeMillis,
-                zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed, ramIndex);
+                zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed, ramIndex, setup);
     }
 
     private Choices withDevice(int i, DeviceChoice d) {

@@ -51,8 +51,13 @@ public final class Findings {
 
     /** The evidence without its numbers and names of places, so runs of one failure share it. */
     static String shape(String evidence) {
+        return shape(evidence, 12);
+    }
+
+    /** As {@link #shape(String)}, keeping up to {@code maxWords} words. */
+    static String shape(String evidence, int maxWords) {
         String s = evidence.replaceAll("drive[0-9]+", "DEV").replaceAll("-?[0-9]+", "#").replaceAll("\\s+", " ").trim();
         String[] words = s.split(" ");
-        return String.join(" ", java.util.Arrays.copyOf(words, Math.min(words.length, 12))).toLowerCase(Locale.ROOT);
+        return String.join(" ", java.util.Arrays.copyOf(words, Math.min(words.length, maxWords))).toLowerCase(Locale.ROOT);
     }
 }

@@ -24,6 +24,18 @@ public final class GuardedDisk implements Disk {
         return delegate;
     }
 
+    private volatile java.nio.channels.FileChannel zeroCopy;
+
+    /** Lets the zero-copy sender take this disk's chunks through {@code channel}, at send time. */
+    void serveZeroCopy(java.nio.channels.FileChannel channel) {
+        zeroCopy = channel;
+    }
+
+    @Override
+    public java.nio.channels.FileChannel zeroCopyChannel() {
+        return zeroCopy;
+    }
+
     /** Makes the n-th write from now on (1 = the next) fail with an I/O error: a failing target. */
     public void failWrite(long n) {
         failWriteNumber = writes.get() + n;

@@ -19,7 +19,7 @@ import org.blkmig.simdisk.Workload;
  */
 public record Scenario(List<Device> devices, long contentSeed, Workload workload, long bandwidthBytesPerSecond,
         long maxDowntimeNanos, LatencyModel latency, int chunkSizeBytes, boolean zeroBlocks, boolean sharedBase,
-        int allocatedPercent, Faults faults, long seed, RamModel.Settings ram) {
+        int allocatedPercent, Faults faults, long seed, RamModel.Settings ram, RunSetup setup) {
 
     /** A source disk: a name, a size in bytes (whole sectors), read-only or not. */
     public record Device(String name, long sizeBytes, boolean readOnly) {
@@ -37,6 +37,14 @@ public record Scenario(List<Device> devices, long contentSeed, Workload workload
         }
     }
 
+    /** A scenario of the shipped setup over an ideal link. */
+    public Scenario(List<Device> devices, long contentSeed, Workload workload, long bandwidthBytesPerSecond,
+            long maxDowntimeNanos, LatencyModel latency, int chunkSizeBytes, boolean zeroBlocks, boolean sharedBase,
+            int allocatedPercent, Faults faults, long seed, RamModel.Settings ram) {
+        this(devices, contentSeed, workload, bandwidthBytesPerSecond, maxDowntimeNanos, latency, chunkSizeBytes, zeroBlocks,
+                sharedBase, allocatedPercent, faults, seed, ram, RunSetup.SHIPPED);
+    }
+
     /** A scenario without guest RAM in the model (the default of the blkmig profile). */
     public Scenario(List<Device> devices, long contentSeed, Workload workload, long bandwidthBytesPerSecond,
             long maxDowntimeNanos, LatencyModel latency, int chunkSizeBytes, boolean zeroBlocks, boolean sharedBase,
@@ -48,6 +56,7 @@ public record Scenario(List<Device> devices, long contentSeed, Workload workload
     public Scenario {
         devices = List.copyOf(devices);
         java.util.Objects.requireNonNull(ram, "ram");
+        java.util.Objects.requireNonNull(setup, "setup");
         Wire.checkChunkSize(chunkSizeBytes);
         if (bandwidthBytesPerSecond <= 0) {
             throw new IllegalArgumentException("bandwidth must be > 0");
@@ -81,7 +90,8 @@ public record Scenario(List<Device> devices, long contentSeed, Workload workload
                 + ";alloc=" + allocatedPercent
                 + ";faults=" + faults
                 + ";seed=" + seed
-                + (ram.ramBytes() == 0 ? "" : ";ram=" + ramSpec(ram));
+                + (ram.ramBytes() == 0 ? "" : ";ram=" + ramSpec(ram))
+                + setup.specDifferences();
     }
 
     /** {@code SIZE:DATA%:RATE}: guest RAM, its share of data pages, the guest's page-dirtying rate per second. */
@@ -107,7 +117,7 @@ public record Scenario(List<Device> devices, long contentSeed, Workload workload
                 Sizes.parse(p[2]));
     }
 
-    /** Parses the one-line form; every key is required but {@code ram} (none when absent). */
+    /** Parses the one-line form; every key is required but {@code ram} (none when absent) and the setup's (shipped). */
     public static Scenario parse(String line) {
         Map<String, String> kv = new LinkedHashMap<>();
         for (String part : line.trim().split(";")) {
@@ -120,7 +130,7 @@ public record Scenario(List<Device> devices, long contentSeed, Workload workload
         List<String> keys = List.of("devices", "content", "workload", "bandwidth", "downtime", "latency", "chunk",
                 "zero-blocks", "shared-base", "alloc", "faults", "seed");
         for (String k : kv.keySet()) {
-            if (!keys.contains(k) && !k.equals("ram")) {
+            if (!keys.contains(k) && !k.equals("ram") && !RunSetup.KEYS.contains(k)) {
                 throw new IllegalArgumentException("scenario: unknown key '" + k + "'");
             }
         }
@@ -144,7 +154,7 @@ public record Scenario(List<Device> devices, long contentSeed, Workload workload
                     Sizes.parse(kv.get("bandwidth")), Durations.parse(kv.get("downtime")), LatencyModel.parse(kv.get("latency")),
                     (int) Sizes.parse(kv.get("chunk")), parseBoolean(kv.get("zero-blocks")), parseBoolean(kv.get("shared-base")),
                     Integer.parseInt(kv.get("alloc")), Faults.parse(kv.get("faults")), Long.parseLong(kv.get("seed")),
-                    parseRam(kv.getOrDefault("ram", "none")));
+                    parseRam(kv.getOrDefault("ram", "none")), RunSetup.parse(kv));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("scenario: bad number: " + e.getMessage());
         }
@@ -167,6 +177,11 @@ public record Scenario(List<Device> devices, long contentSeed, Workload workload
 
     public Scenario withSeed(long s) {
         return new Scenario(devices, contentSeed, workload, bandwidthBytesPerSecond, maxDowntimeNanos, latency,
-                chunkSizeBytes, zeroBlocks, sharedBase, allocatedPercent, faults, s, ram);
+                chunkSizeBytes, zeroBlocks, sharedBase, allocatedPercent, faults, s, ram, setup);
+    }
+
+    public Scenario withSetup(RunSetup r) {
+        return new Scenario(devices, contentSeed, workload, bandwidthBytesPerSecond, maxDowntimeNanos, latency,
+                chunkSizeBytes, zeroBlocks, sharedBase, allocatedPercent, faults, seed, ram, r);
     }
 }

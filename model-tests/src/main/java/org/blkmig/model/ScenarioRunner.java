@@ -3,8 +3,6 @@ package org.blkmig.model;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.Channels;
-import java.nio.channels.WritableByteChannel;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,8 +29,10 @@ import org.blkmig.simdisk.SimScheduler;
 
 /**
  * Runs a scenario end to end in the deterministic simulation: simulated sources and a guest
- * workload, the sender and controller, a QEMU-framed stream in memory, the receiver, simulated
- * targets. The same scenario and mutants give the same run, byte for byte.
+ * workload, the sender and controller, a QEMU-framed stream over a simulated link, the receiver
+ * and its write pipeline consuming it as it arrives, simulated targets; all in one virtual time.
+ * The stream is also kept in memory for the checks. The same scenario and mutants give the same
+ * run, byte for byte.
  */
 public final class ScenarioRunner {
     /** Slices without a new low of pending data before "did not converge" (3 s of virtual time). */
@@ -54,9 +54,29 @@ public final class ScenarioRunner {
     public record Run(Scenario scenario, Variant variant, MigrationResult migration, ReceiveResult receive,
             StreamBuffer stream, History history, Map<String, GuardedDisk> sources, Map<String, BlockDevice> sourceDevices,
             Map<String, GuardedDisk> targets, Map<String, Disk> bases, long guestWrites, long eventsRun,
-            String brokenInvariant, RunFaults faults, StreamClock clock) {
+            String brokenInvariant, RunFaults faults, StreamClock clock, Ends ends) {
         public Set<Mutant> mutants() {
             return variant.mutants();
+        }
+    }
+
+    /**
+     * How the two ends stopped and what the run exercised: the sender's chunk buffers still held,
+     * whether the receiver returned by itself, the events still scheduled once both ended (and the
+     * scheduler was left to run out), whether the receiver's thread lives on; the link's short
+     * writes and reads and the stream offsets where its writes ended; the receiver's pipeline's
+     * peak of busy buffers (-1: none); the blocks sent zero copy; whether a link fault fired inside a
+     * block's data.
+     */
+    public record Ends(int senderBuffersHeld, boolean receiverReturned, int eventsLeft, boolean receiverThreadAlive,
+            long shortWrites, long shortReads, long[] linkWriteEnds, int pipelinePeakBusy, long zeroCopySamples,
+            boolean linkFaultMidBlock) {
+
+        /** Whether a link write ended strictly inside the bytes [from, to). */
+        public boolean writeEndsInside(long from, long to) {
+            int i = java.util.Arrays.binarySearch(linkWriteEnds, from + 1);
+            int at = i >= 0 ? i : -i - 1;
+            return at < linkWriteEnds.length && linkWriteEnds[at] < to;
         }
     }
 
@@ -74,21 +94,26 @@ public final class ScenarioRunner {
      */
     public record Source(MigrationResult migration, History history, Map<String, GuardedDisk> sources,
             Map<String, BlockDevice> devices, Map<String, Disk> bases, long guestWrites, long eventsRun,
-            String brokenInvariant, StreamClock clock) {}
+            String brokenInvariant, StreamClock clock, int senderBuffersHeld, long zeroCopySamples) {}
 
     /** Simulates the source and the sender, writing the block section's payloads to the sink. */
     public static Source simulateSource(Scenario s, Variant variant, PayloadSink sink) {
-        return simulateSource(s, variant, sink, -1);
+        return simulateSource(new SimScheduler(s.seed()), new History(), s, variant, sink, -1);
     }
 
-    static Source simulateSource(Scenario s, Variant variant, PayloadSink sink, long cancelAtNanos) {
-        SimScheduler scheduler = new SimScheduler(s.seed());
-        History history = new History();
+    static Source simulateSource(SimScheduler scheduler, History history, Scenario s, Variant variant, PayloadSink sink,
+            long cancelAtNanos) {
+        RunSetup setup = s.setup();
         Map<String, Disk> bases = World.bases(s);
         Map<String, GuardedDisk> sources = new LinkedHashMap<>();
         Map<String, BlockDevice> devices = new LinkedHashMap<>();
+        long[] zeroCopyIds = {0};
         for (Scenario.Device d : s.devices()) {
             GuardedDisk g = new GuardedDisk(World.source(s, d, bases), d.readOnly());
+            if (setup.zeroCopy()) {
+                // negative ids: the sampled transfers stand beside the reads' own
+                g.serveZeroCopy(new SampledDiskChannel(g, d.name(), history, scheduler::nowNanos, () -> -++zeroCopyIds[0]));
+            }
             sources.put(d.name(), g);
             devices.put(d.name(), new BlockDevice(g));
         }
@@ -96,13 +121,18 @@ public final class ScenarioRunner {
         SimIoContext io = new SimIoContext(scheduler, s.latency(), s.faults(), history);
         SimGuest guest = new SimGuest(scheduler, io, deviceList, s.workload(), history);
         SenderOptions so = variant.sender(SenderOptions.defaults().withChunkSize(s.chunkSizeBytes())
-                .withZeroBlocks(s.zeroBlocks()).withSharedBase(s.sharedBase()), s.seed());
+                .withZeroBlocks(s.zeroBlocks()).withSharedBase(s.sharedBase()).withZeroCopy(setup.zeroCopy()), s.seed());
+        if (setup.readsInFlight() != RunSetup.SHIPPED.readsInFlight() || setup.bufferedChunks() != RunSetup.SHIPPED.bufferedChunks()) {
+            so = so.withBuffers(setup.readsInFlight(), setup.bufferedChunks()); // the profile's limits unless the scenario sets its own
+        }
         StreamClock clock = new StreamClock();
         BlockMigrationSender sender = new BlockMigrationSender(deviceList, io, clock.stamp(sink, scheduler::nowNanos), so);
         long maxBytes = dataLimitBytes(s);
-        ControllerOptions co = variant.controller(ControllerOptions.defaults().withBandwidth(s.bandwidthBytesPerSecond())
-                .withMaxDowntime(s.maxDowntimeNanos()).withLimits(STALL_SLICES, MAX_SLICES).withMaxBytesSent(maxBytes)
-                .withRam(s.ram()));
+        // the stall and slice limits are times: so many slices of the scenario's length
+        int stallSlices = (int) Math.max(1, STALL_NANOS / setup.sliceNanos());
+        long maxSlices = Math.max(1, MAX_NANOS / setup.sliceNanos());
+        ControllerOptions co = variant.controller(new ControllerOptions(s.bandwidthBytesPerSecond(), s.maxDowntimeNanos(),
+                setup.sliceNanos(), stallSlices, maxSlices, maxBytes, Set.of(), s.ram()));
         guest.start();
         MigrationController controller = new MigrationController(co, io);
         controller.onSliceStart(slice -> clock.sliceStarts());
@@ -119,13 +149,20 @@ public final class ScenarioRunner {
             result = new MigrationResult(MigrationResult.Outcome.FAILED, broken, 0, -1, scheduler.nowNanos(), 0,
                     sender.stats().bytesSent, List.of(), sender.stats());
         }
-        return new Source(result, history, sources, devices, bases, guest.writesDone(), scheduler.eventsRun(), broken, clock);
+        guest.stop(); // the simulation ends with the migration: a guest left running would keep it going
+        return new Source(result, history, sources, devices, bases, guest.writesDone(), scheduler.eventsRun(), broken, clock,
+                sender.buffersInUse(), zeroCopyIds[0]);
     }
 
-    /** The receiver's write buffers, the shipped 4 drawn most often. */
-    static final int[] PIPELINE_BUFFERS = {1, 2, 4, 4, 4, 8};
-    /** Targets forced every so many bytes written: small ones happen in a simulated run, the shipped 64 MiB too. */
-    static final long[] WRITEBACK_EVERY_BYTES = {256L << 10, 1L << 20, 64L << 20, 64L << 20};
+    /** "Did not converge" after this long without a new low of pending data (30 slices of 100 ms). */
+    static final long STALL_NANOS = STALL_SLICES * ControllerOptions.DEFAULT_SLICE_NANOS;
+    /** A migration's longest run in virtual time (1200 slices of 100 ms). */
+    static final long MAX_NANOS = MAX_SLICES * ControllerOptions.DEFAULT_SLICE_NANOS;
+    /** Once the sender has ended, how long the receiver may take to read what is on its way. */
+    static final long RECEIVER_DRAIN_NANOS = 60 * org.blkmig.simdisk.Durations.SECOND;
+    /** Events the scheduler may still run once both ends stopped: more means something keeps scheduling. */
+    static final int MAX_EVENTS_AFTER_END = 100_000;
+
     /** The virtual time one block's write takes in the receiver's pipeline. */
     static final long WRITE_NANOS = 50_000;
 
@@ -148,27 +185,11 @@ public final class ScenarioRunner {
                 throw new TooLarge(bulkBytes); // the bulk pass alone would pass the bound
             }
         }
-        StreamBuffer stream = new StreamBuffer(MAX_STREAM_BYTES);
-        WritableByteChannel out = Channels.newChannel(stream);
-        QemuStreamWriter framing = new QemuStreamWriter(out, s.chunkSizeBytes(), 0);
-        Source src;
-        try {
-            framing.writeHeader(QemuFormat.DEFAULT_MACHINE_TYPE);
-            src = simulateSource(s, variant, framing, faults.cancelAtNanos());
-            if (src.migration().completed()) {
-                framing.writeEof(); // a migration that did not complete just stops, as a dropped connection does
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e); // a memory stream does not fail
-        }
-        if (stream.overflowed()) {
-            throw new TooLarge(stream.length()); // a bound of the testbed, not a failure of the migration
-        }
-        // the connection may drop after some bytes: the receiver reads only those
-        long delivered = faults.dropAfterBytes() >= 0 ? Math.min(faults.dropAfterBytes(), stream.length()) : stream.length();
-        MigrationResult result = src.migration();
-        Map<String, Disk> bases = src.bases();
-
+        RunSetup setup = s.setup();
+        // one scheduler: sender, link, receiver and its pipeline live in the same virtual time
+        SimScheduler scheduler = new SimScheduler(s.seed());
+        History history = new History();
+        Map<String, Disk> bases = World.bases(s);
         Map<String, GuardedDisk> targets = new LinkedHashMap<>();
         Map<String, Disk> targetMap = new LinkedHashMap<>();
         for (Scenario.Device d : s.devices()) {
@@ -179,22 +200,76 @@ public final class ScenarioRunner {
             targets.put(d.name(), t);
             targetMap.put(d.name(), t);
         }
-        // the shipped write pipeline, in virtual time of its own: buffers and writeback drawn per run
-        java.util.SplittableRandom r = new java.util.SplittableRandom(s.seed() ^ 0x51DE5EEDL);
-        int writeBuffers = PIPELINE_BUFFERS[r.nextInt(PIPELINE_BUFFERS.length)];
-        long writebackBytes = WRITEBACK_EVERY_BYTES[r.nextInt(WRITEBACK_EVERY_BYTES.length)];
+        StreamBuffer stream = new StreamBuffer(MAX_STREAM_BYTES);
+        LinkModel linkModel = setup.link();
+        if (faults.dropAfterBytes() >= 0) {
+            linkModel = new LinkModel(linkModel.bandwidthBytesPerSecond(), linkModel.latencyNanos(), linkModel.jitterNanos(),
+                    linkModel.maxWriteBytes(), linkModel.maxReadBytes(), linkModel.windowBytes(), LinkModel.Fault.CUT,
+                    faults.dropAfterBytes(), 0);
+        }
+        SimLink link = new SimLink(scheduler, linkModel, stream, history);
+        List<Pipeline> pipelines = new ArrayList<>();
+        Pipeline.Factory virtual = Pipeline.Factory.virtual(scheduler, WRITE_NANOS, setup.writebackEveryBytes());
         BlockReceiver receiver = new BlockReceiver(targetMap, s.chunkSizeBytes(), variant.receiverMutants(), p -> {},
-                writeBuffers, variant.destination(s.seed()),
-                Pipeline.Factory.virtual(new SimScheduler(s.seed() ^ 0xBEEFL), WRITE_NANOS, writebackBytes));
+                setup.pipelineBuffers(), variant.destination(s.seed()), (buffers, chunk, mutants) -> {
+                    Pipeline p = virtual.create(buffers, chunk, mutants);
+                    pipelines.add(p);
+                    return p;
+                });
+        link.startReceiver(receiver::receive);
+        QemuStreamWriter framing = new QemuStreamWriter(link.senderChannel(), s.chunkSizeBytes(), 0);
+        Source src;
+        MigrationResult result;
+        String broken;
         ReceiveResult received;
-        String broken = src.brokenInvariant();
+        boolean receiverReturned;
         try {
-            received = receiver.receive(stream.open(delivered));
+            try {
+                framing.writeHeader(QemuFormat.DEFAULT_MACHINE_TYPE);
+            } catch (IOException e) {
+                // a link cut inside the header: the sender's first write fails the migration
+            }
+            src = simulateSource(scheduler, history, s, variant, framing, faults.cancelAtNanos());
+            if (stream.overflowed()) {
+                throw new TooLarge(stream.length()); // a bound of the testbed, not a failure of the migration
+            }
+            result = src.migration();
+            broken = src.brokenInvariant();
+            if (result.completed()) {
+                try {
+                    framing.writeEof();
+                } catch (IOException e) {
+                    // the block section is complete: a link lost after it loses only the EOF marker
+                }
+            }
+            // a migration that did not complete just stops, as a dropped connection does
+            link.closeSender();
+            long deadline = scheduler.nowNanos() + RECEIVER_DRAIN_NANOS;
+            while (!link.receiverDone() && scheduler.runNext(deadline)) {
+                // the receiver reads what is on its way
+            }
+            receiverReturned = link.receiverDone();
+        } finally {
+            link.abortReceiver();
+        }
+        try {
+            received = link.result();
+            if (!receiverReturned) {
+                received = new ReceiveResult(false, "the receiver did not return after the sender ended", 0, 0, 0, -1, 0);
+            }
         } catch (Invariant.Violation v) {
             received = new ReceiveResult(false, v.getMessage(), 0, 0, 0, -1, 0);
             broken = broken != null ? broken : v.getMessage();
         }
-        return new Run(s, variant, result, received, stream, src.history(), src.sources(), src.devices(),
-                targets, bases, src.guestWrites(), src.eventsRun(), broken, faults, src.clock());
+        // both ends stopped: what is still scheduled must run out
+        int events = 0;
+        while (events < MAX_EVENTS_AFTER_END && scheduler.runNext(Long.MAX_VALUE)) {
+            events++;
+        }
+        int peakBusy = pipelines.stream().mapToInt(Pipeline::peakBusyBuffers).max().orElse(-1);
+        Ends ends = new Ends(src.senderBuffersHeld(), receiverReturned, scheduler.pendingEvents(), link.receiverThreadAlive(),
+                link.shortWrites(), link.shortReads(), link.writeEnds(), peakBusy, src.zeroCopySamples(), link.faultMidBlock());
+        return new Run(s, variant, result, received, stream, history, src.sources(), src.devices(),
+                targets, bases, src.guestWrites(), scheduler.eventsRun(), broken, faults, src.clock(), ends);
     }
 }

@@ -38,20 +38,38 @@ public final class StreamBuffer extends OutputStream {
 
     @Override
     public void write(byte[] b, int off, int len) {
-        if (length + len > maxBytes) {
+        write(java.nio.ByteBuffer.wrap(b, off, len), len);
+    }
+
+    /** Appends {@code n} bytes of {@code src} (advancing it): what a link took of a write. */
+    public void write(java.nio.ByteBuffer src, int n) {
+        if (length + n > maxBytes) {
             overflowed = true;
-            throw new ScenarioRunner.TooLarge(length + len);
+            throw new ScenarioRunner.TooLarge(length + n);
         }
-        while (len > 0) {
+        while (n > 0) {
             int inPiece = (int) (length % PIECE_BYTES);
             if (inPiece == 0) {
                 pieces.add(new byte[PIECE_BYTES]);
             }
-            int n = Math.min(len, PIECE_BYTES - inPiece);
-            System.arraycopy(b, off, pieces.get(pieces.size() - 1), inPiece, n);
-            off += n;
-            len -= n;
-            length += n;
+            int k = Math.min(n, PIECE_BYTES - inPiece);
+            src.get(pieces.get(pieces.size() - 1), inPiece, k);
+            n -= k;
+            length += k;
+        }
+    }
+
+    /** Copies {@code n} bytes from {@code position} into dst: what a receiver reads off a link. */
+    public void read(long position, java.nio.ByteBuffer dst, int n) {
+        if (position + n > length) {
+            throw new IndexOutOfBoundsException("bytes " + position + "+" + n + " past the stream's " + length);
+        }
+        while (n > 0) {
+            int inPiece = (int) (position % PIECE_BYTES);
+            int k = Math.min(n, PIECE_BYTES - inPiece);
+            dst.put(pieces.get((int) (position / PIECE_BYTES)), inPiece, k);
+            position += k;
+            n -= k;
         }
     }
 
@@ -91,9 +109,8 @@ public final class StreamBuffer extends OutputStream {
                 if (position >= end) {
                     return -1;
                 }
-                int inPiece = (int) (position % PIECE_BYTES);
-                int n = (int) Math.min(Math.min(len, PIECE_BYTES - inPiece), end - position);
-                System.arraycopy(pieces.get((int) (position / PIECE_BYTES)), inPiece, b, off, n);
+                int n = (int) Math.min(len, end - position);
+                StreamBuffer.this.read(position, java.nio.ByteBuffer.wrap(b, off, n), n);
                 position += n;
                 return n;
             }

@@ -68,13 +68,45 @@ public final class QemuProcess implements AutoCloseable {
         }
     }
 
+    /** Guest RAM of a QEMU started without a size: the README's source. */
+    public static final int DEFAULT_RAM_MIB = 32;
+
+    /** Every QEMU started and not yet stopped: a shutdown hook (Ctrl-C) kills them. */
+    private static final java.util.Set<Process> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(QemuProcess::shutdown, "qemu-killer"));
+    }
+
+    /** Set when the JVM ends: no QEMU starts after it. */
+    private static volatile boolean closing;
+
+    /** The JVM is ending (Ctrl-C): kills every QEMU this JVM started and refuses to start more. */
+    public static void shutdown() {
+        closing = true;
+        killAll();
+    }
+
+    /** Kills every QEMU this JVM started that still runs. */
+    public static void killAll() {
+        for (Process p : LIVE) {
+            p.destroyForcibly();
+            LIVE.remove(p);
+        }
+    }
+
     /** Starts QEMU with these drives; {@code incoming} is a migration URI to load from, or null. */
     public static QemuProcess start(Path workDir, List<Drive> drives, String incoming) throws IOException {
+        return start(workDir, drives, incoming, DEFAULT_RAM_MIB);
+    }
+
+    /** As {@link #start(Path, List, String)}, with {@code ramMiB} of guest RAM (source and destination must agree). */
+    public static QemuProcess start(Path workDir, List<Drive> drives, String incoming, int ramMiB) throws IOException {
         Path socket = Files.createTempFile(workDir, "qmp", ".sock");
         Files.delete(socket);
         Path log = Files.createTempFile(workDir, "qemu", ".log");
         List<String> cmd = new ArrayList<>(List.of(BINARY, "-machine", "pc,accel=tcg", "-nodefaults", "-display", "none",
-                "-m", "32M", "-S", "-qmp", "unix:" + socket + ",server=on,wait=off"));
+                "-m", ramMiB + "M", "-S", "-qmp", "unix:" + socket + ",server=on,wait=off"));
         for (Drive d : drives) {
             cmd.add("-drive");
             cmd.add("file=" + d.image() + ",format=" + d.format() + ",if=none,id=" + d.id());
@@ -85,7 +117,15 @@ public final class QemuProcess implements AutoCloseable {
             cmd.add("-incoming");
             cmd.add(incoming);
         }
+        if (closing) {
+            throw new java.io.InterruptedIOException("not starting QEMU: the JVM is ending");
+        }
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        LIVE.add(p);
+        if (closing) { // the shutdown's kill may have run between the check and the add
+            p.destroyForcibly();
+            throw new java.io.InterruptedIOException("not starting QEMU: the JVM is ending");
+        }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (true) {
             try {
@@ -100,6 +140,7 @@ public final class QemuProcess implements AutoCloseable {
             } catch (IOException e) {
                 if (!p.isAlive() || System.nanoTime() > deadline) {
                     p.destroyForcibly();
+                    LIVE.remove(p);
                     throw new IOException("QEMU did not start: " + Files.readString(log).strip(), e);
                 }
                 sleep(Duration.ofMillis(20));
@@ -143,6 +184,11 @@ public final class QemuProcess implements AutoCloseable {
     /** A guest write through the block layer: it marks the dirty bitmaps as a guest write does. */
     public void qemuIoWrite(String drive, int pattern, long offsetBytes, long lengthBytes) throws IOException {
         hmp("qemu-io " + drive + " \"write -P 0x" + Integer.toHexString(pattern) + " " + offsetBytes + " " + lengthBytes + "\"");
+    }
+
+    /** A guest write of zeros ({@code write -z}): the block layer's zero write, which marks the bitmaps too. */
+    public void qemuIoWriteZeros(String drive, long offsetBytes, long lengthBytes) throws IOException {
+        hmp("qemu-io " + drive + " \"write -z " + offsetBytes + " " + lengthBytes + "\"");
     }
 
     public void setMaxBandwidth(long bytesPerSecond) throws IOException {
@@ -232,6 +278,20 @@ public final class QemuProcess implements AutoCloseable {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
         } finally {
+            LIVE.remove(process);
+            qmp.close();
+        }
+    }
+
+    /** Kills QEMU at once (a hang): nothing is flushed. */
+    public void kill() throws IOException {
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            LIVE.remove(process);
             qmp.close();
         }
     }

@@ -10,7 +10,6 @@ import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -21,17 +20,18 @@ class MutantKillTest {
     static final int MAX_SCENARIOS = 300;
     static final Map<Mutant, MutantMatrix.Row> ROWS = new EnumMap<>(Mutant.class);
 
-    @BeforeAll
-    static void killMatrix() {
-        for (Mutant m : Mutant.values()) {
-            ROWS.put(m, MutantMatrix.run(org.blkmig.sender.Profile.BLKMIG, m, SEED, MAX_SCENARIOS, 40));
-        }
+    /**
+     * A mutant's row, run by the first test that needs it: each test's time is its own, so PIT
+     * (which runs one test per mutant and times it) does not take a shared setup for a hang.
+     */
+    static synchronized MutantMatrix.Row row(Mutant m) {
+        return ROWS.computeIfAbsent(m, k -> MutantMatrix.run(org.blkmig.sender.Profile.BLKMIG, k, SEED, MAX_SCENARIOS, 40));
     }
 
     @ParameterizedTest
     @EnumSource(Mutant.class)
     void everyMutantIsKilled(Mutant m) {
-        MutantMatrix.Row row = ROWS.get(m);
+        MutantMatrix.Row row = row(m);
         assertTrue(row.killed(), m + " survived " + row.scenariosNeeded() + " scenarios");
         Judge.Outcome shrunk = row.shrunk().outcome();
         assertFalse(shrunk.passed());
@@ -50,7 +50,8 @@ class MutantKillTest {
     @Test
     void everyPropertyIsShownFailingBySomeMutant() {
         Set<Checks.Property> failed = EnumSet.noneOf(Checks.Property.class);
-        for (MutantMatrix.Row row : ROWS.values()) {
+        for (Mutant m : Mutant.values()) {
+            MutantMatrix.Row row = row(m);
             if (row.killed()) {
                 row.shrunk().outcome().verdicts().stream().filter(v -> !v.passed()).forEach(v -> failed.add(v.property()));
             }

@@ -254,7 +254,9 @@ class SenderStateProperties {
     void nothingChangedIsForgotten(@ForAll("chains") ActionChain<Machine> chain) {
         Machine end = chain.withInvariant("changed chunks are dirty or being read", Machine::invariant).run();
         Statistics.label("completed").collect(end.completed);
-        Statistics.label("completed").coverage(c -> c.check(true).percentage(p -> p >= 20));
+        if (TriesBudget.full()) {
+            Statistics.label("completed").coverage(c -> c.check(true).percentage(p -> p >= 20));
+        }
         if (end.completed) {
             for (BlockDevice d : end.sources) {
                 assertEquals(World.read(d.disk(), 0, d.sizeSectors()), World.read(end.targets.get(d.name()), 0, d.sizeSectors()),

@@ -22,6 +22,11 @@ public interface Pipeline extends AutoCloseable {
     /** Waits until every block handed over is written. */
     void drain() throws IOException;
 
+    /** The most buffers lent, queued or being written at once so far; -1 when not counted. */
+    default int peakBusyBuffers() {
+        return -1;
+    }
+
     /** Stops, after writing the blocks already handed over. */
     @Override
     void close();

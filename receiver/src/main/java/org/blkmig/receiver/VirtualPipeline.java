@@ -34,6 +34,7 @@ final class VirtualPipeline implements Pipeline {
     private long queued;
     private long done;
     private WritePipeline.Failure failure;
+    private int peakBusy;
 
     VirtualPipeline(SimScheduler scheduler, long writeNanos, int buffers, int chunkSizeBytes, long writebackEveryBytes,
             Set<ReceiverMutant> mutants) {
@@ -78,7 +79,7 @@ final class VirtualPipeline implements Pipeline {
         if (j == null) {
             return;
         }
-        scheduler.after(writeNanos, () -> {
+        scheduler.afterInBackground(writeNanos, () -> {
             if (failure == null) {
                 failure = j.write(dropZeroWrites);
                 if (failure == null && j.data() != null) {
@@ -102,7 +103,7 @@ final class VirtualPipeline implements Pipeline {
             bytesSinceWriteback = 0;
             Set<Disk> toForce = Set.copyOf(writtenSinceWriteback);
             writtenSinceWriteback.clear();
-            scheduler.after(0, () -> {
+            scheduler.afterInBackground(0, () -> {
                 for (Disk d : toForce) {
                     try {
                         d.force();
@@ -116,7 +117,13 @@ final class VirtualPipeline implements Pipeline {
         }
     }
 
+    @Override
+    public int peakBusyBuffers() {
+        return peakBusy;
+    }
+
     private void checkCounts() {
+        peakBusy = Math.max(peakBusy, buffers - free.size());
         Invariant.check(free.size() + lent + jobs.size() + (writing ? 1 : 0) >= 0 && free.size() <= buffers
                 && done <= queued && lent >= 0 && lent <= buffers, () -> "write pipeline counts: " + free.size() + " free, "
                         + lent + " lent, " + jobs.size() + " queued, " + done + " of " + queued + " written, " + buffers

@@ -237,6 +237,7 @@ class SenderTest {
         big.guestWrite(12345, WriteContent.make(5, 12345, 8), 5);
         w.devices.add(big);
         int[] maxBuffers = new int[1];
+        int[] allocated = {0};
         long[] blocks = new long[2];
         PayloadSink counting = new PayloadSink() {
             @Override
@@ -256,6 +257,7 @@ class SenderTest {
             @Override
             public void submitted(BlockDevice device, long sector, long sectorCount) {
                 maxBuffers[0] = Math.max(maxBuffers[0], s.buffersInUse());
+                allocated[0] = Math.max(allocated[0], s.buffersAllocated());
             }
         });
         MigrationResult r = new MigrationController(bw(64L << 30), w.io).run(s, GuestControl.NONE);
@@ -264,6 +266,7 @@ class SenderTest {
         assertEquals(1, blocks[0], "one chunk has data; the rest are zero blocks");
         assertTrue(s.peakBuffersInUse() <= 16, "peak " + s.peakBuffersInUse());
         assertTrue(maxBuffers[0] <= 16);
+        assertTrue(allocated[0] >= 1 && allocated[0] <= 16, "buffers allocated during the migration: " + allocated[0]);
         assertEquals(16L << 20, s.bufferBoundBytes());
         assertTrue(Runtime.getRuntime().maxMemory() <= 300L << 20, "this test runs under -Xmx256m");
     }
@@ -393,18 +396,70 @@ class SenderTest {
     }
 
     @Test
+    void buffersAreAllocatedOnDemandWithinTheBoundAndFreedAtTheEnd() throws IOException {
+        World w = new World(14);
+        w.add("drive0", 4L << 20, false);
+        BlockMigrationSender s = new BlockMigrationSender(w.devices, w.io, w.sink, opts());
+        assertEquals(0, s.buffersAllocated(), "none before the first read");
+        int[] allocated = {0};
+        w.io.addReadListener(new IoContext.ReadListener() {
+            @Override
+            public void submitted(BlockDevice device, long sector, long sectorCount) {
+                allocated[0] = Math.max(allocated[0], s.buffersAllocated());
+            }
+        });
+        MigrationResult r = new MigrationController(bw(8L << 20), w.io).run(s, GuestControl.NONE);
+        assertTrue(r.completed(), r.reason());
+        assertTrue(allocated[0] >= 1 && allocated[0] <= opts().maxBufferedChunks(), "allocated: " + allocated[0]);
+        assertEquals(0, s.buffersAllocated(), "buffers freed");
+        assertEquals(4L << 20, s.stats().totalBytes);
+    }
+
+    @Test
+    void theSliceFiguresAddUpToTheMigrationsAndTheDowntimeIsTheFinalCopysTransfer() throws IOException {
+        World w = new World(15);
+        w.add("drive0", 8L << 20, false);
+        long bandwidth = 4L << 20;
+        // half the bandwidth in dirtied chunk bytes: several dirty rounds that converge
+        double perByte = Workload.of(Workload.Kind.UNIFORM, 1_000_000).dirtyRateBytesPerSecond(CHUNK) / 1_000_000;
+        Workload load = Workload.of(Workload.Kind.UNIFORM, (long) (bandwidth / 2 / perByte));
+        SimGuest g = w.guest(load);
+        BlockMigrationSender s = new BlockMigrationSender(w.devices, w.io, w.sink, opts());
+        g.start();
+        long maxDowntimeNanos = 20_000_000;
+        MigrationResult r = new MigrationController(bw(bandwidth).withMaxDowntime(maxDowntimeNanos), w.io).run(s, g::stop);
+        assertTrue(r.completed(), r.reason());
+        long dirtyReadsInSlices = r.slices().stream().mapToLong(MigrationResult.SliceFigures::dirtyChunksRead).sum();
+        assertTrue(r.slices().stream().allMatch(f -> f.dirtyChunksRead() >= 0));
+        assertTrue(dirtyReadsInSlices > 0 && dirtyReadsInSlices <= s.stats().dirtyChunksRead,
+                dirtyReadsInSlices + " dirty reads in slices of " + s.stats().dirtyChunksRead);
+        for (int i = 0; i < r.slices().size(); i++) {
+            assertEquals(i, r.slices().get(i).index());
+        }
+        // the downtime is the stop-and-copy: what was sent after the stop, at the bandwidth
+        assertEquals(r.endNanos() - r.guestStoppedNanos(), r.downtimeNanos());
+        long sentAfterStop = r.bytesSent() - r.slices().stream().mapToLong(MigrationResult.SliceFigures::bytesSent).sum();
+        assertTrue(r.downtimeNanos() > 0, "the final copy takes time");
+        assertTrue(r.downtimeNanos() <= maxDowntimeNanos * 4,
+                "downtime " + r.downtimeNanos() + " ns for about " + sentAfterStop + " bytes");
+        assertTrue(r.guestStoppedNanos() >= r.slices().get(r.slices().size() - 1).endNanos());
+    }
+
+    @Test
     void misuseIsRefused() throws IOException {
         World w = new World(13);
         w.add("drive0", 1L << 20, false);
         BlockMigrationSender s = new BlockMigrationSender(w.devices, w.io, w.sink, opts());
-        assertThrows(IllegalStateException.class, () -> s.iterate(SliceBudget.unlimited()));
+        assertEquals("setup not done", assertThrows(IllegalStateException.class, () -> s.iterate(SliceBudget.unlimited())).getMessage());
         s.setup();
+        assertEquals(1L << 20, s.stats().totalBytes);
+        assertEquals(1, s.stats().devices);
         assertThrows(IllegalStateException.class, s::setup);
         assertThrows(org.blkmig.simdisk.Invariant.Violation.class, s::complete, "complete before the bulk pass ended");
         s.cancel();
         s.cancel();
         assertTrue(s.stats().cancelled);
-        assertThrows(IllegalStateException.class, () -> s.iterate(SliceBudget.unlimited()));
+        assertEquals("the migration has ended", assertThrows(IllegalStateException.class, () -> s.iterate(SliceBudget.unlimited())).getMessage());
         assertThrows(IllegalArgumentException.class, () -> SenderOptions.defaults().withChunkSize(64 << 10).requireQemuCompatible());
         SenderOptions.defaults().requireQemuCompatible();
         assertThrows(IllegalArgumentException.class, () -> SenderOptions.defaults().withBuffers(8, 4));

@@ -129,7 +129,8 @@ public final class SimIoContext implements IoContext {
 
     @Override
     public void pause(long deadlineNanos) {
-        if (!scheduler.runNext(deadlineNanos)) {
+        // what the sender waits on happens in the foreground: the link's deliveries do not wake it
+        if (!scheduler.runNextForeground(deadlineNanos)) {
             scheduler.runUntil(deadlineNanos);
         }
     }

@@ -11,7 +11,8 @@ import java.util.function.BooleanSupplier;
  * Single-threaded by design: the simulation never touches it from two threads.
  */
 public final class SimScheduler {
-    private record Event(long timeNanos, long tieBreak, long sequence, Runnable action) implements Comparable<Event> {
+    private record Event(long timeNanos, long tieBreak, long sequence, Runnable action, boolean background)
+            implements Comparable<Event> {
         @Override
         public int compareTo(Event o) {
             int c = Long.compare(timeNanos, o.timeNanos);
@@ -62,7 +63,21 @@ public final class SimScheduler {
     public void at(long timeNanos, Runnable action) {
         Invariant.check(timeNanos >= nowNanos, () -> "event scheduled in the past: " + timeNanos + " < " + nowNanos);
         Invariant.check(queue.size() < MAX_PENDING_EVENTS, () -> "more than " + MAX_PENDING_EVENTS + " events pending");
-        queue.add(new Event(timeNanos, random.nextLong(), sequence++, action));
+        queue.add(new Event(timeNanos, random.nextLong(), sequence++, action, false));
+    }
+
+    /**
+     * An event the migration does not wait on (the link's and the receiver's): it runs in order
+     * with the others, but {@link #runNextForeground} does not stop for it.
+     */
+    public void atInBackground(long timeNanos, Runnable action) {
+        Invariant.check(timeNanos >= nowNanos, () -> "event scheduled in the past: " + timeNanos + " < " + nowNanos);
+        Invariant.check(queue.size() < MAX_PENDING_EVENTS, () -> "more than " + MAX_PENDING_EVENTS + " events pending");
+        queue.add(new Event(timeNanos, random.nextLong(), sequence++, action, true));
+    }
+
+    public void afterInBackground(long delayNanos, Runnable action) {
+        atInBackground(nowNanos + Math.max(0, delayNanos), action);
     }
 
     public void after(long delayNanos, Runnable action) {
@@ -89,6 +104,23 @@ public final class SimScheduler {
         nowNanos = e.timeNanos;
         e.action.run();
         return true;
+    }
+
+    /**
+     * Runs events due at or before the deadline until one that is not in the background has run;
+     * returns whether one did.
+     */
+    public boolean runNextForeground(long deadlineNanos) {
+        while (true) {
+            Event e = queue.peek();
+            if (e == null || e.timeNanos > deadlineNanos) {
+                return false;
+            }
+            runNext(deadlineNanos);
+            if (!e.background) {
+                return true;
+            }
+        }
     }
 
     /** Runs every event due up to the time, then sets the clock to it. */
