@@ -52,7 +52,7 @@ class CiWorkflowTest {
 
     /** Parses a command line with blkmig's own parser: unknown options or commands throw. */
     static CommandLine.ParseResult parse(List<String> args) {
-        return new CommandLine(new Main()).parseArgs(args.toArray(String[]::new)).subcommand();
+        return Main.withEverySubcommand().parseArgs(args.toArray(String[]::new)).subcommand();
     }
 
     @Test
