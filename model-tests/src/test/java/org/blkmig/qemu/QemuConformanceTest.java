@@ -419,6 +419,20 @@ class QemuConformanceTest {
 
     // ---- blkmig -> QEMU ----
 
+    /** A destination QEMU loads the stream: its final status and its log. */
+    String[] qemuLoads(List<QemuProcess.Drive> drives, Path stream) throws IOException {
+        QemuProcess q;
+        try {
+            q = QemuProcess.start(dir, drives, "exec:cat " + stream);
+        } catch (IOException e) {
+            // a load can fail before QEMU's monitor is up
+            return new String[] {"failed before its monitor was up", e.getMessage()};
+        }
+        try (q) {
+            return new String[] {q.awaitIncoming(MIGRATION_TIMEOUT), q.log()};
+        }
+    }
+
     void blkmigToQemu(List<Long> sizesBytes, boolean zeroBlocks, long seed) throws IOException {
         List<QemuProcess.Drive> drives = new ArrayList<>();
         List<Scenario.Device> devices = new ArrayList<>();
@@ -463,12 +477,9 @@ class QemuConformanceTest {
             assertEquals(-1, java.util.Arrays.mismatch(expected, Files.readAllBytes(carried.get("drive" + i))),
                     "blkmig's stream does not carry its source disk " + i + " (the oracle's rebuild differs): blkmig's fault");
         }
-        String status;
-        String log;
-        try (QemuProcess dst = QemuProcess.start(dir, drives, "exec:cat " + spliced)) {
-            status = dst.awaitIncoming(MIGRATION_TIMEOUT);
-            log = dst.log();
-        }
+        String[] loaded = qemuLoads(drives, spliced);
+        String status = loaded[0];
+        String log = loaded[1];
         boolean partialLastChunk = sizesBytes.stream().anyMatch(b -> b % Wire.QEMU_CHUNK_SIZE_BYTES != 0);
         assertEquals("completed", status, partialLastChunk
                 ? "QEMU 7.2 refused blkmig's stream on a disk with a partial last chunk, its known destination defect"
@@ -511,13 +522,9 @@ class QemuConformanceTest {
         try (FileChannel ch = FileChannel.open(qemuTarget, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.allocate(1), size - 1);
         }
-        String status;
-        String log;
-        try (QemuProcess dst = QemuProcess.start(dir, List.of(QemuProcess.Drive.raw("drive0", qemuTarget)),
-                "exec:cat " + a.stream())) {
-            status = dst.awaitIncoming(MIGRATION_TIMEOUT);
-            log = dst.log();
-        }
+        String[] loaded = qemuLoads(List.of(QemuProcess.Drive.raw("drive0", qemuTarget)), a.stream());
+        String status = loaded[0];
+        String log = loaded[1];
         assertNotEquals("completed", status, "QEMU 7.2's destination now loads a partial last chunk: update this finding");
         assertTrue(firstDifference(src, qemuTarget) >= 0, "QEMU's target misses data");
         System.out.println("finding: QEMU 7.2's destination ends '" + status + "' on a 3 MiB + 1536 B disk (log: "
