@@ -3,14 +3,8 @@ package org.blkmig.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import org.blkmig.model.Campaign;
-import org.blkmig.model.Mutant;
 import org.blkmig.model.Variant;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -47,6 +41,9 @@ final class CampaignCommand implements Callable<Integer> {
     @Mixin
     SharedOptions.Report report;
 
+    @Mixin
+    CiReport.Outputs ci;
+
     @Override
     public Integer call() throws Exception {
         int index = 0;
@@ -69,14 +66,13 @@ final class CampaignCommand implements Callable<Integer> {
         long seed = seedOption.seed;
         Path reportDir = report.dir;
         Variant variant = SharedOptions.variant(profile, mutants);
-        Set<Mutant> ms = variant.mutants();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         int shardSize = (scenarios - index + count - 1) / count;
         ProgressBar bar = new ProgressBar(err, "campaign", shardSize);
         long cpu0 = BenchCommand.Memory.processCpuNanos();
-        Campaign.Summary s = Campaign.run(new Campaign.Settings(seed, scenarios, index, count, variant, timeLimitNanos, 200, true),
-                bar::update);
+        Campaign.Settings settings = new Campaign.Settings(seed, scenarios, index, count, variant, timeLimitNanos, 200, true);
+        Campaign.Summary s = Campaign.run(settings, bar::update);
         bar.done();
         double cpuSeconds = (BenchCommand.Memory.processCpuNanos() - cpu0) / 1e9;
         out.printf("campaign seed %d, shard %d/%d%s: %d run, %d passed, %d failed%s; %.1f scenarios/s, %.1f MiB simulated%n",
@@ -94,44 +90,12 @@ final class CampaignCommand implements Callable<Integer> {
                     + "; shrunk in " + f.shrunk().runs() + " runs)");
             out.println("  " + f.shrunk().outcome().report().replace("\n", "\n  "));
         }
+        CampaignReport r = CampaignReport.of(settings, s);
         if (reportDir != null) {
-            java.nio.file.Files.createDirectories(reportDir);
-            Map<String, Object> json = new LinkedHashMap<>();
-            json.put("seed", seed);
-            json.put("shard", index + "/" + count);
-            json.put("profile", variant.profile().cliName);
-            json.put("mutants", ms.stream().map(Mutant::cliName).sorted().toList());
-            json.put("run", s.run());
-            json.put("passed", s.passed());
-            json.put("failed", s.failed());
-            json.put("scenariosPerSecond", s.scenariosPerSecond());
-            List<String> failures = new ArrayList<>();
-            List<Map<String, Object>> findings = new ArrayList<>();
-            for (Campaign.Failure f : s.failures()) {
-                failures.add(f.shrunk().outcome().report());
-                Map<String, Object> row = new LinkedHashMap<>();
-                row.put("finding", f.key());
-                row.put("scenarios", f.occurrences());
-                row.put("firstIndex", f.index());
-                row.put("shrunkScenario", f.shrunk().outcome().run().scenario().toString());
-                row.put("replay", org.blkmig.model.Judge.replayCommand(f.shrunk().outcome().run().scenario(), variant));
-                findings.add(row);
-            }
-            json.put("failures", failures);
-            json.put("findings", findings);
-            Reports.writeJson(reportDir.resolve("report.json"), json);
-            List<String[]> rows = new ArrayList<>();
-            rows.add(new String[] {"campaign", "seed " + seed + ", shard " + index + "/" + count});
-            rows.add(new String[] {"result", s.run() + " run, " + s.passed() + " passed, " + s.failed() + " failed"});
-            rows.add(new String[] {"speed", String.format("%.1f scenarios/s", s.scenariosPerSecond())});
-            for (Campaign.Failure f : s.failures()) {
-                rows.add(new String[] {"finding", f.key() + " (" + f.occurrences() + " scenarios)\n"
-                        + f.shrunk().outcome().report()});
-            }
-            Reports.writeHtml(reportDir.resolve("report.html"), "blkmig campaign", s.failed() == 0 ? "PASSED" : "FAILED",
-                    rows, s.failures().isEmpty() ? null : s.failures().get(0).shrunk().outcome().run().migration());
+            r.writePage(reportDir, CampaignReport.writeFindings(reportDir, s));
             out.println("report: " + reportDir.resolve("report.html"));
         }
+        new CiReport("blkmig campaign").addAll(r.cases("campaign")).write(ci);
         return s.failed() == 0 ? Main.OK : Main.CHECK_FAILED;
     }
 }

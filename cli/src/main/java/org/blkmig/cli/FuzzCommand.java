@@ -2,6 +2,8 @@
 package org.blkmig.cli;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.blkmig.model.StreamFuzzer;
 import picocli.CommandLine.Command;
@@ -23,19 +25,36 @@ final class FuzzCommand implements Callable<Integer> {
     @Mixin
     SharedOptions.Seed seedOption;
 
+    @Mixin
+    CiReport.Outputs ci;
+
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
         if (inputs < 0) {
             throw new UserError("--inputs must be >= 0");
         }
-        PrintWriter out = spec.commandLine().getOut();
-        long seed = seedOption.seed;
+        List<CiReport.Case> cases = fuzz(spec.commandLine().getOut(), seedOption.seed, inputs);
+        new CiReport("blkmig fuzz").addAll(cases).write(ci);
+        return cases.stream().anyMatch(c -> c.status() == CiReport.Status.FAILED) ? Main.CHECK_FAILED : Main.OK;
+    }
+
+    /** The fuzzers, printed: one case for the run, one failed case per finding. */
+    static List<CiReport.Case> fuzz(PrintWriter out, long seed, long inputs) {
         StreamFuzzer.Summary s = new StreamFuzzer().run(seed, inputs);
         out.printf("fuzz: %d inputs from seed %d in %.1f s (%.0f inputs/s): %d findings; outcomes %s%n", s.inputs(), seed,
                 s.elapsedNanos() / 1e9, s.inputs() * 1e9 / Math.max(1, s.elapsedNanos()), s.findings(), s.outcomes());
+        List<CiReport.Case> cases = new ArrayList<>();
+        String name = s.inputs() + " inputs from seed " + seed;
+        if (s.findings() == 0) {
+            cases.add(CiReport.Case.passed("fuzz", name, "every input ended in a protocol error or an honest result: "
+                    + s.outcomes(), s.elapsedNanos() / 1e9));
+        } else {
+            cases.add(CiReport.Case.failed("fuzz", name, s.findings() + " finding(s)", "", s.elapsedNanos() / 1e9));
+        }
         for (StreamFuzzer.Finding f : s.first()) {
             out.println("  seed " + f.seed() + ": " + f.mutation() + ": " + f.problem());
+            cases.add(CiReport.Case.failed("fuzz", "input seed " + f.seed() + ": " + f.mutation(), f.problem(), "", 0));
         }
-        return s.findings() == 0 ? Main.OK : Main.CHECK_FAILED;
+        return cases;
     }
 }

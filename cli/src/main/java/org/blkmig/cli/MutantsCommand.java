@@ -29,22 +29,40 @@ final class MutantsCommand implements Callable<Integer> {
     @Option(names = "--verbose", description = "Print each kill's shrunk scenario and replay command.")
     boolean verbose;
 
+    @Mixin
+    CiReport.Outputs ci;
+
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
         PrintWriter out = spec.commandLine().getOut();
-        List<MutantMatrix.Row> rows = new java.util.ArrayList<>();
+        List<CiReport.Case> cases = matrix(out, profile.profile(), seed.seed, scenarios, verbose, java.util.EnumSet.allOf(
+                org.blkmig.model.Mutant.class));
+        long survivors = cases.stream().filter(c -> c.status() == CiReport.Status.FAILED).count();
+        out.println(survivors == 0 ? "all " + cases.size() + " mutants killed" : survivors + " of " + cases.size() + " mutants survived");
+        new CiReport("blkmig mutants").addAll(cases).write(ci);
+        return survivors == 0 ? Main.OK : Main.CHECK_FAILED;
+    }
+
+    /** The kill matrix, printed as it runs: one case per mutant, failed when it survived. */
+    static List<CiReport.Case> matrix(PrintWriter out, org.blkmig.sender.Profile profile, long seed, int scenarios, boolean verbose,
+            java.util.Set<org.blkmig.model.Mutant> mutants) {
+        List<CiReport.Case> cases = new java.util.ArrayList<>();
         out.printf("%-32s %-13s %-7s %-26s %s%n", "mutant", "origin", "killed", "by property", "scenarios needed");
-        for (org.blkmig.model.Mutant m : org.blkmig.model.Mutant.values()) {
-            MutantMatrix.Row r = MutantMatrix.run(profile.profile(), m, seed.seed, scenarios, 60);
-            rows.add(r);
+        for (org.blkmig.model.Mutant m : mutants) {
+            long t0 = System.nanoTime();
+            MutantMatrix.Row r = MutantMatrix.run(profile, m, seed, scenarios, 60);
+            double seconds = (System.nanoTime() - t0) / 1e9;
             out.printf("%-32s %-13s %-7s %-26s %d%n", m.cliName(), m.origin, r.killed() ? "yes" : "NO",
                     r.killed() ? r.property().id : "-", r.scenariosNeeded());
             if (verbose && r.killed()) {
                 out.println("    " + r.shrunk().outcome().report().replace("\n", "\n    "));
             }
+            cases.add(r.killed()
+                    ? CiReport.Case.passed("mutants", m.cliName(), "killed by " + r.property().id + " after " + r.scenariosNeeded()
+                            + " scenario(s): " + r.shrunk().outcome().report(), seconds)
+                    : CiReport.Case.failed("mutants", m.cliName(), "survived " + r.scenariosNeeded() + " scenarios (seed " + seed
+                            + "): " + m.description(), "", seconds));
         }
-        long survivors = rows.stream().filter(r -> !r.killed()).count();
-        out.println(survivors == 0 ? "all " + rows.size() + " mutants killed" : survivors + " of " + rows.size() + " mutants survived");
-        return survivors == 0 ? Main.OK : Main.CHECK_FAILED;
+        return cases;
     }
 }

@@ -60,6 +60,9 @@ final class QemuCampaignCommand implements Callable<Integer> {
     @Mixin
     SharedOptions.Report report;
 
+    @Mixin
+    CiReport.Outputs ci;
+
     @Override
     public Integer call() throws Exception {
         QemuRun.Destination dest;
@@ -148,9 +151,12 @@ final class QemuCampaignCommand implements Callable<Integer> {
                 rows.add(new String[] {"run", (o.passed() ? "pass" : o.report()) + facts(o)});
             }
             Reports.writeHtml(report.dir.resolve("report.html"), "blkmig qemu-campaign replay", failed == 0 ? "PASSED" : "FAILED",
-                    rows, null);
+                    rows, null, null, List.of("report.json"));
             out.println("report: " + report.dir.resolve("report.html"));
         }
+        new CiReport("blkmig qemu-campaign").add(failed == 0
+                ? CiReport.Case.passed("qemu-campaign", "replay " + sc, os.size() + " run(s) passed", 0)
+                : CiReport.Case.failed("qemu-campaign", "replay " + sc, "fails " + failed + " of " + os.size(), "", 0)).write(ci);
         return failed == 0 ? Main.OK : Main.CHECK_FAILED;
     }
 
@@ -207,9 +213,20 @@ final class QemuCampaignCommand implements Callable<Integer> {
                         + f.shrunk().report() + facts(f.shrunk())});
             }
             Reports.writeHtml(report.dir.resolve("report.html"), "blkmig qemu-campaign", s.failed() == 0 ? "PASSED" : "FAILED",
-                    rows, null);
+                    rows, null, null, List.of("report.json"));
             out.println("report: " + report.dir.resolve("report.html"));
         }
+        CiReport junit = new CiReport("blkmig qemu-campaign");
+        if (s.findings().isEmpty()) {
+            junit.add(CiReport.Case.passed("qemu-campaign", "seed " + seed + ": " + s.run() + " scenarios against QEMU 7.2 ("
+                    + dest.cliName() + ")" + (s.timedOut() ? " (time limit reached)" : ""), s.passed() + " passed",
+                    s.elapsedNanos() / 1e9));
+        }
+        for (QemuCampaign.Finding f : s.findings()) {
+            junit.add(CiReport.Case.failed("qemu-campaign", f.key(), f.occurrences() + " scenario(s) failed so, first #"
+                    + f.firstIndex(), f.shrunk().report(), 0));
+        }
+        junit.write(ci);
         return s.failed() == 0 ? Main.OK : Main.CHECK_FAILED;
     }
 

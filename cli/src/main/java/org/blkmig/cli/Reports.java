@@ -16,6 +16,7 @@ import java.util.Map;
 import org.blkmig.model.Checks;
 import org.blkmig.model.Judge;
 import org.blkmig.model.Mutant;
+import org.blkmig.model.SpaceTime;
 import org.blkmig.sender.MigrationResult;
 import org.blkmig.sender.SenderStats;
 import org.knowm.xchart.BitmapEncoder;
@@ -36,6 +37,11 @@ final class Reports {
     private static final double MIB = 1024.0 * 1024.0;
 
     static void writeSimulation(Path dir, Judge.Outcome o, long wallNanos) throws IOException {
+        writeSimulation(dir, o, wallNanos, "blkmig simulate");
+    }
+
+    /** One judged run's report: report.json, slices.csv, rounds.csv and report.html with its space-time diagram. */
+    static void writeSimulation(Path dir, Judge.Outcome o, long wallNanos, String title) throws IOException {
         Files.createDirectories(dir);
         MigrationResult m = o.run().migration();
         Map<String, Object> json = new LinkedHashMap<>();
@@ -58,8 +64,10 @@ final class Reports {
         writeJson(dir.resolve("report.json"), json);
         writeSlicesCsv(dir.resolve("slices.csv"), m);
         writeRoundsCsv(dir.resolve("rounds.csv"), m);
-        writeHtml(dir.resolve("report.html"), "blkmig simulate", o.passed() ? "VERIFIED" : "FAILED",
-                summaryRows(o), m);
+        String svg = SpaceTime.svg(o);
+        Files.writeString(dir.resolve("diagram.svg"), svg, StandardCharsets.UTF_8);
+        writeHtml(dir.resolve("report.html"), title, o.passed() ? "VERIFIED" : "FAILED", summaryRows(o), m, svg,
+                List.of("report.json", "slices.csv", "rounds.csv", "diagram.svg"));
     }
 
     /** A real migration's report (send): its figures, per-slice CSV and charts. */
@@ -78,7 +86,8 @@ final class Reports {
         sources.forEach((n, p) -> rows.add(new String[] {"source " + n, p + (sha256.containsKey(n) ? "  sha256 " + sha256.get(n) : "")}));
         migrationRows(rows, m, "");
         rows.add(new String[] {"guest writes", Long.toString(guestWrites)});
-        writeHtml(dir.resolve("report.html"), "blkmig send", m.completed() ? "COMPLETED" : m.outcome().name(), rows, m);
+        writeHtml(dir.resolve("report.html"), "blkmig send", m.completed() ? "COMPLETED" : m.outcome().name(), rows, m, null,
+                List.of("report.json", "slices.csv", "rounds.csv"));
     }
 
     /** One property's verdict in a report.json: the simulation's and the real QEMU runs' alike. */
@@ -184,26 +193,68 @@ final class Reports {
         return rows;
     }
 
-    static void writeHtml(Path file, String title, String verdict, List<String[]> rows, MigrationResult m) throws IOException {
+    /**
+     * A self-contained page: the summary table, a space-time diagram if given, the charts of a
+     * migration that has them, and the names of the files written beside it ({@code figures}).
+     */
+    static void writeHtml(Path file, String title, String verdict, List<String[]> rows, MigrationResult m, String diagramSvg,
+            List<String> figures) throws IOException {
         StringBuilder h = new StringBuilder();
-        h.append("<!DOCTYPE html><html><head><meta charset='utf-8'><title>").append(esc(title)).append("</title>")
-                .append("<style>body{font-family:sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse}")
-                .append("td{border:1px solid #ccc;padding:4px 8px;vertical-align:top;font-size:14px}")
-                .append("td:first-child{font-weight:bold;white-space:nowrap}.ok{color:#070}.bad{color:#b00}")
-                .append("code{word-break:break-all}</style></head><body>");
-        h.append("<h1>").append(esc(title)).append(": <span class='").append(verdict.equals("VERIFIED") || verdict.equals("PASSED") || verdict.equals("COMPLETED") ? "ok" : "bad")
-                .append("'>").append(esc(verdict)).append("</span></h1><table>");
+        h.append(pageStart(title, verdict));
+        h.append("<table>");
         for (String[] r : rows) {
             h.append("<tr><td>").append(esc(r[0])).append("</td><td><code>").append(esc(r[1])).append("</code></td></tr>");
         }
         h.append("</table>");
-        if (m != null && !m.slices().isEmpty()) {
+        if (diagramSvg != null) {
+            h.append("<h2>Space-time diagram</h2>").append(diagramSvg);
+        }
+        if (m != null) {
+            h.append(charts(m));
+        }
+        h.append(figuresLine(figures)).append("</body></html>");
+        Files.writeString(file, h.toString(), StandardCharsets.UTF_8);
+    }
+
+    static String pageStart(String title, String verdict) {
+        return "<!DOCTYPE html><html><head><meta charset='utf-8'><title>" + esc(title) + "</title>"
+                + "<style>body{font-family:sans-serif;margin:2em;max-width:1300px}table{border-collapse:collapse}"
+                + "td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;font-size:14px}"
+                + "td:first-child{font-weight:bold;white-space:nowrap}.ok{color:#070}.bad{color:#b00}"
+                + "code{word-break:break-all;white-space:pre-wrap}svg{max-width:100%;height:auto;border:1px solid #ddd}</style>"
+                + "</head><body><h1>" + esc(title) + ": <span class='"
+                + (verdict.equals("VERIFIED") || verdict.equals("PASSED") || verdict.equals("COMPLETED") ? "ok" : "bad") + "'>"
+                + esc(verdict) + "</span></h1>";
+    }
+
+    static String figuresLine(List<String> figures) {
+        return figures.isEmpty() ? "" : "<p>Figures beside this page: " + esc(String.join(", ", figures)) + ".</p>";
+    }
+
+    /** The charts of a migration: curves over its slices; one slice is a table, not a chart of one point. */
+    static String charts(MigrationResult m) throws IOException {
+        StringBuilder h = new StringBuilder();
+        if (m.slices().size() >= 2) {
             h.append("<h2>Dirty data remaining</h2>").append(img(dirtyChart(m)));
             h.append("<h2>Progress and bytes sent over time</h2>").append(img(progressChart(m)));
+        } else if (m.slices().size() == 1) {
+            MigrationResult.SliceFigures f = m.slices().get(0);
+            h.append("<h2>The one slice</h2><p>The migration took one slice: its figures, no curve to draw.</p><table>");
+            String[][] cells = {{"ends at", String.format("%.3f ms", (f.endNanos() - m.startNanos()) / 1e6)},
+                {"bytes sent", String.format("%.3f MiB", f.bytesSent() / MIB)},
+                {"dirty data at its end", String.format("%.3f MiB", f.dirtyBytes() / MIB)},
+                {"pending (dirty + reads buffered)", String.format("%.3f MiB", f.pendingBytes() / MIB)},
+                {"completion threshold", String.format("%.3f MiB", f.thresholdBytes() / MIB)},
+                {"progress", f.progressPercent() + " %"}};
+            for (String[] c : cells) {
+                h.append("<tr><td>").append(esc(c[0])).append("</td><td>").append(esc(c[1])).append("</td></tr>");
+            }
+            h.append("</table>");
+        }
+        if (!m.slices().isEmpty()) {
             h.append("<h2>Downtime</h2>").append(img(downtimeChart(m)));
         }
-        h.append("<p>Figures: report.json, slices.csv, rounds.csv beside this page.</p></body></html>");
-        Files.writeString(file, h.toString(), StandardCharsets.UTF_8);
+        return h.toString();
     }
 
     private static String img(byte[] png) {
@@ -215,9 +266,18 @@ final class Reports {
         return m.slices().stream().mapToDouble(f -> (f.endNanos() - m.startNanos()) / 1e6).toArray();
     }
 
+    /** Tick labels with the digits their spacing needs, never a raw double such as ".0625448226928 71". */
+    private static void plainAxes(XYChart c, MigrationResult m) {
+        double[] t = times(m);
+        int decimals = SpaceTime.Ticks.decimals(SpaceTime.Ticks.nice(t[0], t[t.length - 1], 8));
+        c.getStyler().setXAxisDecimalPattern(decimals == 0 ? "#,##0" : "#,##0." + "0".repeat(decimals));
+        c.getStyler().setYAxisDecimalPattern("#,##0.###");
+    }
+
     static byte[] dirtyChart(MigrationResult m) throws IOException {
         XYChart c = new XYChartBuilder().width(900).height(380).xAxisTitle("time (ms)").yAxisTitle("MiB").build();
         c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE).setMarkerSize(4);
+        plainAxes(c, m);
         double[] t = times(m);
         c.addSeries("dirty data at slice end", t, m.slices().stream().mapToDouble(f -> f.dirtyBytes() / MIB).toArray());
         c.addSeries("pending (dirty + reads buffered)", t, m.slices().stream().mapToDouble(f -> f.pendingBytes() / MIB).toArray());
@@ -228,6 +288,7 @@ final class Reports {
     static byte[] progressChart(MigrationResult m) throws IOException {
         XYChart c = new XYChartBuilder().width(900).height(380).xAxisTitle("time (ms)").yAxisTitle("MiB sent / percent").build();
         c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW).setMarkerSize(4);
+        plainAxes(c, m);
         double[] t = times(m);
         double[] cumulative = new double[t.length];
         double sum = 0;
@@ -243,6 +304,7 @@ final class Reports {
     static byte[] downtimeChart(MigrationResult m) throws IOException {
         CategoryChart c = new CategoryChartBuilder().width(600).height(300).yAxisTitle("ms").build();
         c.getStyler().setLegendVisible(false);
+        c.getStyler().setYAxisDecimalPattern("#,##0.###");
         c.addSeries("ms", List.of("migration (guest running)", "downtime (guest stopped)"),
                 List.of(Math.max(0, (m.completed() ? m.guestStoppedNanos() : m.endNanos()) - m.startNanos()) / 1e6,
                         m.downtimeNanos() / 1e6));

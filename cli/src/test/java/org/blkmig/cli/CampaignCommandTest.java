@@ -56,20 +56,31 @@ class CampaignCommandTest {
     }
 
     @Test
-    void aShortFuzzRunFindsNothing() {
-        Cli c = Cli.run("fuzz", "--inputs", "500", "--seed", "9");
+    void aShortFuzzRunFindsNothing() throws Exception {
+        Path xml = dir.resolve("fuzz.xml");
+        Cli c = Cli.run("fuzz", "--inputs", "500", "--seed", "9", "--junit", xml.toString());
         assertEquals(0, c.exit(), c.out());
+        assertEquals("500 inputs from seed 9", GateCommandTest.junit(xml).get(0).name());
         assertTrue(c.out().contains("500 inputs from seed 9") && c.out().contains("0 findings"), c.out());
         assertEquals(2, Cli.run("fuzz", "--inputs", "-1").exit());
     }
 
     @Test
-    void theKillMatrixKillsEveryMutant() {
-        Cli c = Cli.run("mutants");
+    void theKillMatrixKillsEveryMutant() throws Exception {
+        Path xml = dir.resolve("mutants.xml");
+        Path md = dir.resolve("mutants.md");
+        Cli c = Cli.run("mutants", "--junit", xml.toString(), "--summary", md.toString());
         assertEquals(0, c.exit(), c.out());
+        var cases = GateCommandTest.junit(xml);
+        assertEquals(org.blkmig.model.Mutant.values().length, cases.size(), "one case per mutant");
+        assertTrue(cases.stream().allMatch(x -> x.failure() == null && x.classname().equals("blkmig.mutants")), cases.toString());
+        assertTrue(Files.readString(md).startsWith("## blkmig mutants: PASSED"));
         assertTrue(c.out().contains("all " + org.blkmig.model.Mutant.values().length + " mutants killed"), c.out());
         assertTrue(c.out().contains("two-reads-in-flight"));
-        Cli few = Cli.run("mutants", "--scenarios", "1");
+        Path fewXml = dir.resolve("few.xml");
+        Cli few = Cli.run("mutants", "--scenarios", "1", "--junit", fewXml.toString());
+        assertTrue(GateCommandTest.junit(fewXml).stream().anyMatch(x -> x.failure() != null && x.failure().startsWith("survived")),
+                "a survivor is a failed case");
         assertEquals(1, few.exit(), "one scenario cannot kill them all");
         assertTrue(few.out().contains("survived"));
     }

@@ -292,8 +292,8 @@ public final class Checks {
     }
 
     /**
-     * Replays the history on shadow copies of the initial disks: at each read's sampling instant,
-     * the hash of what it could read. Every block sent must match one read of its chunk.
+     * Replays the history on shadow copies of the initial disks: at each read's sampling instant
+     * (and each lookup that found a hole), the hash of what it could read. Every block sent must match one read of its chunk.
      */
     static Verdict readHistory(ScenarioRunner.Run run, Decoded d) {
         Scenario s = run.scenario();
@@ -312,8 +312,10 @@ public final class Checks {
                     shadow.get(w.device()).write(w.sector(), WriteContent.make(w.writeId(), w.sector(), w.sectorCount()));
                 } else if (e instanceof History.ReadSubmit rs) {
                     submits.put(rs.readId(), rs);
-                } else if (e instanceof History.ReadSample sample) {
-                    History.ReadSubmit rs = submits.get(sample.readId());
+                } else if (e instanceof History.ReadSample || e instanceof History.KnownZero) {
+                    // a lookup that found a hole samples the chunk too: what did the disk hold then?
+                    History.ReadSubmit rs = e instanceof History.ReadSample sample ? submits.get(sample.readId())
+                            : asRead((History.KnownZero) e);
                     ByteBuffer data = World.read(shadow.get(rs.device()), rs.sector(), rs.sectorCount());
                     Map<Long, List<Integer>> byHash = sampled.computeIfAbsent(rs.device() + "@" + rs.sector(), k -> new HashMap<>());
                     int n = sampleNumber++;
@@ -350,6 +352,11 @@ public final class Checks {
             lastSample.put(key, pick);
         }
         return pass(Property.READ_HISTORY);
+    }
+
+    /** A lookup that found a hole, as the read it stands for (no id: it completes at once). */
+    static History.ReadSubmit asRead(History.KnownZero k) {
+        return new History.ReadSubmit(k.timeNanos(), -1, k.device(), k.sector(), k.sectorCount());
     }
 
     static Verdict sourceUntouched(ScenarioRunner.Run run) {
@@ -490,7 +497,8 @@ public final class Checks {
         Set<String> readSinceDirty = new HashSet<>();
         long chunks = 0;
         for (History.Entry e : run.history().entries()) {
-            if (e instanceof History.ReadSubmit rs) {
+            History.ReadSubmit rs = e instanceof History.KnownZero k ? asRead(k) : e instanceof History.ReadSubmit r ? r : null;
+            if (rs != null) {
                 readSinceDirty.add(rs.device() + "@" + rs.sector() / spc);
             } else if (e instanceof History.GuestWrite w) {
                 for (long c = w.sector() / spc; c <= (w.sector() + w.sectorCount() - 1) / spc; c++) {
@@ -546,7 +554,9 @@ public final class Checks {
         int sent = 0;
         long submitted = 0;
         for (History.Entry e : run.history().entries()) {
-            if (!(e instanceof History.ReadSubmit rs) || rs.timeNanos() >= stopped) {
+            // a hole found by a lookup is a chunk read at once, unsent until its zero block goes
+            History.ReadSubmit rs = e instanceof History.KnownZero k ? asRead(k) : e instanceof History.ReadSubmit r ? r : null;
+            if (rs == null || rs.timeNanos() >= stopped) {
                 continue;
             }
             submitted++;

@@ -14,10 +14,31 @@ public final class GuardedDisk implements Disk {
     private final AtomicLong outOfBounds = new AtomicLong();
     private volatile String firstOutOfBounds;
     private volatile long failWriteNumber = -1; // the write (counting from 1) that fails; -1: none
+    private java.util.List<Applied> applied; // null: not logged
+    private java.util.function.LongSupplier clock;
+
+    /** A write that reached the disk, in order, at a virtual instant: what the space-time diagram draws as "applied". */
+    public record Applied(long sector, long sectorCount, boolean zero, long timeNanos) {}
 
     public GuardedDisk(Disk delegate, boolean readOnly) {
         this.delegate = delegate;
         this.readOnly = readOnly;
+    }
+
+    /** Keeps a list of the writes that reach the disk, stamped by {@code nowNanos} (a target's: a few per block, cheap). */
+    public synchronized void logWrites(java.util.function.LongSupplier nowNanos) {
+        applied = new java.util.ArrayList<>();
+        clock = nowNanos;
+    }
+
+    /** The writes that reached the disk, in order; empty if not logged. */
+    public synchronized java.util.List<Applied> applied() {
+        return applied == null ? java.util.List.of() : java.util.List.copyOf(applied);
+    }
+
+    /** How many writes the last force made durable. */
+    public long writesAtForce() {
+        return writesAtForce;
     }
 
     public Disk delegate() {
@@ -90,6 +111,7 @@ public final class GuardedDisk implements Disk {
     public void write(long sector, ByteBuffer src) throws IOException {
         guard(sector, src.remaining() / SECTOR_SIZE_BYTES);
         injectFailure(writes.incrementAndGet());
+        log(sector, src.remaining() / SECTOR_SIZE_BYTES, false);
         delegate.write(sector, src);
     }
 
@@ -97,7 +119,14 @@ public final class GuardedDisk implements Disk {
     public void writeZeros(long sector, long sectorCount) throws IOException {
         guard(sector, sectorCount);
         injectFailure(writes.incrementAndGet());
+        log(sector, sectorCount, true);
         delegate.writeZeros(sector, sectorCount);
+    }
+
+    private synchronized void log(long sector, long sectorCount, boolean zero) {
+        if (applied != null) {
+            applied.add(new Applied(sector, sectorCount, zero, clock.getAsLong()));
+        }
     }
 
     private void injectFailure(long writeNumber) throws IOException {

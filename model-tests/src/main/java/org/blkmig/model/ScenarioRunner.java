@@ -194,6 +194,7 @@ public final class ScenarioRunner {
         Map<String, Disk> targetMap = new LinkedHashMap<>();
         for (Scenario.Device d : s.devices()) {
             GuardedDisk t = new GuardedDisk(World.target(s, d, bases), false);
+            t.logWrites(scheduler::nowNanos); // for the space-time diagram
             if (faults.failTargetWrite() > 0) {
                 t.failWrite(faults.failTargetWrite());
             }

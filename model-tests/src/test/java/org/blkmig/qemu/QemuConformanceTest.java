@@ -21,10 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import org.blkmig.model.Scenario;
 import org.blkmig.model.QemuRun;
-import org.blkmig.model.ScenarioRunner;
-import org.blkmig.model.Variant;
 import org.blkmig.model.oracle.OracleRebuild;
 import org.blkmig.model.oracle.Rejected;
 import org.blkmig.protocol.ByteInput;
@@ -32,16 +29,11 @@ import org.blkmig.protocol.Record;
 import org.blkmig.protocol.Wire;
 import org.blkmig.protocol.check.StreamChecker;
 import org.blkmig.protocol.qemu.QemuEvent;
-import org.blkmig.protocol.qemu.QemuSplicer;
 import org.blkmig.protocol.qemu.QemuStreamReader;
 import org.blkmig.receiver.BlockReceiver;
 import org.blkmig.receiver.ReceiveResult;
 import org.blkmig.simdisk.Disk;
-import org.blkmig.simdisk.Durations;
-import org.blkmig.simdisk.Faults;
 import org.blkmig.simdisk.FileDisk;
-import org.blkmig.simdisk.LatencyModel;
-import org.blkmig.simdisk.Workload;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -419,78 +411,22 @@ class QemuConformanceTest {
 
     // ---- blkmig -> QEMU ----
 
-    /** A destination QEMU loads the stream: its final status and its log. */
-    String[] qemuLoads(List<QemuProcess.Drive> drives, Path stream) throws IOException {
-        QemuProcess q;
-        try {
-            q = QemuProcess.start(dir, drives, "exec:cat " + stream);
-        } catch (IOException e) {
-            // a load can fail before QEMU's monitor is up
-            return new String[] {"failed before its monitor was up", e.getMessage()};
-        }
-        try (q) {
-            return new String[] {q.awaitIncoming(MIGRATION_TIMEOUT), q.log()};
-        }
-    }
 
     void blkmigToQemu(List<Long> sizesBytes, boolean zeroBlocks, long seed) throws IOException {
-        List<QemuProcess.Drive> drives = new ArrayList<>();
-        List<Scenario.Device> devices = new ArrayList<>();
-        for (int i = 0; i < sizesBytes.size(); i++) {
-            Path t = dir.resolve("target" + i + ".img");
-            Files.write(t, new byte[0]);
-            try (FileChannel ch = FileChannel.open(t, StandardOpenOption.WRITE)) {
-                ch.truncate(0);
-                ch.write(ByteBuffer.allocate(1), sizesBytes.get(i) - 1);
-            }
-            drives.add(QemuProcess.Drive.raw("drive" + i, t));
-            devices.add(new Scenario.Device("drive" + i, sizesBytes.get(i), false));
-        }
-        Path ramOnly = dir.resolve("ramonly.bin");
-        try (QemuProcess q = QemuProcess.start(dir, drives, null)) {
-            q.migrate("exec:cat > " + ramOnly, false, false);
-            assertEquals("completed", q.awaitMigration(MIGRATION_TIMEOUT));
-        }
-        Scenario s = new Scenario(devices, seed, Workload.of(Workload.Kind.UNIFORM, 256 << 10), 16L * MIB,
-                300 * Durations.MILLI, new LatencyModel.Uniform(100_000, 2_000_000), Wire.QEMU_CHUNK_SIZE_BYTES, zeroBlocks,
-                false, 50, Faults.NONE, seed);
-        Path spliced = dir.resolve("spliced.bin");
-        ScenarioRunner.Source[] source = new ScenarioRunner.Source[1];
-        try (FileChannel out = FileChannel.open(spliced, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            QemuSplicer.splice(ramOnly, out, w -> source[0] = ScenarioRunner.simulateSource(s, Variant.BLKMIG, w));
-        }
-        assertTrue(source[0].migration().completed(), source[0].migration().reason());
-        assertTrue(source[0].guestWrites() >= 3, "the simulated guest wrote during the migration: " + source[0].guestWrites());
-        // blkmig's sender judged before QEMU is: the oracle's rebuild of the spliced stream is its source
-        Map<String, Long> sizes = new LinkedHashMap<>();
-        for (Scenario.Device d : devices) {
-            sizes.put(d.name(), d.sizeBytes());
-        }
-        Map<String, Path> carried = carried(spliced, sizes, Map.of(), Files.createDirectories(dir.resolve("oracle")));
-        List<byte[]> expectedImages = new ArrayList<>();
-        for (int i = 0; i < devices.size(); i++) {
-            Disk simulated = source[0].sources().get("drive" + i);
-            byte[] expected = new byte[(int) (long) sizesBytes.get(i)];
-            simulated.read(0, ByteBuffer.wrap(expected));
-            expectedImages.add(expected);
-            assertEquals(-1, java.util.Arrays.mismatch(expected, Files.readAllBytes(carried.get("drive" + i))),
-                    "blkmig's stream does not carry its source disk " + i + " (the oracle's rebuild differs): blkmig's fault");
-        }
-        String[] loaded = qemuLoads(drives, spliced);
-        String status = loaded[0];
-        String log = loaded[1];
-        boolean partialLastChunk = sizesBytes.stream().anyMatch(b -> b % Wire.QEMU_CHUNK_SIZE_BYTES != 0);
-        assertEquals("completed", status, partialLastChunk
-                ? "QEMU 7.2 refused blkmig's stream on a disk with a partial last chunk, its known destination defect"
-                        + " (the stream itself carries blkmig's source exactly): " + log
-                : "QEMU 7.2 refused blkmig's stream, whose disks are whole chunks (blkmig's fault): " + log);
-        for (int i = 0; i < devices.size(); i++) {
-            assertEquals(-1, java.util.Arrays.mismatch(expectedImages.get(i), Files.readAllBytes(drives.get(i).image())),
-                    "QEMU's disk " + i + " differs from blkmig's source though the stream carries it (blkmig's framing)");
-        }
+        QemuConformance.Loaded r = QemuConformance.blkmigToQemu(dir, sizesBytes, zeroBlocks, seed);
+        assertEquals(null, r.problem());
+        assertTrue(r.guestWrites() >= 3, "the simulated guest wrote during the migration: " + r.guestWrites());
         System.out.printf("blkmig->qemu %s zero-blocks=%b: %d simulated guest writes, QEMU loaded it, disks identical%n",
-                sizesBytes, zeroBlocks, source[0].guestWrites());
+                sizesBytes, zeroBlocks, r.guestWrites());
+    }
+
+    /** The gate's cases end in identical disks. */
+    @Test
+    void theGatesCasesPass() throws IOException {
+        for (QemuConformance.Case c : QemuConformance.cases()) {
+            QemuConformance.Result r = QemuConformance.run(c);
+            assertTrue(r.passed(), c.name() + ": " + r.problem());
+        }
     }
 
     @Test
@@ -522,7 +458,7 @@ class QemuConformanceTest {
         try (FileChannel ch = FileChannel.open(qemuTarget, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.allocate(1), size - 1);
         }
-        String[] loaded = qemuLoads(List.of(QemuProcess.Drive.raw("drive0", qemuTarget)), a.stream());
+        String[] loaded = QemuConformance.load(dir, List.of(QemuProcess.Drive.raw("drive0", qemuTarget)), a.stream());
         String status = loaded[0];
         String log = loaded[1];
         assertNotEquals("completed", status, "QEMU 7.2's destination now loads a partial last chunk: update this finding");

@@ -84,6 +84,7 @@ public final class BlockReceiver {
         long lastProgress = -1;
         boolean sawStart = false;
         Pipeline pipeline = writeBuffers > 0 ? pipelines.create(writeBuffers, chunkSizeBytes, mutants) : null;
+        zeroRun = null;
         ByteBuffer lent = null; // the pool buffer the reader fills next
         try {
             if (pipeline != null) {
@@ -118,8 +119,11 @@ public final class BlockReceiver {
                                 zeroBlocks, lastProgress, in);
                     }
                     // complete only once every block handed to the writer has landed
-                    if (pipeline != null && !mutants.contains(ReceiverMutant.COMPLETE_BEFORE_DRAIN)) {
-                        pipeline.drain();
+                    if (pipeline != null) {
+                        submitZeroRun(pipeline);
+                        if (!mutants.contains(ReceiverMutant.COMPLETE_BEFORE_DRAIN)) {
+                            pipeline.drain();
+                        }
                     }
                     long flushStart = System.nanoTime();
                     flushTargets();
@@ -145,6 +149,11 @@ public final class BlockReceiver {
             return incomplete("input failed: " + io.getMessage(), in.offset(), dataBlocks, zeroBlocks, lastProgress, in);
         } finally {
             if (pipeline != null) {
+                try {
+                    submitZeroRun(pipeline); // the blocks before a failure land, as those handed over did
+                } catch (IOException e) {
+                    // the pipeline failed already: the result says why
+                }
                 pipeline.close();
             }
         }
@@ -174,7 +183,16 @@ public final class BlockReceiver {
             if (pipeline != null) {
                 // only blkmig's rules write through the pipeline; a QEMU destination writes at once
                 long count = ((Destination.Blkmig) destination).sectorsToWrite(target, device, sector, chunkSizeBytes);
-                pipeline.submit(target, sector, count, data, offset);
+                if (data == null && zeroRun != null && zeroRun.target == target && zeroRun.sector + zeroRun.sectorCount == sector) {
+                    zeroRun.sectorCount += count;
+                    return;
+                }
+                submitZeroRun(pipeline);
+                if (data == null) {
+                    zeroRun = new ZeroRun(target, sector, count, offset);
+                } else {
+                    pipeline.submit(target, sector, count, data, offset);
+                }
             } else {
                 destination.write(target, device, sector, data, chunkSizeBytes);
             }
@@ -182,6 +200,34 @@ public final class BlockReceiver {
             throw new TargetException(offset, r.getMessage());
         } catch (IOException | IllegalArgumentException e) {
             throw new TargetException(offset, "write to '" + device + "' at sector " + sector + " failed: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Zero blocks that follow one another on one target, gathered into one zero write: a sparse
+     * disk's bulk pass hands the writer one job per run of holes, not one per chunk.
+     */
+    private static final class ZeroRun {
+        final Disk target;
+        final long sector;
+        long sectorCount;
+        final long offsetBytes; // of the run's first block, for a write error
+
+        ZeroRun(Disk target, long sector, long sectorCount, long offsetBytes) {
+            this.target = target;
+            this.sector = sector;
+            this.sectorCount = sectorCount;
+            this.offsetBytes = offsetBytes;
+        }
+    }
+
+    private ZeroRun zeroRun; // receiving thread only, while a pipeline runs
+
+    private void submitZeroRun(Pipeline pipeline) throws IOException {
+        ZeroRun r = zeroRun;
+        zeroRun = null;
+        if (r != null) {
+            pipeline.submit(r.target, r.sector, r.sectorCount, null, r.offsetBytes);
         }
     }
 

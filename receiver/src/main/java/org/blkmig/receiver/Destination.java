@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import org.blkmig.protocol.RecordReader;
 import org.blkmig.protocol.Wire;
 import org.blkmig.simdisk.Disk;
+import org.blkmig.simdisk.Zeros;
 
 /**
  * How a receiver reads record flags and writes blocks: blkmig's rules (PROTOCOL.md's receiver), or
@@ -42,7 +43,7 @@ public sealed interface Destination permits Destination.Blkmig, Destination.Qemu
 
     /**
      * PROTOCOL.md's receiver: a chunk-aligned sector inside the device, only the in-bounds sectors
-     * written; {@code wholeLastChunk} is the seeded bug of QEMU >= 2.10 that writes all of a partial
+     * written, zeros (zero blocks and all-zero data) as zero writes that keep the target sparse; {@code wholeLastChunk} is the seeded bug of QEMU >= 2.10 that writes all of a partial
      * last chunk, so the write past the end fails.
      */
     record Blkmig(boolean wholeLastChunk) implements Destination {
@@ -62,8 +63,40 @@ public sealed interface Destination permits Destination.Blkmig, Destination.Qemu
             if (data == null) {
                 target.writeZeros(sector, count);
             } else {
-                target.write(sector, data.duplicate().clear().limit((int) (count * Wire.SECTOR_SIZE_BYTES)));
+                writeData(target, sector, count, data);
             }
+        }
+
+        /** The unit in which a data block's zeros are told apart from its data: a file system block. */
+        static final int SPARSE_UNIT_BYTES = 4096;
+
+        /**
+         * Writes a data block's first {@code count} sectors: its runs of data as writes, its runs of
+         * whole zero units as zero writes, so the target stays as sparse as the source (a hole
+         * kept, or punched where data was).
+         */
+        static void writeData(Disk target, long sector, long count, ByteBuffer data) throws IOException {
+            int bytes = (int) (count * Wire.SECTOR_SIZE_BYTES);
+            ByteBuffer inBounds = data.duplicate().clear().limit(bytes);
+            int pos = 0;
+            while (pos < bytes) {
+                boolean zero = zeroUnit(inBounds, pos);
+                int end = Math.min(bytes, pos + SPARSE_UNIT_BYTES);
+                while (end < bytes && zeroUnit(inBounds, end) == zero) {
+                    end = Math.min(bytes, end + SPARSE_UNIT_BYTES);
+                }
+                long at = sector + pos / Wire.SECTOR_SIZE_BYTES;
+                if (zero) {
+                    target.writeZeros(at, (end - pos) / Wire.SECTOR_SIZE_BYTES);
+                } else {
+                    target.write(at, inBounds.slice(pos, end - pos));
+                }
+                pos = end;
+            }
+        }
+
+        private static boolean zeroUnit(ByteBuffer b, int pos) {
+            return Zeros.isZero(b.slice(pos, Math.min(SPARSE_UNIT_BYTES, b.limit() - pos)));
         }
 
         /** Checks the block's sector and returns how many of its sectors to write: those inside the device. */

@@ -36,7 +36,7 @@ final class WritePipeline implements Pipeline {
                         target.writeZeros(sector, sectorCount);
                     }
                 } else {
-                    target.write(sector, data.duplicate().clear().limit((int) (sectorCount * Wire.SECTOR_SIZE_BYTES)));
+                    Destination.Blkmig.writeData(target, sector, sectorCount, data);
                 }
                 return null;
             } catch (IOException | RuntimeException e) {

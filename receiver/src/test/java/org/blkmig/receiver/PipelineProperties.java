@@ -163,8 +163,8 @@ class PipelineProperties {
 
     static Run receive(Scenario s, Set<ReceiverMutant> mutants) {
         List<Block> blocks = s.blocks();
-        Evidence ev = new Evidence(Thread.currentThread(), blocks.stream().map(b -> !b.zero()).toList(), s.holdFirstWrite(),
-                s.writeBuffers());
+        List<Boolean> writes = writesOf(blocks);
+        Evidence ev = new Evidence(Thread.currentThread(), writes, s.holdFirstWrite(), s.writeBuffers());
         Map<String, Disk> targets = new HashMap<>();
         Map<String, byte[]> expected = new HashMap<>();
         for (Device d : s.devices()) {
@@ -203,7 +203,7 @@ class PipelineProperties {
 
         ReceiveResult r = new BlockReceiver(targets, CHUNK_BYTES, mutants, p -> {}, s.writeBuffers())
                 .receive(new ByteArrayInputStream(stream));
-        String violation = ev.violation(r, blocks.size());
+        String violation = ev.violation(r, writes.size());
         long zeros = blocks.stream().filter(Block::zero).count();
         if (violation == null && (r.dataBlocks() != blocks.size() - zeros || r.zeroBlocks() != zeros)) {
             violation = "counted " + r.dataBlocks() + " data and " + r.zeroBlocks() + " zero blocks of " + (blocks.size() - zeros)
@@ -228,6 +228,24 @@ class PipelineProperties {
                 ev.firstHoldReleasedBy);
     }
 
+    /**
+     * The writes the pipeline makes, in order (true: a data write): one per block, but a zero block
+     * that follows a zero block of the chunk before on the same device joins its write.
+     */
+    static List<Boolean> writesOf(List<Block> blocks) {
+        List<Boolean> writes = new ArrayList<>();
+        Block previous = null;
+        for (Block b : blocks) {
+            boolean joins = b.zero() && previous != null && previous.zero() && previous.device() == b.device()
+                    && previous.chunk() + 1 == b.chunk();
+            if (!joins) {
+                writes.add(!b.zero());
+            }
+            previous = b;
+        }
+        return writes;
+    }
+
     static byte[] bytes(long length, long seed) {
         byte[] b = new byte[(int) length];
         new Random(seed).nextBytes(b);
@@ -240,7 +258,7 @@ class PipelineProperties {
         final int totalWrites;
         final boolean holdFirst;
         final int writeBuffers;
-        final List<Boolean> isData; // per block, in stream order
+        final List<Boolean> isData; // per write, in order
         final AtomicInteger started = new AtomicInteger();
         final AtomicInteger landed = new AtomicInteger();
         volatile boolean receiverFlushed;
@@ -258,7 +276,7 @@ class PipelineProperties {
             this.writeBuffers = writeBuffers;
         }
 
-        /** Data blocks among the first {@code blocks} handed over: each holds a buffer until written. */
+        /** Data writes among the first {@code blocks} handed over: each holds a buffer until written. */
         int dataAmongFirst(int blocks) {
             return (int) isData.subList(0, Math.min(blocks, isData.size())).stream().filter(d -> d).count();
         }

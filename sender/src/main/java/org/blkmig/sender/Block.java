@@ -5,7 +5,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 
-/** One chunk on its way out: read into a buffer, or (zero copy) sent from its file when written. */
+/**
+ * One chunk on its way out: read into a buffer, (zero copy) sent from its file when written, or
+ * known zero without a read (a hole: neither buffer nor file).
+ */
 final class Block {
     /** A block's life: its read in flight, done and queued, then sent (or dropped by a cancel). */
     enum State { IN_FLIGHT, DONE, SENT }
@@ -14,7 +17,7 @@ final class Block {
     final long sector;
     final long chunk;
     final int sectorCount;
-    final ByteBuffer buffer; // null for a zero-copy block
+    final ByteBuffer buffer; // null for a zero-copy or known-zero block
     final FileChannel file; // the source of a zero-copy block, else null
     // guarded by the read tracker's lock
     State state;
@@ -32,6 +35,10 @@ final class Block {
 
     boolean zeroCopy() {
         return file != null;
+    }
+
+    boolean knownZero() {
+        return buffer == null && file == null;
     }
 
     @Override

@@ -11,8 +11,9 @@ import org.blkmig.simdisk.IoContext;
 import org.blkmig.simdisk.Zeros;
 
 /**
- * How a chunk becomes a block on the wire: read into a pool buffer (or, zero copy, taken from its
- * file when sent), queued in completion order, sent as a data or a zero block. Migration thread,
+ * How a chunk becomes a block on the wire: known zero if it lies in a hole, else read into a pool
+ * buffer (or, zero copy, taken from its file when sent), queued in completion order, sent as a
+ * data or a zero block. Migration thread,
  * except the read completions, which go to the read tracker.
  */
 final class DataPath {
@@ -43,18 +44,34 @@ final class DataPath {
         return reads.maySubmit(policies.submission(), budget, chunkSizeBytes, options, buffers);
     }
 
-    /** Clears the chunk's dirty bit, then reads it (the order that makes a racing write visible). */
+    /**
+     * Clears the chunk's dirty bit, then looks at it (the order that makes a racing write visible):
+     * a chunk in a hole is known zero at once; any other is read.
+     */
     Block read(MigratedDevice d, long sector, boolean dirtyPhaseRead) {
         long chunk = sector / sectorsPerChunk;
         int count = (int) Math.min(sectorsPerChunk, d.totalSectors - sector);
         Invariant.check(sector % sectorsPerChunk == 0 && count > 0, () -> "read of " + d.name + " at sector " + sector);
+        SenderPolicies.DirtyClear clear = policies.dirtyClear();
+        clear.beforeRead(d.dirty, chunk);
+        if (policies.allocation().holesKnownZero()) {
+            Disk.Allocation a = io.allocation(d.device, sector, count);
+            if (a.state() == Disk.State.ZERO && a.sectorCount() >= count) {
+                // a guest write after the lookup has set the bit again: the chunk is looked at again
+                clear.afterReadDone(d.dirty, chunk);
+                stats.holeChunks++;
+                Block block = new Block(d, sector, chunk, count, null, null);
+                reads.queueUnread(block);
+                return block;
+            }
+        }
         stats.readsSubmitted++;
         FileChannel file = options.zeroCopy() && !options.zeroBlocks() ? d.device.disk().zeroCopyChannel() : null;
         if (file != null) {
             // zero copy: the data is taken when the block is written out, after this clear
             d.dirty.clear(chunk);
             Block block = new Block(d, sector, chunk, count, null, file);
-            reads.queueZeroCopy(block);
+            reads.queueUnread(block);
             return block;
         }
         Block block = new Block(d, sector, chunk, count, buffers.take(), null);
@@ -67,8 +84,6 @@ final class DataPath {
                 buffer.put(options.undefinedTailByte());
             }
         }
-        SenderPolicies.DirtyClear clear = policies.dirtyClear();
-        clear.beforeRead(d.dirty, chunk);
         io.submitRead(d.device, sector, buffer.duplicate().clear().limit(inBoundsBytes), error -> {
             clear.afterReadDone(d.dirty, chunk);
             reads.readDone(block, error);
@@ -97,6 +112,13 @@ final class DataPath {
 
     private void send(Block b, SliceBudget budget) throws IOException {
         int inBoundsBytes = b.sectorCount * Disk.SECTOR_SIZE_BYTES;
+        if (b.knownZero()) {
+            // a hole: a zero block, or a chunk of zeros from the shared buffer, never read from disk
+            Record r = options.zeroBlocks() ? new Record.ZeroBlock(b.sector, b.device.name)
+                    : new Record.DeviceBlock(b.sector, b.device.name, Zeros.chunk(chunkSizeBytes));
+            sent(r, budget);
+            return;
+        }
         if (b.zeroCopy()) {
             out.writeFileBlock(b.sector, b.device.name, b.file, b.sector * Disk.SECTOR_SIZE_BYTES, inBoundsBytes, budget);
             stats.dataChunksSent++;
@@ -110,17 +132,21 @@ final class DataPath {
             ByteBuffer data = b.buffer.duplicate().clear();
             boolean zero = options.zeroBlocks()
                     && Zeros.isZero(data.slice(0, policies.zeroDetection().probeBytes(inBoundsBytes, chunkSizeBytes)));
-            Record r = zero ? new Record.ZeroBlock(b.sector, b.device.name) : new Record.DeviceBlock(b.sector, b.device.name, data);
-            out.write(r, budget);
-            if (zero) {
-                stats.zeroChunksSent++;
-            } else {
-                stats.dataChunksSent++;
-            }
-            io.wrote(r.wireSizeBytes());
+            sent(zero ? new Record.ZeroBlock(b.sector, b.device.name) : new Record.DeviceBlock(b.sector, b.device.name, data),
+                    budget);
         } finally {
             buffers.release(b.buffer);
         }
+    }
+
+    private void sent(Record r, SliceBudget budget) throws IOException {
+        out.write(r, budget);
+        if (r instanceof Record.ZeroBlock) {
+            stats.zeroChunksSent++;
+        } else {
+            stats.dataChunksSent++;
+        }
+        io.wrote(r.wireSizeBytes());
     }
 
     /** At the end: queued blocks dropped, buffers freed; returns the buffers reads in flight still hold. */

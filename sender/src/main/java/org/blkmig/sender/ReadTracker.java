@@ -18,7 +18,8 @@ import org.blkmig.simdisk.Invariant;
  * <p>Invariants, checked on every change: reads submitted = reads in flight (counted per chunk);
  * a completion belongs to a read in flight; at most one read of a chunk is in flight when the
  * policies promise it; a block is queued once, after its read, and sent once, in completion order;
- * queued zero-copy blocks are among the queued blocks.
+ * queued zero-copy blocks are among the queued blocks; a block known zero (a hole) is queued
+ * without a read.
  */
 final class ReadTracker {
     private final Object lock = new Object();
@@ -99,11 +100,16 @@ final class ReadTracker {
         }
     }
 
-    /** A zero-copy block: nothing to read now, its data is taken when it is sent. */
-    void queueZeroCopy(Block b) {
+    /**
+     * A block with nothing to read now: zero copy (its data is taken when it is sent), or known
+     * zero (a hole). It joins the queue at once.
+     */
+    void queueUnread(Block b) {
         synchronized (lock) {
-            Invariant.check(b.state == null && b.zeroCopy(), () -> "zero-copy block " + b + " queued twice");
-            zeroCopyQueued++;
+            Invariant.check(b.state == null && b.buffer == null, () -> "unread block " + b + " queued twice or with a buffer");
+            if (b.zeroCopy()) {
+                zeroCopyQueued++;
+            }
             queue(b);
             checkCounts();
         }

@@ -17,7 +17,8 @@ import org.blkmig.simdisk.Disk;
  *
  * <ol>
  *   <li>{@code deviceScan}: which devices are migrated (setup);
- *   <li>{@code allocation}: which top-layer sectors the bulk pass skips in shared-base mode;
+ *   <li>{@code allocation}: which top-layer sectors the bulk pass skips in shared-base mode, and
+ *       whether a chunk in a hole is known zero without a read;
  *   <li>{@code dirtyClear}: when a chunk's dirty bit is cleared, relative to its read;
  *   <li>{@code inFlightMarking}: which reads mark their chunk "in flight";
  *   <li>{@code submission}: whether an iterate call may submit one more read;
@@ -37,7 +38,7 @@ public record SenderPolicies(DeviceScan deviceScan, Allocation allocation, Dirty
         Set<WireFault> wireFaults) {
 
     /** blkmig's algorithm: PROTOCOL.md's corrected sender. */
-    public static final SenderPolicies BLKMIG = new SenderPolicies(DeviceScan.SKIP_EMPTY, Allocation.DATA_OR_ZERO,
+    public static final SenderPolicies BLKMIG = new SenderPolicies(DeviceScan.SKIP_EMPTY, Allocation.HOLES_KNOWN_ZERO,
             DirtyClear.BEFORE_READ, InFlightMarking.EVERY_READ, Submission.BUDGETED, BudgetCharge.BLOCKS_AND_EOS,
             InFlightConflict.WAIT_FOR_READ, Pending.BULK_ABOVE_THRESHOLD, Drain.WAIT_FOR_READS, FinalCopy.AWAIT_READ,
             ZeroDetection.IN_BOUNDS, Tracking.RELEASED_AT_END, Set.of());
@@ -45,7 +46,7 @@ public record SenderPolicies(DeviceScan deviceScan, Allocation allocation, Dirty
     /**
      * QEMU 7.2 as it is (PROTOCOL.md, "QEMU 7.2 exactly"): bulk reads unmarked, its submission rule,
      * a budget charged with every byte, a drain of the device at a marked chunk, pending raised only
-     * at zero during the bulk pass, zero detection over the whole buffer. With Debian's 7.2.11
+     * at zero during the bulk pass, zero detection over the whole buffer, every chunk read (holes too). With Debian's 7.2.11
      * update, an empty drive no longer ends the scan.
      */
     public static final SenderPolicies QEMU_7_2 = new SenderPolicies(DeviceScan.SKIP_EMPTY, Allocation.DATA_OR_ZERO,
@@ -120,24 +121,38 @@ public record SenderPolicies(DeviceScan deviceScan, Allocation allocation, Dirty
         }
     }
 
-    /** In shared-base mode, which parts of the top layer the bulk pass reads. */
+    /**
+     * What the sender makes of the disk's allocation: in shared-base mode, which parts of the top
+     * layer the bulk pass reads; and whether a chunk the disk reports wholly ZERO (a hole of a
+     * sparse file, a zero cluster) is sent as zeros without being read.
+     */
     public enum Allocation {
-        /** Data and zero clusters of the top: a zero cluster hides the base, so it must be sent. */
-        DATA_OR_ZERO {
-            @Override
-            boolean migrates(Disk.State state) {
-                return state == Disk.State.DATA || state == Disk.State.ZERO;
-            }
-        },
+        /**
+         * blkmig: data and zero clusters of the top in shared-base mode; a chunk in a hole is known
+         * zero from the lookup made after its dirty bit was cleared, so the work is the data's.
+         */
+        HOLES_KNOWN_ZERO(true, true),
+        /** Data and zero clusters of the top: a zero cluster hides the base, so it must be sent. Every chunk is read (QEMU 7.2). */
+        DATA_OR_ZERO(true, false),
         /** Zero clusters taken for unallocated (an old QEMU bug): the base shows through on the target. */
-        DATA_ONLY {
-            @Override
-            boolean migrates(Disk.State state) {
-                return state == Disk.State.DATA;
-            }
-        };
+        DATA_ONLY(false, false);
 
-        abstract boolean migrates(Disk.State state);
+        private final boolean zeroMigrated;
+        private final boolean holesKnownZero;
+
+        Allocation(boolean zeroMigrated, boolean holesKnownZero) {
+            this.zeroMigrated = zeroMigrated;
+            this.holesKnownZero = holesKnownZero;
+        }
+
+        boolean migrates(Disk.State state) {
+            return state == Disk.State.DATA || (zeroMigrated && state == Disk.State.ZERO);
+        }
+
+        /** Whether a chunk the disk reports wholly ZERO is sent without a read. */
+        boolean holesKnownZero() {
+            return holesKnownZero;
+        }
     }
 
     /** When a chunk's dirty bit is cleared, relative to the read that sends it. */

@@ -9,6 +9,8 @@ public final class SenderStats {
     public long dataChunksSent;
     public long zeroChunksSent;
     public long readsSubmitted;
+    /** Chunks sent as zeros without a read: the disk reported them wholly a hole. */
+    public long holeChunks;
     public long bulkChunksRead;
     public long dirtyChunksRead;
     public long iterations;

@@ -66,6 +66,14 @@ class ReadTrackerTest {
     }
 
     @Test
+    void aDeviceNotSeenYetHasNothingInFlight() {
+        ReadTracker t = new ReadTracker(true);
+        assertFalse(t.anyMarked(d1, 0, 15));
+        assertEquals(0, t.inFlight(d0));
+        assertFalse(t.marked(device(3, "drive3", 4), 0));
+    }
+
+    @Test
     void aReadSubmittedWithoutAMarkLeavesNone() {
         ReadTracker t = new ReadTracker(true);
         t.submitting(block(d0, 3), false);
@@ -213,11 +221,11 @@ class ReadTrackerTest {
             assertTrue(t.maySubmit(SenderPolicies.Submission.BUDGETED, budget, CHUNK, limits, pool));
             Block z1 = new Block(d0, 0, 0, SECTORS, null, ch);
             Block z2 = new Block(d0, SECTORS, 1, SECTORS, null, ch);
-            t.queueZeroCopy(z1);
-            assertTrue(assertThrows(Invariant.Violation.class, () -> t.queueZeroCopy(z1)).getMessage().contains("queued twice"));
+            t.queueUnread(z1);
+            assertTrue(assertThrows(Invariant.Violation.class, () -> t.queueUnread(z1)).getMessage().contains("queued twice"));
             // one chunk held of 2: BUDGETED may go on; the bound counts a zero-copy block as held
             assertTrue(t.maySubmit(SenderPolicies.Submission.BUDGETED, budget, CHUNK, limits, pool));
-            t.queueZeroCopy(z2);
+            t.queueUnread(z2);
             assertFalse(t.maySubmit(SenderPolicies.Submission.BUDGETED, budget, CHUNK, limits, pool));
             assertEquals(2, t.bufferedChunks(), "queued zero-copy blocks wait to be sent");
             assertSame(z1, t.pollCompleted());

@@ -38,7 +38,9 @@ public interface Disk extends AutoCloseable {
 
     /**
      * The allocation state at {@code sector} and how many sectors from there (at most
-     * {@code maxSectors}) share it. A disk without layers is all DATA.
+     * {@code maxSectors}) share it: ZERO reads as zeros without being read (a hole of a sparse
+     * file or memory disk, a zero cluster of a layer), UNALLOCATED shows a base through. A disk
+     * that cannot tell is all DATA.
      */
     default Allocation allocation(long sector, long maxSectors) {
         return new Allocation(State.DATA, Math.min(maxSectors, sizeSectors() - sector));

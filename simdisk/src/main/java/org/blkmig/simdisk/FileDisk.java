@@ -12,8 +12,11 @@ import java.util.Set;
 
 /**
  * A raw image file through positional {@link FileChannel} I/O, which is safe for concurrent use.
- * Zero writes leave holes: a range that already reads as zero is not written (Java has no
- * hole-punching call, and a fresh target file is all holes).
+ * It knows its holes ({@link #allocation}: {@code SEEK_DATA}/{@code SEEK_HOLE}), and zero writes
+ * leave holes: skipped where a file this object created was never written, punched elsewhere
+ * ({@code fallocate PUNCH_HOLE}, as QEMU's {@code write_zeroes} with {@code MAY_UNMAP}). Where the
+ * system cannot do either ({@link SparseFiles}), every range is DATA and zeros are written where
+ * the range does not read as zero already.
  */
 public final class FileDisk extends BaseDisk {
     private static final int ZERO_PROBE_BYTES = 64 * 1024;
@@ -25,21 +28,21 @@ public final class FileDisk extends BaseDisk {
     // need no probe (they are holes); null for an opened file. Guarded by itself.
     private final java.util.BitSet touched;
     private final ThreadLocal<ByteBuffer> probe = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(ZERO_PROBE_BYTES));
+    // a second descriptor of the file for lseek and fallocate (Java's is out of reach); -1: none
+    private final int holesFd;
+    // cleared at the first failure: the file system cannot tell holes, or cannot punch them
+    private volatile boolean knowsHoles;
+    private volatile boolean punches;
 
-    private FileDisk(String name, Path path, FileChannel channel, long sizeBytes, boolean writable) {
+    private FileDisk(String name, Path path, FileChannel channel, long sizeBytes, boolean writable, boolean created) {
         super(name, sizeBytes, false); // a raw image is never a read-only drive; writable is how it is opened
         this.path = path;
         this.channel = channel;
         this.writable = writable;
-        this.touched = null;
-    }
-
-    private FileDisk(String name, Path path, FileChannel channel, long sizeBytes) {
-        super(name, sizeBytes, false);
-        this.path = path;
-        this.channel = channel;
-        this.writable = true;
-        this.touched = new java.util.BitSet();
+        this.touched = created ? new java.util.BitSet() : null;
+        this.holesFd = SparseFiles.openDescriptor(path, writable);
+        this.knowsHoles = holesFd >= 0;
+        this.punches = holesFd >= 0 && writable;
     }
 
     /**
@@ -55,7 +58,7 @@ public final class FileDisk extends BaseDisk {
             ch.close();
             throw new IOException(path + ": size " + size + " is not a multiple of 512 bytes");
         }
-        return new FileDisk(name, path, ch, size, writable);
+        return new FileDisk(name, path, ch, size, writable, false);
     }
 
     /** Creates (or truncates) a sparse image of the given size. */
@@ -72,7 +75,21 @@ public final class FileDisk extends BaseDisk {
             throw e;
         }
         FileChannel ch = file.getChannel(); // closing it closes the file
-        return new FileDisk(name, path, ch, sizeBytes);
+        return new FileDisk(name, path, ch, sizeBytes, true, true);
+    }
+
+    /**
+     * Binds the native calls now (JNA loads its library: tens of milliseconds), so a command can do
+     * it on a thread of its own while it parses its command line. Whether they are there.
+     */
+    public static boolean prepareSparseCalls() {
+        return SparseFiles.AVAILABLE;
+    }
+
+    /** From now on, as on a system without {@code SEEK_DATA} and hole punching: all data, zeros written. For tests. */
+    void withoutSparseCalls() {
+        knowsHoles = false;
+        punches = false;
     }
 
     public Path path() {
@@ -115,15 +132,37 @@ public final class FileDisk extends BaseDisk {
             throw new IOException(path + " is opened read-only");
         }
         Disk.checkRange(this, sector, sectorCount * SECTOR_SIZE_BYTES);
-        ByteBuffer b = probe.get();
         long pos = sector * SECTOR_SIZE_BYTES;
         long end = pos + sectorCount * SECTOR_SIZE_BYTES;
+        long runStart = -1; // the regions to zero, gathered so that one call punches them all
         while (pos < end) {
             int n = (int) Math.min(ZERO_PROBE_BYTES - pos % ZERO_PROBE_BYTES, end - pos);
-            if (neverTouched(pos)) {
-                pos += n; // a hole since this file was created
-                continue;
+            boolean hole = neverTouched(pos); // a hole since this file was created
+            if (!hole && runStart < 0) {
+                runStart = pos;
+            } else if (hole && runStart >= 0) {
+                zero(runStart, pos);
+                runStart = -1;
             }
+            pos += n;
+        }
+        if (runStart >= 0) {
+            zero(runStart, end);
+        }
+    }
+
+    /** Makes bytes [from, to) read as zeros: a punched hole, or zeros written where they do not read as zero. */
+    private void zero(long from, long to) throws IOException {
+        if (punches) {
+            if (SparseFiles.punchHole(holesFd, from, to - from)) {
+                return;
+            }
+            punches = false; // not on this file system: write zeros from now on
+        }
+        ByteBuffer b = probe.get();
+        long pos = from;
+        while (pos < to) {
+            int n = (int) Math.min(ZERO_PROBE_BYTES - pos % ZERO_PROBE_BYTES, to - pos);
             b.clear().limit(n);
             while (b.hasRemaining()) {
                 if (channel.read(b, pos + b.position()) < 0) {
@@ -140,6 +179,37 @@ public final class FileDisk extends BaseDisk {
                 }
             }
             pos += n;
+        }
+    }
+
+    /**
+     * DATA or ZERO (a hole: reads as zeros) at {@code sector}, and for how many sectors, as the
+     * file system tells at this instant; all DATA where it cannot tell. A hole's sectors are
+     * whole: a sector that holds any data is DATA.
+     */
+    @Override
+    public Allocation allocation(long sector, long maxSectors) {
+        long count = Math.min(maxSectors, sizeSectors() - sector);
+        if (!knowsHoles || count <= 0) {
+            return super.allocation(sector, maxSectors);
+        }
+        long pos = sector * SECTOR_SIZE_BYTES;
+        long end = pos + count * SECTOR_SIZE_BYTES;
+        try {
+            long data = SparseFiles.nextData(holesFd, pos);
+            if (data < 0 || data >= end) {
+                return new Allocation(State.ZERO, count);
+            }
+            long zeroSectors = (data - pos) / SECTOR_SIZE_BYTES;
+            if (zeroSectors > 0) {
+                return new Allocation(State.ZERO, zeroSectors);
+            }
+            long hole = SparseFiles.nextHole(holesFd, pos);
+            long dataEnd = hole < 0 ? end : Math.min(end, hole);
+            return new Allocation(State.DATA, Math.max(1, (dataEnd - pos + SECTOR_SIZE_BYTES - 1) / SECTOR_SIZE_BYTES));
+        } catch (IOException e) {
+            knowsHoles = false; // the file system cannot tell: everything is data, read as before
+            return super.allocation(sector, maxSectors);
         }
     }
 
@@ -172,6 +242,9 @@ public final class FileDisk extends BaseDisk {
 
     @Override
     public void close() throws IOException {
+        knowsHoles = false;
+        punches = false;
+        SparseFiles.closeDescriptor(holesFd);
         channel.close();
     }
 

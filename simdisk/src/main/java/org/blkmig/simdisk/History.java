@@ -21,6 +21,12 @@ public final class History {
     /** The instant a read took its data: writes before it are seen, writes after are not. */
     public record ReadSample(long timeNanos, long readId) implements Entry {}
 
+    /**
+     * The migration learned, without a read, that the range read as zeros at this instant (a
+     * hole): a checker replays the disk to this instant to see what it really held.
+     */
+    public record KnownZero(long timeNanos, String device, long sector, long sectorCount) implements Entry {}
+
     public record ReadComplete(long timeNanos, long readId, boolean failed) implements Entry {}
 
     /** A named moment: phase changes, guest stop. */

@@ -37,6 +37,16 @@ public interface IoContext extends AutoCloseable {
      */
     void submitRead(BlockDevice device, long sector, ByteBuffer dst, ReadDone done);
 
+    /**
+     * Where the data of {@code device} lies from {@code sector} (see {@link Disk#allocation}), as
+     * its disk tells at one instant, on the calling thread: a ZERO answer over a whole range means
+     * it reads as zeros without being read. The simulation records such an answer as the instant
+     * the range was known, and lets the lookup's time pass.
+     */
+    default Disk.Allocation allocation(BlockDevice device, long sector, long maxSectors) {
+        return device.disk().allocation(sector, maxSectors);
+    }
+
     /** Lets reads and guest writes go on until the condition holds. */
     void awaitUntil(BooleanSupplier condition) throws IOException;
 

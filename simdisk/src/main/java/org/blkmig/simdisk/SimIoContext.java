@@ -85,6 +85,27 @@ public final class SimIoContext implements IoContext {
     }
 
     /**
+     * The lookup is sampled at once; a lookup that finds the whole range a hole is recorded. Then
+     * its time passes, so guest writes can land between the lookup and whatever the sender does
+     * next (a dirty bit cleared only after the lookup loses them).
+     */
+    @Override
+    public Disk.Allocation allocation(BlockDevice device, long sector, long maxSectors) {
+        Disk.Allocation a = device.disk().allocation(sector, maxSectors);
+        if (a.state() == Disk.State.ZERO && a.sectorCount() >= maxSectors) {
+            history.add(new History.KnownZero(scheduler.nowNanos(), device.name(), sector, maxSectors));
+            for (ReadListener l : listeners) {
+                l.sampled(device, sector, maxSectors, LOOKUP_COST_NANOS); // a hammer writes into the hole meanwhile
+            }
+        }
+        scheduler.runUntil(scheduler.nowNanos() + LOOKUP_COST_NANOS);
+        return a;
+    }
+
+    /** The virtual time an allocation lookup takes (an {@code lseek}: about a microsecond). */
+    static final long LOOKUP_COST_NANOS = Durations.MICRO;
+
+    /**
      * How fast the simulated transport takes the sender's bytes: 1 MiB in 0.65 ms, as QEMU's
      * {@code exec:cat} took a block on this project's machines (FIDELITY.md).
      */

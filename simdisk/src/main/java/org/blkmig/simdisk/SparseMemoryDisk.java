@@ -79,6 +79,24 @@ public final class SparseMemoryDisk extends BaseDisk {
         });
     }
 
+    /**
+     * ZERO over pages never written with data (holes: they read as zeros), DATA over the others,
+     * as a sparse file answers {@code SEEK_DATA}/{@code SEEK_HOLE}: page by page.
+     */
+    @Override
+    public synchronized Allocation allocation(long sector, long maxSectors) {
+        long limit = Math.min(sizeSectors(), sector + maxSectors);
+        if (sector >= limit) {
+            return new Allocation(State.DATA, 0);
+        }
+        boolean data = pages.containsKey(sector / PAGE_SECTORS);
+        long s = sector;
+        while (s < limit && pages.containsKey(s / PAGE_SECTORS) == data) {
+            s = (s / PAGE_SECTORS + 1) * PAGE_SECTORS;
+        }
+        return new Allocation(data ? State.DATA : State.ZERO, Math.min(s, limit) - sector);
+    }
+
     /** Memory never fails: the visitors here throw no I/O error. */
     private static void segments(long sector, long count, Segments.Visitor v) {
         try {

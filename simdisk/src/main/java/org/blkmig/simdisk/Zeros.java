@@ -44,6 +44,26 @@ public final class Zeros {
         }
     }
 
+    private static volatile ByteBuffer zeroChunk = ZERO;
+
+    /**
+     * A read-only buffer of {@code bytes} zeros of any size, shared by every caller: what a chunk
+     * known to be a hole sends. Allocated once at the largest size asked.
+     */
+    public static ByteBuffer chunk(int bytes) {
+        ByteBuffer z = zeroChunk;
+        if (z.capacity() < bytes) {
+            synchronized (Zeros.class) {
+                z = zeroChunk;
+                if (z.capacity() < bytes) {
+                    z = ByteBuffer.allocateDirect(bytes).asReadOnlyBuffer();
+                    zeroChunk = z;
+                }
+            }
+        }
+        return z.slice(0, bytes);
+    }
+
     /** A read-only buffer of zeros of the given length (at most 64 KiB). */
     public static ByteBuffer buffer(int bytes) {
         return ZERO.slice(0, bytes);

@@ -64,6 +64,32 @@ class DiskProperties {
         ByteBuffer all = ByteBuffer.allocate((int) (sectors * 512));
         d.read(0, all);
         assertArrayEquals(model, all.array());
+        checkAllocation(d, model);
+    }
+
+    /**
+     * The disk's allocation, walked from sector 0 with lookups of every length: each answer covers
+     * at least one sector and stays inside the disk, and every range it calls ZERO holds zeros in
+     * the model (a hole the sender would not read must read as zeros). Counts the holes found.
+     */
+    static void checkAllocation(Disk d, byte[] model) {
+        long sectors = d.sizeSectors();
+        boolean hole = false;
+        for (long s = 0, step = 1; s < sectors; step = step * 3 % 1000 + 1) {
+            Disk.Allocation a = d.allocation(s, step);
+            long at = s;
+            org.junit.jupiter.api.Assertions.assertTrue(a.sectorCount() >= 1 && a.sectorCount() <= Math.min(step, sectors - at),
+                    () -> a + " at sector " + at + " asked for " + sectors);
+            if (a.state() == Disk.State.ZERO) {
+                hole = true;
+                int from = (int) (s * 512);
+                int to = (int) ((s + a.sectorCount()) * 512);
+                org.junit.jupiter.api.Assertions.assertTrue(Zeros.isZero(model, from, to),
+                        () -> "sectors " + at + "+" + a.sectorCount() + " called a hole hold data");
+            }
+            s += a.sectorCount();
+        }
+        Statistics.label("a hole found").collect(hole);
     }
 
     @Property(tries = 200)
@@ -71,17 +97,33 @@ class DiskProperties {
             throws IOException {
         SparseMemoryDisk d = new SparseMemoryDisk("d", sectors * 512L);
         apply(d, new byte[sectors * 512], ops);
+        Statistics.label("a hole found").coverage(c -> c.check(true).percentage(p -> p > 30));
         Statistics.label("partial last page").collect(sectors % 128 != 0);
         Statistics.label("partial last page").coverage(c -> c.check(true).percentage(p -> p > 50));
     }
 
     @Property(tries = 60)
-    void aFileDiskReadsBackWhatWasWritten(@ForAll @IntRange(min = 0, max = 3000) int sectors, @ForAll("ops") List<Op> ops)
-            throws IOException {
+    void aFileDiskReadsBackWhatWasWritten(@ForAll @IntRange(min = 0, max = 3000) int sectors, @ForAll("ops") List<Op> ops,
+            @ForAll boolean sparseCalls) throws IOException {
         Path p = Files.createTempFile("blkmig-disk", ".img");
-        try (FileDisk d = FileDisk.create("d", p, sectors * 512L)) {
-            apply(d, new byte[sectors * 512], ops);
-            assertEquals(sectors * 512L, Files.size(p), "the file keeps its length");
+        byte[] model = new byte[sectors * 512];
+        try {
+            try (FileDisk d = FileDisk.create("d", p, sectors * 512L)) {
+                if (!sparseCalls) {
+                    d.withoutSparseCalls(); // the fallback: every range data, zeros written where they are not
+                }
+                apply(d, model, ops);
+                assertEquals(sectors * 512L, Files.size(p), "the file keeps its length");
+            }
+            // opened again, it punches its zero writes (the ops once more, on the data they left)
+            try (FileDisk d = FileDisk.open("d", p, true)) {
+                if (!sparseCalls) {
+                    d.withoutSparseCalls();
+                }
+                apply(d, model, ops);
+                assertEquals(sectors * 512L, Files.size(p), "punching keeps the length");
+            }
+            Statistics.label("a hole found").coverage(c -> c.check(true).percentage(pct -> pct > 10));
         } finally {
             Files.delete(p);
         }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.simdisk;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -61,6 +62,103 @@ class SimDiskTest {
         Path odd = dir.resolve("odd.img");
         Files.write(odd, new byte[1000]);
         assertThrows(IOException.class, () -> FileDisk.open("o", odd, false));
+    }
+
+    @Test
+    void aFileKnowsItsHolesAndZeroWritesToAnExistingImagePunchThem() throws Exception {
+        Path p = dir.resolve("existing.img");
+        byte[] data = imageWithHole(p, 4 << 20, (byte) 9, 16L << 20); // 4 MiB of data, then 12 MiB of hole
+        long before = allocatedBytes(p);
+        try (FileDisk d = FileDisk.open("d", p, true)) {
+            assertEquals(new Disk.Allocation(Disk.State.DATA, 8192), d.allocation(0, 1 << 20), "the data, up to the hole");
+            assertEquals(new Disk.Allocation(Disk.State.ZERO, 2048), d.allocation(8192, 2048), "a lookup within the hole");
+            assertEquals(new Disk.Allocation(Disk.State.ZERO, 24576), d.allocation(8192, 1 << 20), "the hole, to the end");
+            assertEquals(new Disk.Allocation(Disk.State.DATA, 10), d.allocation(100, 10));
+            d.writeZeros(2048, 4096); // 1 MiB to 3 MiB: punched, not written
+            d.writeZeros(6, 3); // inside one block: zeroed in place by the punch
+            d.force();
+            assertEquals(new Disk.Allocation(Disk.State.ZERO, 4096), d.allocation(2048, 1 << 20));
+            assertEquals(new Disk.Allocation(Disk.State.DATA, 2048), d.allocation(6144, 1 << 20));
+            ByteBuffer b = ByteBuffer.allocate(4 << 20);
+            d.read(0, b);
+            byte[] want = data.clone();
+            java.util.Arrays.fill(want, 1 << 20, 3 << 20, (byte) 0);
+            java.util.Arrays.fill(want, 6 * 512, 9 * 512, (byte) 0);
+            assertArrayEquals(want, b.array());
+        }
+        long after = allocatedBytes(p);
+        assertTrue(before - after >= (2L << 20) - 8192, "2 MiB punched: " + before + " -> " + after + " bytes allocated");
+        try (FileDisk ro = FileDisk.open("d", p, false)) {
+            assertEquals(Disk.State.ZERO, ro.allocation(2048, 1).state(), "a read-only image knows its holes too");
+        }
+    }
+
+    @Test
+    void withoutSparseCallsEveryRangeIsDataAndZerosAreWritten() throws Exception {
+        Path p = dir.resolve("plain.img");
+        imageWithHole(p, 2 << 20, (byte) 4, 8L << 20);
+        try (FileDisk d = FileDisk.open("d", p, true)) {
+            d.withoutSparseCalls();
+            assertEquals(new Disk.Allocation(Disk.State.DATA, 2048), d.allocation(8192, 2048), "a hole, read as data");
+            d.writeZeros(0, 2048); // written, not punched
+            d.force();
+            ByteBuffer b = ByteBuffer.allocate(2 << 20);
+            d.read(0, b);
+            b.flip();
+            assertTrue(Zeros.isZero(b.duplicate().limit(1 << 20)));
+            assertEquals(4, b.get(1 << 20));
+        }
+        assertTrue(allocatedBytes(p) >= 2L << 20, "zeros written over data keep it allocated: " + allocatedBytes(p));
+    }
+
+    @Test
+    void aLookupInTheSimulationRecordsAHoleAndLetsItsTimePass() throws IOException {
+        SimScheduler s = new SimScheduler(1);
+        History h = new History();
+        SimIoContext io = new SimIoContext(s, new LatencyModel.Fixed(0), Faults.NONE, h);
+        SparseMemoryDisk disk = new SparseMemoryDisk("d", 4L << 20);
+        disk.write(2048, WriteContent.make(1, 2048, 8));
+        BlockDevice dev = new BlockDevice(disk);
+        List<Long> sampled = new java.util.ArrayList<>();
+        io.addReadListener(new IoContext.ReadListener() {
+            @Override
+            public void sampled(BlockDevice device, long sector, long sectorCount, long nanosUntilCompletion) {
+                sampled.add(sector);
+            }
+        });
+        assertEquals(new Disk.Allocation(Disk.State.ZERO, 2048), io.allocation(dev, 0, 2048));
+        assertEquals(Disk.State.DATA, io.allocation(dev, 2048, 2048).state());
+        assertEquals(new Disk.Allocation(Disk.State.ZERO, 1024), io.allocation(dev, 4096, 1024));
+        assertEquals(List.of(new History.KnownZero(0, "d", 0, 2048), new History.KnownZero(2 * SimIoContext.LOOKUP_COST_NANOS,
+                "d", 4096, 1024)), h.entries(), "only lookups that found the whole range a hole, at their instant");
+        assertEquals(List.of(0L, 4096L), sampled, "a hammer hears of each hole looked at");
+        assertEquals(3 * SimIoContext.LOOKUP_COST_NANOS, s.nowNanos(), "each lookup takes its time");
+    }
+
+    @Test
+    void aSharedChunkOfZerosHasAnySize() {
+        ByteBuffer small = Zeros.chunk(4096);
+        ByteBuffer large = Zeros.chunk(1 << 20);
+        assertEquals(4096, small.remaining());
+        assertEquals(1 << 20, large.remaining());
+        assertTrue(Zeros.isZero(large) && Zeros.isZero(small) && large.isReadOnly());
+        assertThrows(java.nio.ReadOnlyBufferException.class, () -> large.put(0, (byte) 1));
+    }
+
+    /** An image of {@code dataBytes} of {@code fill}, then a hole up to {@code sizeBytes}; returns the data. */
+    static byte[] imageWithHole(Path p, int dataBytes, byte fill, long sizeBytes) throws IOException {
+        byte[] data = new byte[dataBytes];
+        java.util.Arrays.fill(data, fill);
+        Files.write(p, data);
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(p.toFile(), "rw")) {
+            f.setLength(sizeBytes);
+        }
+        return data;
+    }
+
+    static long allocatedBytes(Path p) throws IOException {
+        Process stat = new ProcessBuilder("stat", "-c", "%b", p.toString()).start();
+        return Long.parseLong(new String(stat.getInputStream().readAllBytes()).trim()) * 512;
     }
 
     @Test

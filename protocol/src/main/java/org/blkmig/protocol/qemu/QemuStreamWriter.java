@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
+import org.blkmig.protocol.CoalescingChannel;
 import org.blkmig.protocol.PayloadSink;
 import org.blkmig.protocol.Record;
 import org.blkmig.protocol.RecordWriter;
@@ -16,7 +17,8 @@ import org.blkmig.protocol.SectionType;
  * configuration and EOF so the output is a stream of its own.
  */
 public final class QemuStreamWriter implements PayloadSink {
-    private final WritableByteChannel out;
+    // small records and framing are gathered and sent at each payload's end (or with the next chunk)
+    private final CoalescingChannel out;
     private final RecordWriter records;
     private final int sectionId;
     private final ByteBuffer small = ByteBuffer.allocate(64);
@@ -24,8 +26,8 @@ public final class QemuStreamWriter implements PayloadSink {
     private long frameBytes;
 
     public QemuStreamWriter(WritableByteChannel out, int chunkSizeBytes, int sectionId) {
-        this.out = out;
-        this.records = new RecordWriter(out, chunkSizeBytes);
+        this.out = new CoalescingChannel(out);
+        this.records = new RecordWriter(this.out, chunkSizeBytes);
         this.sectionId = sectionId;
     }
 
@@ -46,6 +48,7 @@ public final class QemuStreamWriter implements PayloadSink {
         b.putInt(QemuFormat.FILE_MAGIC).putInt(QemuFormat.FILE_VERSION);
         b.put((byte) QemuFormat.CONFIGURATION).putInt(machine.length).put(machine);
         writeFully(b.flip());
+        out.flush();
     }
 
     /** The EOF marker that ends the section list. */
@@ -53,6 +56,7 @@ public final class QemuStreamWriter implements PayloadSink {
         small.clear();
         small.put((byte) QemuFormat.EOF);
         writeFully(small.flip());
+        out.flush();
     }
 
     @Override
@@ -98,6 +102,7 @@ public final class QemuStreamWriter implements PayloadSink {
         small.clear();
         small.put((byte) QemuFormat.SECTION_FOOTER).putInt(sectionId);
         writeFully(small.flip());
+        out.flush(); // a payload leaves whole: nothing waits while the sender waits
         open = null;
     }
 
