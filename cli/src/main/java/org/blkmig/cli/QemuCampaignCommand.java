@@ -238,8 +238,9 @@ final class QemuCampaignCommand implements Callable<Integer> {
     private static String facts(QemuRun.Outcome o) {
         QemuRun.Facts f = o.facts();
         return String.format("%n    QEMU said %s after %d ms; %d guest writes; stream %d bytes carried %d of %d chunks;"
-                + " blkmig: %s; destination QEMU: %s", f.sourceStatus(), f.migrationMillis(), f.writesIssued(), f.streamBytes(),
-                f.chunksSent(), f.chunksNeeded(), f.blkmigVerdict(), f.qemuVerdict());
+                + " the stream %s its source as QEMU left it; blkmig: %s; destination QEMU: %s", f.sourceStatus(),
+                f.migrationMillis(), f.writesIssued(), f.streamBytes(), f.chunksSent(), f.chunksNeeded(),
+                f.faithfulStream() ? "carries" : "does NOT carry", f.blkmigVerdict(), f.qemuVerdict());
     }
 
     private static Map<String, Object> outcomeJson(QemuRun.Outcome o) {

@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.blkmig.qemu.QemuProcess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,8 +36,20 @@ class QemuCampaignCommandTest {
         String[] args = java.util.Arrays.copyOf(PINNED, PINNED.length + 2);
         args[PINNED.length] = "--report";
         args[PINNED.length + 1] = dir.resolve("report").toString();
-        Cli c = Cli.run(args);
-        assertEquals(1, c.exit(), c.out() + c.err());
+        // the race is QEMU's: a campaign where QEMU happened not to race is rerun, up to 3 times
+        Cli c = null;
+        List<String> quiet = new ArrayList<>();
+        for (int n = 1; n <= 3; n++) {
+            c = Cli.run(args);
+            assertTrue(!c.out().matches("(?s).*(FAIL |FINDING \\d+: )receiver-matches-stream.*"),
+                    "blkmig's receiver differed from QEMU's stream: " + c.out());
+            if (c.exit() == 2 || c.out().contains("(early completion)")) {
+                break;
+            }
+            quiet.add("exit " + c.exit() + ", " + c.out().lines().filter(l -> l.contains("FINDING")).toList());
+            System.out.println("note: QEMU 7.2 did not race in campaign " + n + " (rerun)");
+        }
+        assertEquals(1, c.exit(), "QEMU 7.2's early completion did not show in 3 campaigns " + quiet + ": " + c.out() + c.err());
         assertTrue(c.out().contains("FINDING 1: identical: completed with chunks never sent (early completion)"), c.out());
         JsonNode report = new ObjectMapper().readTree(dir.resolve("report/report.json").toFile());
         JsonNode early = null;

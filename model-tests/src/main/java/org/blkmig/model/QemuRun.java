@@ -26,6 +26,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.blkmig.model.oracle.OracleRebuild;
+import org.blkmig.model.oracle.Rejected;
 import org.blkmig.protocol.Wire;
 import org.blkmig.qemu.QemuProcess;
 import org.blkmig.receiver.BlockReceiver;
@@ -76,6 +78,8 @@ public final class QemuRun {
                 + " its QEMU stays up"),
         PROTOCOL(Checks.Property.PROTOCOL.id, Checks.Property.PROTOCOL.reason),
         PROGRESS(Checks.Property.PROGRESS.id, Checks.Property.PROGRESS.reason),
+        RECEIVER_MATCHES_STREAM("receiver-matches-stream", "when QEMU says completed, blkmig's target equals what the stream"
+                + " carries (the oracle's own rebuild of it), whether or not QEMU put its disks into the stream faithfully"),
         IDENTICAL(Checks.Property.IDENTICAL.id, "when QEMU says completed, every target a destination completed equals its"
                 + " source as QEMU left it"),
         CHUNK_COVERAGE(Checks.Property.CHUNK_COVERAGE.id, "when QEMU says completed, its stream carried every chunk (of a"
@@ -101,8 +105,12 @@ public final class QemuRun {
     }
 
     /** What happened, for reports: the source's status, what the stream carried, each destination's verdict. */
+    /**
+     * {@code faithfulStream}: the completed stream carries every source disk as QEMU left it (the
+     * oracle's rebuild equals it); false is QEMU's own defect (a lost write, early completion).
+     */
     public record Facts(String sourceStatus, int writesIssued, long streamBytes, int chunksNeeded, int chunksSent,
-            String blkmigVerdict, String qemuVerdict, long migrationMillis, long wallMillis) {}
+            String blkmigVerdict, String qemuVerdict, long migrationMillis, long wallMillis, boolean faithfulStream) {}
 
     public record Outcome(QemuScenario scenario, Destination destination, List<Verdict> verdicts, Facts facts) {
         public boolean passed() {
@@ -162,7 +170,7 @@ public final class QemuRun {
         } catch (IOException e) {
             // a run that cannot be carried out is a finding of its own, not the campaign's end
             return new Outcome(s, dest, List.of(fail(Property.SETUP, e.getMessage(), e.getMessage().lines().findFirst().orElse(""))),
-                    new Facts("not run", 0, 0, 0, 0, "not run", "not run", 0, 0));
+                    new Facts("not run", 0, 0, 0, 0, "not run", "not run", 0, 0, false));
         } finally {
             deleteTree(dir);
         }
@@ -269,6 +277,9 @@ public final class QemuRun {
             d.blocks().forEach(b -> sent.add(b.device() + "@" + b.sector()));
 
             List<Path> expected = sourceImagesAsLeft();
+            Map<String, Path> carried = completed && d.error() == null ? carried() : null;
+            boolean faithful = carried != null && differences("the stream's content", List.copyOf(carried.values()), expected)
+                    .isEmpty();
             List<String> identical = new ArrayList<>();
             List<String> honest = new ArrayList<>();
             String honestCause = null;
@@ -281,6 +292,15 @@ public final class QemuRun {
                     honest.add("the source QEMU said " + status + " but blkmig's receiver says " + blkmigVerdict);
                     honestCause = "blkmig's receiver says " + (r.complete() ? "complete" : "incomplete") + " where the source "
                             + status + (r.complete() ? "" : ": " + r.reason());
+                }
+                if (carried == null) {
+                    verdicts.add(na(Property.RECEIVER_MATCHES_STREAM, completed ? "the oracle rejects the stream"
+                            : "the migration did not complete"));
+                } else {
+                    List<String> off = differences("blkmig's target", blkmigTargets(), List.copyOf(carried.values()));
+                    verdicts.add(off.isEmpty() ? pass(Property.RECEIVER_MATCHES_STREAM) : fail(Property.RECEIVER_MATCHES_STREAM,
+                            off.get(0) + " from the oracle's rebuild of the stream", "blkmig's target differs from what the"
+                            + " stream carries"));
                 }
                 if (completed) {
                     compare("blkmig's target", blkmigTargets(), expected, sent, identical);
@@ -306,7 +326,8 @@ public final class QemuRun {
             }
             verdicts.add(!identical.isEmpty() ? fail(Property.IDENTICAL, String.join("; ", identical),
                     "a target differs from its source" + (identical.get(0).contains("never carried") ? " where the stream"
-                            + " carried nothing" : " in a chunk the stream carried"))
+                            + " carried nothing" : " in a chunk the stream carried") + (carried != null && !faithful
+                            ? " (QEMU's stream does not carry its source as QEMU left it)" : ""))
                     : completed ? pass(Property.IDENTICAL) : na(Property.IDENTICAL, "the migration did not complete"));
             List<String> unsent = needed.stream().filter(c -> !sent.contains(c)).toList();
             int neededCount = needed.size();
@@ -318,7 +339,7 @@ public final class QemuRun {
                     : fail(Property.HONEST_COMPLETION, String.join("; ", honest), honestCause));
             Facts facts = new Facts(status, writes, Files.exists(stream) ? Files.size(stream) : 0, neededCount,
                     (int) needed.stream().filter(sent::contains).count(), blkmigVerdict, qemuVerdict, migrationMillis,
-                    (System.nanoTime() - t0) / 1_000_000);
+                    (System.nanoTime() - t0) / 1_000_000, faithful);
             return new Outcome(s, dest, List.copyOf(verdicts), facts);
         }
 
@@ -577,6 +598,31 @@ public final class QemuRun {
         static String errorLines(String log) {
             return log.lines().filter(l -> l.contains(QemuProcess.BINARY + ":")).map(l -> l.substring(l.indexOf(QemuProcess.BINARY)).strip())
                     .reduce((a, b) -> a + " / " + b).orElse("(nothing in its log)");
+        }
+
+        /** The oracle's rebuild of what the completed stream carries (a qcow2 top's over a copy of its base); null if it rejects it. */
+        Map<String, Path> carried() throws IOException {
+            Map<String, Path> starts = new LinkedHashMap<>();
+            for (int i = 0; i < bases.size(); i++) {
+                starts.put(QemuScenario.name(i), bases.get(i));
+            }
+            try {
+                return OracleRebuild.rebuild(stream, sizes, starts, CHUNK, dir);
+            } catch (Rejected | IOException e) {
+                return null;
+            }
+        }
+
+        /** For each device whose image differs from its expected one: where it first does. */
+        List<String> differences(String what, List<Path> images, List<Path> expected) throws IOException {
+            List<String> out = new ArrayList<>();
+            for (int i = 0; i < images.size(); i++) {
+                long at = Files.mismatch(expected.get(i), images.get(i));
+                if (at >= 0) {
+                    out.add(what + " " + QemuScenario.name(i) + " differs first at byte " + at);
+                }
+            }
+            return out;
         }
 
         /** Compares each target with its source as left; a difference names its chunk and whether the stream carried it. */

@@ -21,6 +21,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import org.blkmig.model.QemuRun;
+import org.blkmig.model.oracle.OracleRebuild;
+import org.blkmig.model.oracle.Rejected;
 import org.blkmig.protocol.ByteInput;
 import org.blkmig.protocol.Record;
 import org.blkmig.protocol.Wire;
@@ -79,16 +82,18 @@ class QemuConformanceTest {
         return p;
     }
 
+    /** A guest write made on QEMU's monitor, and when (System.nanoTime) it was made. */
+    record GuestWrite(String drive, long offsetBytes, long lengthBytes, long atNanos) {}
+
     /** Migrates from QEMU with block migration, injecting guest writes while it is active. */
-    record SourceRun(String status, int writesDuringMigration) {}
+    record SourceRun(String status, List<GuestWrite> writes, long endNanos) {
+        int writesDuringMigration() {
+            return writes.size();
+        }
+    }
 
     /** At most this many guest writes, one every 150 ms while the migration is active. */
     static final int GUEST_WRITES = 8;
-
-    SourceRun qemuSource(List<QemuProcess.Drive> drives, Path stream, long maxBandwidth, boolean inc,
-            boolean zeroBlocks, long writableBytes) throws IOException {
-        return qemuSource(drives, stream, maxBandwidth, inc, zeroBlocks, writableBytes, GUEST_WRITES);
-    }
 
     /**
      * QEMU 7.2 aborts when a qemu-io write arrives just as the migration completes (the source has
@@ -133,23 +138,128 @@ class QemuConformanceTest {
             }
             q.migrate("exec:cat > " + stream, true, inc);
             Random r = new Random(stream.hashCode());
-            int writes = 0;
+            List<GuestWrite> writes = new ArrayList<>();
             long deadline = System.nanoTime() + MIGRATION_TIMEOUT.toNanos();
             while (q.migrationStatus().matches("setup|active") && System.nanoTime() < deadline) {
                 QemuProcess.Drive d = drives.get(r.nextInt(drives.size()));
                 long off = (r.nextLong(writableBytes / 4096)) * 4096;
-                if (writes < maxWrites && q.migrationStatus().equals("active")) {
-                    q.qemuIoWrite(d.id(), 1 + r.nextInt(254), off, 4096 * (1 + r.nextInt(16)));
-                    writes++;
+                long length = 4096 * (1 + r.nextInt(16));
+                int pattern = 1 + r.nextInt(254);
+                if (writes.size() < maxWrites && q.migrationStatus().equals("active")) {
+                    long at = System.nanoTime();
+                    q.qemuIoWrite(d.id(), pattern, off, length);
+                    writes.add(new GuestWrite(d.id(), off, length, at));
                 }
-                Thread.sleep(writes < maxWrites ? 150 : 10);
+                Thread.sleep(writes.size() < maxWrites ? 150 : 10);
             }
+            long endNanos = System.nanoTime();
             String status = q.awaitMigration(MIGRATION_TIMEOUT);
-            return new SourceRun(status, writes);
+            return new SourceRun(status, List.copyOf(writes), endNanos);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException(e);
         }
+    }
+
+    /** One run of the QEMU source: its stream, and each device's image as the stream carries it (the oracle's rebuild). */
+    record Attempt(int number, Path dir, SourceRun run, Path stream, Map<String, Path> carried) {}
+
+    /** Judges blkmig on one attempt against what its stream carries; it must hold on every attempt. */
+    interface BlkmigCheck {
+        void check(Attempt a) throws IOException;
+    }
+
+    /** A QEMU 7.2 source whose stream does not carry its disks as it left them (lost write, early completion): rerun up to this. */
+    static final int QEMU_ATTEMPTS = 4;
+
+    /**
+     * Runs the QEMU source until its stream carries its disks as QEMU left them. On every attempt
+     * blkmig is judged against the oracle's rebuild of the stream ({@code check}): that must always
+     * hold. A stream that differs from the source is QEMU 7.2's own defect: the attempt is rerun,
+     * and the test fails only when QEMU never produces a faithful stream, naming the defect.
+     * {@code starts}: what a destination starts from, per device (absent: zeros).
+     */
+    Attempt faithfulQemuSource(List<QemuProcess.Drive> drives, Map<String, Long> sizes, Map<String, Path> starts,
+            long maxBandwidth, boolean inc, boolean zeroBlocks, long writableBytes, int maxWrites, BlkmigCheck check)
+            throws IOException {
+        List<String> defects = new ArrayList<>();
+        for (int n = 1; n <= QEMU_ATTEMPTS; n++) {
+            Path at = Files.createDirectories(dir.resolve("attempt" + n));
+            Path stream = at.resolve("s.bin");
+            SourceRun run = qemuSource(drives, stream, maxBandwidth, inc, zeroBlocks, writableBytes, maxWrites);
+            assertEquals("completed", run.status(), "QEMU's source migration");
+            Attempt a = new Attempt(n, at, run, stream, carried(stream, sizes, starts, at));
+            check.check(a);
+            String defect = qemuDefect(a, drives);
+            if (defect == null) {
+                return a;
+            }
+            defects.add("attempt " + n + ": " + defect);
+            System.out.println("finding: QEMU 7.2's stream does not carry its own disk (rerun; blkmig matched the stream): "
+                    + defect);
+        }
+        fail("QEMU 7.2 never put its disks into its stream faithfully in " + QEMU_ATTEMPTS + " runs (QEMU's defect, not"
+                + " blkmig's: blkmig's target equalled the stream's content each time): " + String.join("; ", defects));
+        return null;
+    }
+
+    /** The oracle's rebuild of what the stream carries. */
+    static Map<String, Path> carried(Path stream, Map<String, Long> sizes, Map<String, Path> starts, Path outDir)
+            throws IOException {
+        try {
+            return OracleRebuild.rebuild(stream, sizes, starts, Wire.QEMU_CHUNK_SIZE_BYTES, outDir);
+        } catch (Rejected e) {
+            fail("the oracle rejects QEMU's stream: " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** Null when every source image as QEMU left it equals what the stream carries; else QEMU's defect and its evidence. */
+    String qemuDefect(Attempt a, List<QemuProcess.Drive> drives) throws IOException {
+        for (QemuProcess.Drive d : drives) {
+            Path left = d.image();
+            if (!d.format().equals("raw")) {
+                left = a.dir().resolve(d.id() + ".left.raw");
+                QemuProcess.run(dir, "qemu-img", "convert", "-f", d.format(), "-O", "raw", d.image().toString(), left.toString());
+            }
+            long at = Files.mismatch(left, a.carried().get(d.id()));
+            if (at < 0) {
+                continue;
+            }
+            List<GuestWrite> ws = a.run().writes();
+            for (int i = ws.size() - 1; i >= 0; i--) {
+                GuestWrite w = ws.get(i);
+                if (w.drive().equals(d.id()) && at >= w.offsetBytes() && at < w.offsetBytes() + w.lengthBytes()) {
+                    return String.format("lost guest write: %s differs first at byte %d, inside qemu-io write %d of %d (%d bytes at"
+                            + " %d, issued %d ms before QEMU's migration left 'active'), which the stream does not carry",
+                            d.id(), at, i + 1, ws.size(), w.lengthBytes(), w.offsetBytes(),
+                            (a.run().endNanos() - w.atNanos()) / 1_000_000);
+                }
+            }
+            return String.format("early completion: %s differs first at byte %d (chunk %d), no guest write there: QEMU said"
+                    + " completed without sending it", d.id(), at, at / Wire.QEMU_CHUNK_SIZE_BYTES);
+        }
+        return null;
+    }
+
+    /** blkmig's receiver on the attempt's stream, from copies of {@code starts}; its targets must equal what the stream carries. */
+    Map<String, Path> receiveAndMatch(Attempt a, Map<String, Long> sizes, Map<String, Path> starts) throws IOException {
+        Map<String, Path> targets = new LinkedHashMap<>();
+        for (String dev : sizes.keySet()) {
+            Path t = a.dir().resolve(dev + ".blkmig.raw");
+            if (starts.containsKey(dev)) {
+                Files.copy(starts.get(dev), t, StandardCopyOption.REPLACE_EXISTING);
+            }
+            targets.put(dev, t);
+        }
+        ReceiveResult r = receive(a.stream(), targets, sizes);
+        assertTrue(r.complete(), "blkmig's receiver on a stream QEMU completed: " + r);
+        for (String dev : sizes.keySet()) {
+            assertEquals(sizes.get(dev), Files.size(targets.get(dev)), dev + ": blkmig's target size");
+            assertSameImage(a.carried().get(dev), targets.get(dev), "attempt " + a.number() + ": blkmig's target " + dev
+                    + " vs the oracle's rebuild of QEMU's stream");
+        }
+        return targets;
     }
 
     /** blkmig's receiver applies the stream to new sparse files of these sizes. */
@@ -213,73 +323,67 @@ class QemuConformanceTest {
     @Test
     void qemuToBlkmigOneDeviceWithGuestWritesAcrossSeveralIterations() throws IOException {
         Path src = image("src.img", 16L * MIB, 1, Set.of());
-        Path stream = dir.resolve("s.bin");
-        SourceRun run = qemuSource(List.of(QemuProcess.Drive.raw("drive0", src)), stream, 8L * MIB, false, false, 16L * MIB);
-        assertEquals("completed", run.status());
-        assertTrue(run.writesDuringMigration() >= 3, "guest writes landed during the migration: " + run.writesDuringMigration());
-        long[] c = census(stream);
+        Map<String, Long> sizes = Map.of("drive0", 16L * MIB);
+        Attempt a = faithfulQemuSource(List.of(QemuProcess.Drive.raw("drive0", src)), sizes, Map.of(), 8L * MIB, false, false,
+                16L * MIB, GUEST_WRITES, at -> {
+                    assertChecked(at.stream(), sizes);
+                    receiveAndMatch(at, sizes, Map.of());
+                });
+        assertTrue(a.run().writesDuringMigration() >= 3, "guest writes landed during the migration: "
+                + a.run().writesDuringMigration());
+        long[] c = census(a.stream());
         assertTrue(c[0] >= 3, "several iterate payloads carried blocks: " + c[0]);
-        assertChecked(stream, Map.of("drive0", 16L * MIB));
-        Path dst = dir.resolve("dst.img");
-        ReceiveResult r = receive(stream, Map.of("drive0", dst), Map.of("drive0", 16L * MIB));
-        assertTrue(r.complete(), r.toString());
-        assertSameImage(src, dst, "QEMU's source after migration vs blkmig's target");
-        System.out.printf("qemu->blkmig one device 16 MiB: %d guest writes, %d data blocks in %d iterate payloads: identical%n",
-                run.writesDuringMigration(), c[1], c[0]);
+        assertSameImage(src, a.dir().resolve("drive0.blkmig.raw"), "QEMU's source after migration vs blkmig's target");
+        System.out.printf("qemu->blkmig one device 16 MiB: %d guest writes, %d data blocks in %d iterate payloads: identical"
+                + " (QEMU attempt %d)%n", a.run().writesDuringMigration(), c[1], c[0], a.number());
     }
 
     @Test
     void qemuToBlkmigTwoDevices() throws IOException {
         Path a = image("a.img", 8L * MIB, 2, Set.of());
         Path b = image("b.img", 12L * MIB, 3, Set.of());
-        Path stream = dir.resolve("s.bin");
-        SourceRun run = qemuSource(List.of(QemuProcess.Drive.raw("drive0", a), QemuProcess.Drive.raw("drive1", b)), stream,
-                16L * MIB, false, false, 8L * MIB);
-        assertEquals("completed", run.status());
         Map<String, Long> sizes = Map.of("drive0", 8L * MIB, "drive1", 12L * MIB);
-        assertChecked(stream, sizes);
-        Path ta = dir.resolve("ta.img");
-        Path tb = dir.resolve("tb.img");
-        ReceiveResult r = receive(stream, Map.of("drive0", ta, "drive1", tb), sizes);
-        assertTrue(r.complete(), r.toString());
-        assertSameImage(a, ta, "drive0");
-        assertSameImage(b, tb, "drive1");
+        Attempt at = faithfulQemuSource(List.of(QemuProcess.Drive.raw("drive0", a), QemuProcess.Drive.raw("drive1", b)), sizes,
+                Map.of(), 16L * MIB, false, false, 8L * MIB, GUEST_WRITES, x -> {
+                    assertChecked(x.stream(), sizes);
+                    receiveAndMatch(x, sizes, Map.of());
+                });
+        assertSameImage(a, at.dir().resolve("drive0.blkmig.raw"), "drive0");
+        assertSameImage(b, at.dir().resolve("drive1.blkmig.raw"), "drive1");
     }
 
     @Test
     void qemuToBlkmigAPartialLastChunkWithRandomTail() throws IOException {
         long size = 5L * MIB + 1536;
         Path src = image("odd.img", size, 4, Set.of());
-        Path stream = dir.resolve("s.bin");
-        SourceRun run = qemuSource(List.of(QemuProcess.Drive.raw("drive0", src)), stream, 16L * MIB, false, false, 5L * MIB);
-        assertEquals("completed", run.status());
-        assertChecked(stream, Map.of("drive0", size));
-        Path dst = dir.resolve("dst.img");
-        ReceiveResult r = receive(stream, Map.of("drive0", dst), Map.of("drive0", size));
-        assertTrue(r.complete(), r.toString());
-        assertEquals(size, Files.size(dst));
-        assertSameImage(src, dst, "a 5 MiB + 1536 B image");
+        Map<String, Long> sizes = Map.of("drive0", size);
+        Attempt a = faithfulQemuSource(List.of(QemuProcess.Drive.raw("drive0", src)), sizes, Map.of(), 16L * MIB, false, false,
+                5L * MIB, GUEST_WRITES, x -> {
+                    assertChecked(x.stream(), sizes);
+                    receiveAndMatch(x, sizes, Map.of());
+                });
+        assertSameImage(src, a.dir().resolve("drive0.blkmig.raw"), "a 5 MiB + 1536 B image");
     }
 
     @Test
     void qemuToBlkmigWithTheZeroBlocksCapability() throws IOException {
         Path src = image("z.img", 16L * MIB, 5, Set.of(1, 2, 3, 7, 8, 12, 15));
-        Path stream = dir.resolve("s.bin");
-        SourceRun run = qemuSource(List.of(QemuProcess.Drive.raw("drive0", src)), stream, 16L * MIB, false, true, 16L * MIB);
-        assertEquals("completed", run.status());
-        long[] c = census(stream);
-        assertTrue(c[2] >= 1, "ZERO_BLOCK records were sent: " + c[2]);
-        assertChecked(stream, Map.of("drive0", 16L * MIB));
-        Path dst = dir.resolve("dst.img");
-        Files.write(dst, new byte[16 * MIB]);
+        Map<String, Long> sizes = Map.of("drive0", 16L * MIB);
+        // the destination starts with junk where the source is zero: a zero block must really write zeros
+        Path start = dir.resolve("junk-start.img");
+        Files.write(start, new byte[16 * MIB]);
         ByteBuffer junk = ByteBuffer.allocate(MIB);
         java.util.Arrays.fill(junk.array(), (byte) 0x77);
-        try (FileChannel ch = FileChannel.open(dst, StandardOpenOption.WRITE)) {
-            ch.write(junk, 2L * MIB); // a zero block must really write zeros
+        try (FileChannel ch = FileChannel.open(start, StandardOpenOption.WRITE)) {
+            ch.write(junk, 2L * MIB);
         }
-        ReceiveResult r = receive(stream, Map.of("drive0", dst), Map.of("drive0", 16L * MIB));
-        assertTrue(r.complete(), r.toString());
-        assertSameImage(src, dst, "zero-blocks on");
+        Attempt a = faithfulQemuSource(List.of(QemuProcess.Drive.raw("drive0", src)), sizes, Map.of("drive0", start), 16L * MIB,
+                false, true, 16L * MIB, GUEST_WRITES, x -> {
+                    assertTrue(census(x.stream())[2] >= 1, "ZERO_BLOCK records were sent: " + census(x.stream())[2]);
+                    assertChecked(x.stream(), sizes);
+                    receiveAndMatch(x, sizes, Map.of("drive0", start));
+                });
+        assertSameImage(src, a.dir().resolve("drive0.blkmig.raw"), "zero-blocks on");
     }
 
     @Test
@@ -290,24 +394,23 @@ class QemuConformanceTest {
         // data in the top, and a zero cluster over the base's non-zero data
         QemuProcess.run(dir, "qemu-io", "-f", "qcow2", "-c", "write -P 0x33 3M 200k", "-c", "write -z 8M 1M",
                 "-c", "write -P 0x44 12M 64k", top.toString());
-        Path stream = dir.resolve("s.bin");
-        SourceRun run = qemuSource(List.of(new QemuProcess.Drive("drive0", top, "qcow2")), stream, 16L * MIB, true, false,
-                16L * MIB);
-        assertEquals("completed", run.status());
-        assertChecked(stream, Map.of("drive0", 16L * MIB));
-        long[] c = census(stream);
-        assertTrue(c[1] < 16, "only allocated chunks are sent: " + c[1] + " of 16");
+        Map<String, Long> sizes = Map.of("drive0", 16L * MIB);
+        // the destination has the same base: the stream carries only the top
+        Map<String, Path> starts = Map.of("drive0", base);
+        Attempt a = faithfulQemuSource(List.of(new QemuProcess.Drive("drive0", top, "qcow2")), sizes, starts, 16L * MIB, true,
+                false, 16L * MIB, GUEST_WRITES, x -> {
+                    assertChecked(x.stream(), sizes);
+                    assertTrue(census(x.stream())[1] < 16, "only allocated chunks are sent: " + census(x.stream())[1] + " of 16");
+                    receiveAndMatch(x, sizes, starts);
+                });
         Path flat = dir.resolve("flat.raw");
         QemuProcess.run(dir, "qemu-img", "convert", "-f", "qcow2", "-O", "raw", top.toString(), flat.toString());
-        Path dst = dir.resolve("dst.raw");
-        Files.copy(base, dst, StandardCopyOption.REPLACE_EXISTING); // the destination has the same base
-        ReceiveResult r = receive(stream, Map.of("drive0", dst), Map.of("drive0", 16L * MIB));
-        assertTrue(r.complete(), r.toString());
-        assertSameImage(flat, dst, "the top over its base, flattened");
-        System.out.printf("qemu->blkmig incremental: %d of 16 chunks sent, identical to the flattened top%n", c[1]);
+        assertSameImage(flat, a.dir().resolve("drive0.blkmig.raw"), "the top over its base, flattened");
+        System.out.printf("qemu->blkmig incremental: %d of 16 chunks sent, identical to the flattened top%n", census(a.stream())[1]);
     }
 
     // ---- blkmig -> QEMU ----
+
 
     void blkmigToQemu(List<Long> sizesBytes, boolean zeroBlocks, long seed) throws IOException {
         QemuConformance.Loaded r = QemuConformance.blkmigToQemu(dir, sizesBytes, zeroBlocks, seed);
@@ -347,51 +450,51 @@ class QemuConformanceTest {
     void finding_qemu72DestinationFailsOnAPartialLastChunkWhereBlkmigSucceeds() throws IOException {
         long size = 3L * MIB + 1536;
         Path src = image("odd.img", size, 7, Set.of());
-        Path stream = dir.resolve("s.bin");
-        assertEquals("completed", qemuSource(List.of(QemuProcess.Drive.raw("drive0", src)), stream, 0, false, false, 3L * MIB).status());
+        Map<String, Long> sizes = Map.of("drive0", size);
+        Attempt a = faithfulQemuSource(List.of(QemuProcess.Drive.raw("drive0", src)), sizes, Map.of(), 0, false, false, 3L * MIB,
+                GUEST_WRITES, x -> receiveAndMatch(x, sizes, Map.of()));
+        assertSameImage(src, a.dir().resolve("drive0.blkmig.raw"), "blkmig's receiver on QEMU's stream");
         Path qemuTarget = dir.resolve("qemu-target.img");
         try (FileChannel ch = FileChannel.open(qemuTarget, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.allocate(1), size - 1);
         }
-        String status;
-        String log;
-        try (QemuProcess dst = QemuProcess.start(dir, List.of(QemuProcess.Drive.raw("drive0", qemuTarget)), "exec:cat " + stream)) {
-            status = dst.awaitIncoming(MIGRATION_TIMEOUT);
-            log = dst.log();
-        }
+        String[] loaded = QemuConformance.load(dir, List.of(QemuProcess.Drive.raw("drive0", qemuTarget)), a.stream());
+        String status = loaded[0];
+        String log = loaded[1];
         assertNotEquals("completed", status, "QEMU 7.2's destination now loads a partial last chunk: update this finding");
         assertTrue(firstDifference(src, qemuTarget) >= 0, "QEMU's target misses data");
-        Path ours = dir.resolve("blkmig-target.img");
-        ReceiveResult r = receive(stream, Map.of("drive0", ours), Map.of("drive0", size));
-        assertTrue(r.complete(), r.toString());
-        assertSameImage(src, ours, "blkmig's receiver on the same stream");
         System.out.println("finding: QEMU 7.2's destination ends '" + status + "' on a 3 MiB + 1536 B disk (log: "
                 + log.strip().replace('\n', ' ') + "); blkmig's receiver rebuilds the same stream exactly");
     }
 
+    /**
+     * QEMU's early completion is QEMU's, so whether it shows is reported, not asserted (the
+     * qemu-campaign hunts it); what is asserted is blkmig's receiver on each stream it makes.
+     */
     @Test
     void finding_qemu72CompletesBeforeItsBulkPhaseEndsAtHighBandwidth() throws IOException {
         long size = 256L * MIB;
         Path src = image("big.img", size, 8, Set.of());
+        Map<String, Long> sizes = Map.of("drive0", size);
         List<String> runs = new ArrayList<>();
-        for (int attempt = 1; attempt <= 3; attempt++) {
-            Path stream = dir.resolve("s" + attempt + ".bin");
-            String status = qemuSource(List.of(QemuProcess.Drive.raw("drive0", src)), stream, 1L << 30, false, false, size, 0)
-                    .status();
-            Path dst = dir.resolve("dst" + attempt + ".img");
-            ReceiveResult r = receive(stream, Map.of("drive0", dst), Map.of("drive0", size));
-            long differsAt = firstDifference(src, dst);
-            long[] c = census(stream);
-            runs.add(String.format("attempt %d: QEMU says %s, sent %d of 256 chunks, blkmig receiver %s, first differing byte %d",
-                    attempt, status, c[1], r.complete() ? "complete" : "incomplete", differsAt));
-            Files.delete(stream);
-            Files.delete(dst);
-            if (status.equals("completed") && r.complete() && differsAt >= 0) {
-                System.out.println("finding: QEMU 7.2 at max-bandwidth 1G reports success with its bulk phase unfinished: "
-                        + String.join("; ", runs));
+        for (int n = 1; n <= 3; n++) {
+            Path at = Files.createDirectories(dir.resolve("attempt" + n));
+            Path stream = at.resolve("s.bin");
+            SourceRun run = qemuSource(List.of(QemuProcess.Drive.raw("drive0", src)), stream, 1L << 30, false, false, size, 0);
+            assertEquals("completed", run.status(), "QEMU's source migration");
+            Attempt a = new Attempt(n, at, run, stream, carried(stream, sizes, Map.of(), at));
+            receiveAndMatch(a, sizes, Map.of());
+            String defect = qemuDefect(a, List.of(QemuProcess.Drive.raw("drive0", src)));
+            runs.add(String.format("attempt %d: sent %d of 256 chunks, %s", n, census(stream)[1],
+                    defect == null ? "faithful" : defect));
+            QemuRun.deleteTree(at);
+            if (defect != null) {
+                System.out.println("finding: QEMU 7.2 at max-bandwidth 1G reports success with its bulk phase unfinished;"
+                        + " blkmig's receiver matched its stream each time: " + String.join("; ", runs));
                 return;
             }
         }
-        fail("QEMU 7.2 completed correctly in 3 runs at 1G: its early completion did not show; update this finding: " + runs);
+        System.out.println("note: QEMU 7.2's early completion did not show in 3 runs at 1G this time; blkmig's receiver matched"
+                + " each stream: " + runs);
     }
 }

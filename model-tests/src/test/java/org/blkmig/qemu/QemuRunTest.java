@@ -55,11 +55,34 @@ class QemuRunTest {
         assertTrue(o.facts().blkmigVerdict().startsWith("incomplete"), o.facts().toString());
     }
 
+    /**
+     * Runs {@code s} until QEMU's stream carries its disks as QEMU left them, up to 4 times: a
+     * stream that does not is QEMU 7.2's own defect (early completion, a lost write). On every run
+     * blkmig's target must equal the oracle's rebuild of the stream.
+     */
+    QemuRun.Outcome runJudgingBlkmig(QemuScenario s) throws IOException {
+        List<String> qemuDefects = new java.util.ArrayList<>();
+        for (int n = 1; n <= 4; n++) {
+            QemuRun.Outcome o = QemuRun.run(s, QemuRun.Destination.BOTH, root);
+            QemuRun.Verdict receiver = o.verdicts().stream().filter(v -> v.property() == QemuRun.Property.RECEIVER_MATCHES_STREAM)
+                    .findFirst().orElseThrow();
+            assertEquals("PASS receiver-matches-stream", receiver.toString(), "run " + n + ": " + o.verdicts() + o.facts());
+            if (o.facts().faithfulStream()) {
+                return o;
+            }
+            qemuDefects.add("run " + n + ": " + o.verdicts().stream().filter(v -> !v.passed()).toList());
+            System.out.println("finding: QEMU 7.2's stream does not carry its disks as it left them (rerun): " + qemuDefects);
+            nothingLeftBehind();
+        }
+        return fail("QEMU 7.2 never put its disks into its stream faithfully in 4 runs (QEMU's defect; blkmig's target"
+                + " matched the stream each time): " + qemuDefects);
+    }
+
     @Test
     void aCleanRunPassesEveryProperty() throws IOException {
         QemuScenario s = QemuScenario.parse("devices=3M:random,2M:sparse image=qcow2 zero-blocks=on bandwidth=32M ram=32M"
                 + " writes=none seed=4");
-        QemuRun.Outcome o = QemuRun.run(s, QemuRun.Destination.BOTH, root);
+        QemuRun.Outcome o = runJudgingBlkmig(s);
         assertTrue(o.passed(), o.verdicts().toString() + o.facts());
         assertEquals("completed", o.facts().qemuVerdict());
         assertTrue(o.facts().chunksNeeded() < 5, "a qcow2 top holds only some chunks: " + o.facts());
@@ -68,7 +91,7 @@ class QemuRunTest {
     @Test
     void theDestinationQemuFailsOnAPartialLastChunkWhereBlkmigSucceeds() throws IOException {
         QemuScenario s = QemuScenario.parse("devices=1M+512:random image=raw zero-blocks=off bandwidth=32M ram=32M writes=none seed=2");
-        QemuRun.Outcome o = QemuRun.run(s, QemuRun.Destination.BOTH, root);
+        QemuRun.Outcome o = runJudgingBlkmig(s);
         assertEquals("honest-completion: the destination qemu failed where the source completed:"
                 + " error while loading state section id #(block)", o.key(), o.verdicts().toString());
         assertEquals("complete", o.facts().blkmigVerdict());
