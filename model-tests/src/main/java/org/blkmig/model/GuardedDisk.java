@@ -45,16 +45,17 @@ public final class GuardedDisk implements Disk {
         return delegate;
     }
 
-    private volatile java.nio.channels.FileChannel zeroCopy;
+    private volatile SampledDiskChannel.Source zeroCopy;
 
-    /** Lets the zero-copy sender take this disk's chunks through {@code channel}, at send time. */
-    void serveZeroCopy(java.nio.channels.FileChannel channel) {
-        zeroCopy = channel;
+    /** Lets the zero-copy sender take this disk's chunks through {@code source}'s channels, at send time. */
+    void serveZeroCopy(SampledDiskChannel.Source source) {
+        zeroCopy = source;
     }
 
     @Override
-    public java.nio.channels.FileChannel zeroCopyChannel() {
-        return zeroCopy;
+    public java.nio.channels.FileChannel zeroCopySource(long sector, long sectorCount) {
+        SampledDiskChannel.Source source = zeroCopy;
+        return source == null ? null : source.forBlock(sector, sectorCount);
     }
 
     /** Makes the n-th write from now on (1 = the next) fail with an I/O error: a failing target. */

@@ -14,27 +14,42 @@ import org.blkmig.simdisk.Disk;
 import org.blkmig.simdisk.History;
 
 /**
- * A memory disk seen as the file the zero-copy sender sends from: a transfer takes the disk's data
- * at the instant it is made, as {@code sendfile} takes the page cache's, and records that instant
- * in the history as a read of its own (submitted, sampled and completed at once, with a negative
- * id), so {@code read-history} judges a zero-copy block as it judges a buffered one. One transfer
- * is one sample: the range is taken whole, then written out however short the link's writes are.
+ * A memory disk seen as the file the zero-copy sender sends one block from: a transfer takes the
+ * disk's data at the instant it is made, as {@code sendfile} takes the page cache's. The history
+ * records the block as a read (with a negative id, beside the reads' own) submitted when the
+ * sender asked for the channel — when it committed to the read and cleared the chunk's dirty bit —
+ * and sampled and completed at the transfer, so {@code read-history} judges a zero-copy block by
+ * its sample as it judges a buffered one, and a write between the two counts as re-dirtying a
+ * chunk already read. One transfer is one sample: the range is taken whole, then written out
+ * however short the link's writes are; a transfer of another range is a read of its own.
  * Read-only: the sender never writes its sources.
  */
 final class SampledDiskChannel extends FileChannel {
+    /** Hands out one channel per block, recording the read's submission as it does. */
+    record Source(Disk disk, String device, History history, LongSupplier nowNanos, LongSupplier nextReadId) {
+        SampledDiskChannel forBlock(long sector, long sectorCount) {
+            Disk.checkRange(disk, sector, sectorCount * Disk.SECTOR_SIZE_BYTES);
+            long id = nextReadId.getAsLong();
+            history.add(new History.ReadSubmit(nowNanos.getAsLong(), id, device, sector, sectorCount));
+            return new SampledDiskChannel(this, id, sector, sectorCount);
+        }
+    }
+
+    private final Source source;
     private final Disk disk;
-    private final String device;
-    private final History history;
-    private final LongSupplier nowNanos;
-    private final LongSupplier nextReadId;
+    /** The block's read, sampled by the first transfer of exactly its range. */
+    private final long blockReadId;
+    private boolean blockSampled;
+    private final long blockSector;
+    private final long blockSectors;
     private long positionBytes;
 
-    SampledDiskChannel(Disk disk, String device, History history, LongSupplier nowNanos, LongSupplier nextReadId) {
-        this.disk = disk;
-        this.device = device;
-        this.history = history;
-        this.nowNanos = nowNanos;
-        this.nextReadId = nextReadId;
+    private SampledDiskChannel(Source source, long blockReadId, long blockSector, long blockSectors) {
+        this.source = source;
+        this.disk = source.disk();
+        this.blockReadId = blockReadId;
+        this.blockSector = blockSector;
+        this.blockSectors = blockSectors;
     }
 
     /** Takes {@code count} bytes from {@code position} now, recording the sample. */
@@ -44,9 +59,16 @@ final class SampledDiskChannel extends FileChannel {
         }
         long sector = position / Disk.SECTOR_SIZE_BYTES;
         long sectors = count / Disk.SECTOR_SIZE_BYTES;
-        long id = nextReadId.getAsLong();
-        long now = nowNanos.getAsLong();
-        history.add(new History.ReadSubmit(now, id, device, sector, sectors));
+        History history = source.history();
+        long now = source.nowNanos().getAsLong();
+        long id;
+        if (!blockSampled && sector == blockSector && sectors == blockSectors) {
+            id = blockReadId;
+            blockSampled = true;
+        } else {
+            id = source.nextReadId().getAsLong();
+            history.add(new History.ReadSubmit(now, id, source.device(), sector, sectors));
+        }
         history.add(new History.ReadSample(now, id));
         ByteBuffer data = ByteBuffer.allocate((int) count);
         disk.read(sector, data.duplicate());

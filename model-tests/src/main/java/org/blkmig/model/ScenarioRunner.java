@@ -112,7 +112,7 @@ public final class ScenarioRunner {
             GuardedDisk g = new GuardedDisk(World.source(s, d, bases), d.readOnly());
             if (setup.zeroCopy()) {
                 // negative ids: the sampled transfers stand beside the reads' own
-                g.serveZeroCopy(new SampledDiskChannel(g, d.name(), history, scheduler::nowNanos, () -> -++zeroCopyIds[0]));
+                g.serveZeroCopy(new SampledDiskChannel.Source(g, d.name(), history, scheduler::nowNanos, () -> -++zeroCopyIds[0]));
             }
             sources.put(d.name(), g);
             devices.put(d.name(), new BlockDevice(g));

@@ -66,9 +66,10 @@ final class DataPath {
             }
         }
         stats.readsSubmitted++;
-        FileChannel file = options.zeroCopy() && !options.zeroBlocks() ? d.device.disk().zeroCopyChannel() : null;
+        FileChannel file = options.zeroCopy() && !options.zeroBlocks() ? d.device.disk().zeroCopySource(sector, count) : null;
         if (file != null) {
-            // zero copy: the data is taken when the block is written out, after this clear
+            // zero copy: the data is taken when the block is written out, after this clear; asked
+            // for here, so a disk with a history sees the read begin where the dirty bit clears
             d.dirty.clear(chunk);
             Block block = new Block(d, sector, chunk, count, null, file);
             reads.queueUnread(block);

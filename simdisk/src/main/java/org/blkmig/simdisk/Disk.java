@@ -47,10 +47,13 @@ public interface Disk extends AutoCloseable {
     }
 
     /**
-     * The file channel this disk's sector {@code s} lives at byte {@code s * 512} of, for sending
-     * without a copy; null if the disk is not a plain file.
+     * The file channel to send {@code sectorCount} sectors from {@code sector} through later,
+     * without a copy: sector {@code s} lives at byte {@code s * 512} of it, and the data is taken
+     * when it is sent. Asked for when the sender commits to the read (and clears the chunk's dirty
+     * bit), so a disk that keeps a history can record that instant. Null if the disk is not a
+     * plain file.
      */
-    default java.nio.channels.FileChannel zeroCopyChannel() {
+    default java.nio.channels.FileChannel zeroCopySource(long sector, long sectorCount) {
         return null;
     }
 

@@ -231,7 +231,8 @@ public final class FileDisk extends BaseDisk {
     }
 
     @Override
-    public FileChannel zeroCopyChannel() {
+    public FileChannel zeroCopySource(long sector, long sectorCount) {
+        Disk.checkRange(this, sector, sectorCount * SECTOR_SIZE_BYTES);
         return channel;
     }
 
