@@ -145,7 +145,7 @@ public final class SpaceTime {
             Set<ChunkRef> shown = new LinkedHashSet<>(all);
             collectEvents(shown);
             rows = pick(all);
-            long end = Math.max(run.migration().endNanos(), run.migration().guestStoppedNanos());
+            long end = Math.max(run.migration().endNanos(), Checks.guestStoppedNanos(run));
             for (List<Block> bs : blocks.values()) {
                 for (Block b : bs) {
                     end = Math.max(end, Math.max(b.sentNanos, b.appliedNanos));
@@ -347,8 +347,8 @@ public final class SpaceTime {
             List<Long> ts = new ArrayList<>();
             ts.add(run.migration().startNanos());
             ts.add(endNanos);
-            if (run.migration().guestStoppedNanos() >= 0) {
-                ts.add(run.migration().guestStoppedNanos());
+            if (Checks.guestStoppedNanos(run) >= 0) {
+                ts.add(Checks.guestStoppedNanos(run));
             }
             if (run.migration().sender().bulkCompletedAtNanos >= 0) {
                 ts.add(run.migration().sender().bulkCompletedAtNanos);
@@ -402,7 +402,7 @@ public final class SpaceTime {
         private void phases() {
             long start = run.migration().startNanos();
             long bulkEnd = run.migration().sender().bulkCompletedAtNanos;
-            long stop = run.migration().guestStoppedNanos();
+            long stop = Checks.guestStoppedNanos(run);
             long end = endNanos;
             int bottom = bottom();
             band(start, bulkEnd >= 0 ? bulkEnd : stop >= 0 ? stop : end, "#eef4ff", "bulk phase", bottom);
@@ -457,7 +457,7 @@ public final class SpaceTime {
         }
 
         private void stopLine() {
-            long stop = run.migration().guestStoppedNanos();
+            long stop = Checks.guestStoppedNanos(run);
             if (stop < 0) {
                 return;
             }

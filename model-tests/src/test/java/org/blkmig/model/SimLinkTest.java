@@ -139,6 +139,41 @@ class SimLinkTest {
         assertFalse(link.receiverThreadAlive());
     }
 
+    /**
+     * The held-out campaign of seed 424242: a 1 MiB block written at once on a 379 KiB/s link with a
+     * 1 MiB window. Arriving whole after 2.7 s, it held the window past the sender's 2 s idle timeout
+     * and the sender gave up on a receiver that was reading all along.
+     */
+    @Test
+    void aLongWriteTricklesInSoTheWindowFreesWhileItIsOnTheWire() throws IOException {
+        SimScheduler s = new SimScheduler(3);
+        StreamBuffer stream = new StreamBuffer(1 << 24);
+        long bytesPerSecond = 379 * 1024;
+        SimLink link = new SimLink(s, new LinkModel(bytesPerSecond, 0, 0, 0, 0, 1 << 20, LinkModel.Fault.NONE, -1, 0),
+                stream, new History());
+        Collector c = new Collector();
+        link.startReceiver(in -> c.read(in, s));
+        byte[] data = pattern((1 << 20) + 2 * 86);
+        ByteBuffer src = ByteBuffer.wrap(data);
+        while (src.hasRemaining()) {
+            link.senderChannel().write(src); // blocks (running the scheduler) while the window is full
+        }
+        long wroteAllNanos = s.nowNanos();
+        link.closeSender();
+        drain(s, link);
+        assertTrue(link.result().complete(), link.result().reason());
+        assertArrayEquals(data, c.bytes.toByteArray());
+        long wireNanos = (long) (data.length * 1e9 / bytesPerSecond);
+        assertTrue(wroteAllNanos < wireNanos / 10, "the last bytes found room at " + wroteAllNanos + " ns");
+        // the receiver read a segment at a time, each as its turn on the wire ended
+        long firstSegmentNanos = (long) (SimLink.ARRIVAL_SEGMENT_BYTES * 1e9 / bytesPerSecond);
+        assertEquals(firstSegmentNanos + SimLink.RECEIVER_WAKE_NANOS, c.readAtNanos.get(0), 1000);
+        assertTrue(c.reads >= (1 << 20) / SimLink.ARRIVAL_SEGMENT_BYTES, c.reads + " reads");
+        long lastReadNanos = c.readAtNanos.get(c.readAtNanos.size() - 1);
+        assertTrue(lastReadNanos >= wireNanos - 1000 && lastReadNanos <= wireNanos + SimLink.RECEIVER_WAKE_NANOS + 1000,
+                "the last bytes read at " + lastReadNanos + " ns, off the wire at " + wireNanos);
+    }
+
     @Test
     void aReceiverStillWaitingIsEndedByAbort() {
         SimScheduler s = new SimScheduler(3);

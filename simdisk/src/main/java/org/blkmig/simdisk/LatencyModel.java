@@ -9,6 +9,12 @@ public sealed interface LatencyModel {
 
     String spec();
 
+    /** The mean of the drawn latencies, in nanoseconds. */
+    double meanNanos();
+
+    /** Their variance, in square nanoseconds. */
+    double varianceNanos2();
+
     record Fixed(long nanos) implements LatencyModel {
         @Override
         public long drawNanos(SplittableRandom random) {
@@ -18,6 +24,16 @@ public sealed interface LatencyModel {
         @Override
         public String spec() {
             return "fixed:" + Durations.format(nanos);
+        }
+
+        @Override
+        public double meanNanos() {
+            return nanos;
+        }
+
+        @Override
+        public double varianceNanos2() {
+            return 0;
         }
     }
 
@@ -36,6 +52,17 @@ public sealed interface LatencyModel {
         @Override
         public String spec() {
             return "uniform:" + Durations.format(minNanos) + "-" + Durations.format(maxNanos);
+        }
+
+        @Override
+        public double meanNanos() {
+            return (minNanos + maxNanos) / 2.0;
+        }
+
+        @Override
+        public double varianceNanos2() {
+            double n = maxNanos - minNanos + 1.0; // whole nanoseconds, each as likely
+            return (n * n - 1) / 12;
         }
     }
 
@@ -58,6 +85,25 @@ public sealed interface LatencyModel {
         @Override
         public String spec() {
             return "longtail:" + Durations.format(baseNanos) + "," + tailPercent + "%," + Durations.format(tailNanos);
+        }
+
+        @Override
+        public double meanNanos() {
+            double p = tailPercent / 100.0;
+            return (1 - p) * baseMeanNanos() + p * tailNanos;
+        }
+
+        @Override
+        public double varianceNanos2() {
+            double p = tailPercent / 100.0;
+            double n = baseNanos + 1.0; // the base's whole nanoseconds from base/2, each as likely
+            double baseSquare = baseNanos == 0 ? 0 : (n * n - 1) / 12 + baseMeanNanos() * baseMeanNanos();
+            double mean = meanNanos();
+            return (1 - p) * baseSquare + p * (double) tailNanos * tailNanos - mean * mean;
+        }
+
+        private double baseMeanNanos() {
+            return baseNanos == 0 ? 0 : baseNanos / 2 + baseNanos / 2.0;
         }
     }
 

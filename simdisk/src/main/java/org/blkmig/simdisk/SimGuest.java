@@ -46,11 +46,14 @@ public final class SimGuest {
         }
     }
 
+    /** The history's marker of the instant the guest stopped. */
+    public static final String STOPPED_MARKER = "guest stopped";
+
     /** The guest stops: no write lands after this. */
     public void stop() {
         if (running) {
             running = false;
-            history.add(new History.Marker(scheduler.nowNanos(), "guest stopped"));
+            history.add(new History.Marker(scheduler.nowNanos(), STOPPED_MARKER));
         }
     }
 
