@@ -49,6 +49,7 @@ final class Reports {
         json.put("mutants", o.run().mutants().stream().map(Mutant::cliName).sorted().toList());
         json.put("replay", Judge.replayCommand(o.run().scenario(), o.run().variant()));
         json.put("verified", o.passed());
+        json.put("verdict", o.headline());
         json.put("verdicts", o.verdicts().stream().map(v -> verdictJson(v.property().id, v.passed(), v.evidence(),
                 v.property().reason)).toList());
         json.put("migration", migrationJson(m, o.run().guestWrites()));
@@ -66,7 +67,7 @@ final class Reports {
         writeRoundsCsv(dir.resolve("rounds.csv"), m);
         String svg = SpaceTime.svg(o);
         Files.writeString(dir.resolve("diagram.svg"), svg, StandardCharsets.UTF_8);
-        writeHtml(dir.resolve("report.html"), title, o.passed() ? "VERIFIED" : "FAILED", summaryRows(o), m, svg,
+        writeHtml(dir.resolve("report.html"), title, o.headline(), summaryRows(o), m, svg,
                 List.of("report.json", "slices.csv", "rounds.csv", "diagram.svg"));
     }
 
@@ -220,11 +221,19 @@ final class Reports {
         return "<!DOCTYPE html><html><head><meta charset='utf-8'><title>" + esc(title) + "</title>"
                 + "<style>body{font-family:sans-serif;margin:2em;max-width:1300px}table{border-collapse:collapse}"
                 + "td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;font-size:14px}"
-                + "td:first-child{font-weight:bold;white-space:nowrap}.ok{color:#070}.bad{color:#b00}"
+                + "td:first-child{font-weight:bold;white-space:nowrap}.ok{color:#070}.bad{color:#b00}.incomplete{color:#a60}"
                 + "code{word-break:break-all;white-space:pre-wrap}svg{max-width:100%;height:auto;border:1px solid #ddd}</style>"
                 + "</head><body><h1>" + esc(title) + ": <span class='"
-                + (verdict.equals("VERIFIED") || verdict.equals("PASSED") || verdict.equals("COMPLETED") ? "ok" : "bad") + "'>"
+                + verdictClass(verdict) + "'>"
                 + esc(verdict) + "</span></h1>";
+    }
+
+    /** Green for a success, amber for a run that held every property but did not complete, red otherwise. */
+    static String verdictClass(String verdict) {
+        if (verdict.equals("VERIFIED") || verdict.equals("PASSED") || verdict.equals("COMPLETED")) {
+            return "ok";
+        }
+        return verdict.startsWith("NOT COMPLETED") ? "incomplete" : "bad";
     }
 
     static String figuresLine(List<String> figures) {

@@ -163,9 +163,9 @@ final class SimulateCommand implements Callable<Integer> {
             out.println("  " + v);
         }
         if (o.passed() && m.completed()) {
-            out.println("verdict:     VERIFIED: every target is identical and the stream obeys the protocol");
+            out.println("verdict:     " + o.headline() + ": every target is identical and the stream obeys the protocol");
         } else if (o.passed()) {
-            out.println("verdict:     NOT COMPLETED (" + m.outcome() + "): every property holds, nothing was lost,"
+            out.println("verdict:     " + o.headline() + ": every property holds, nothing was lost,"
                     + " and the target is reported incomplete");
         } else {
             out.println("verdict:     FAILED");

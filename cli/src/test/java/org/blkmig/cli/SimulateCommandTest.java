@@ -24,6 +24,8 @@ class SimulateCommandTest {
         assertTrue(c.out().contains("drive1:3M+1536"), "a device with a partial last chunk by default");
         JsonNode json = new ObjectMapper().readTree(dir.resolve("report.json").toFile());
         assertTrue(json.get("verified").asBoolean());
+        assertEquals("VERIFIED", json.get("verdict").asText());
+        assertTrue(Files.readString(dir.resolve("report.html")).contains("<span class='ok'>VERIFIED</span></h1>"));
         assertEquals("COMPLETED", json.get("migration").get("outcome").asText());
         assertEquals(org.blkmig.model.Checks.Property.values().length, json.get("verdicts").size());
         assertTrue(Files.readString(dir.resolve("report.html")).contains("data:image/png;base64,"));
@@ -62,12 +64,18 @@ class SimulateCommandTest {
     }
 
     @Test
-    void aMigrationThatDoesNotConvergeExits1WithoutAFailedProperty() {
+    void aMigrationThatDoesNotConvergeExits1WithoutAFailedProperty() throws Exception {
         Cli c = Cli.run("simulate", "--disks", "drive0=8M", "--workload", "uniform", "--write-rate", "8M", "--bandwidth", "4M",
-                "--chunk-size", "64K");
+                "--chunk-size", "64K", "--report", dir.toString());
         assertEquals(1, c.exit(), c.out());
         assertTrue(c.out().contains("NOT COMPLETED (DID_NOT_CONVERGE)"), c.out());
         assertTrue(!c.out().contains("FAIL "), c.out());
+        // the report says what the console says: not "VERIFIED" in green for a migration that did not complete
+        JsonNode json = new ObjectMapper().readTree(dir.resolve("report.json").toFile());
+        assertEquals("NOT COMPLETED (DID_NOT_CONVERGE)", json.get("verdict").asText());
+        String page = Files.readString(dir.resolve("report.html"));
+        assertTrue(page.contains("<span class='incomplete'>NOT COMPLETED (DID_NOT_CONVERGE)</span></h1>"), page.substring(0, 800));
+        assertFalse(page.contains("VERIFIED"));
     }
 
     @Test

@@ -14,6 +14,18 @@ public final class Judge {
             return Checks.allPassed(verdicts);
         }
 
+        /**
+         * The run's verdict in a word or two: VERIFIED (every property holds and the migration
+         * completed), NOT COMPLETED (OUTCOME) (every property holds, the target is reported
+         * incomplete), or FAILED.
+         */
+        public String headline() {
+            if (!passed()) {
+                return "FAILED";
+            }
+            return run.migration().completed() ? "VERIFIED" : "NOT COMPLETED (" + run.migration().outcome() + ")";
+        }
+
         public Optional<Checks.Verdict> firstFailure() {
             return verdicts.stream().filter(v -> !v.passed()).findFirst();
         }
