@@ -54,8 +54,9 @@ final class VirtualPipeline implements Pipeline {
         runUntil(() -> !free.isEmpty(), "a free write buffer");
         checkFailure();
         lent++;
-        checkCounts();
-        return free.poll();
+        ByteBuffer b = free.poll();
+        checkCounts(); // after the poll: the buffer lent counts in the peak
+        return b;
     }
 
     @Override
