@@ -68,6 +68,45 @@ class DestinationAndVirtualPipelineTest {
         assertThrows(Destination.Refused.class, () -> Destination.BLKMIG.write(d, "d", 3, data, CHUNK), "blkmig's rules");
     }
 
+    /** A PROGRESS record that also has the EOS bit: QEMU 7.2 reads it as progress, blkmig's rules refuse it. */
+    @Test
+    void eachDestinationReadsTheFlagsByItsOwnRules() throws IOException {
+        byte[] s = ReceiverTest.stream(CHUNK, List.of(List.of(ReceiverTest.block("d", 0, CHUNK, 1), new Record.Progress(77),
+                PROGRESS_100, ReceiverTest.EOS)));
+        byte[] progress77 = {0, 0, 0, 0, 0, 0, (byte) 0x9a, 0x04}; // 77 << 9 | PROGRESS
+        int at = -1;
+        for (int i = 0; i + 8 <= s.length && at < 0; i++) {
+            if (java.util.Arrays.equals(s, i, i + 8, progress77, 0, 8)) {
+                at = i;
+            }
+        }
+        assertTrue(at > 0, "the record is in the stream");
+        s[at + 7] |= 0x02; // and the EOS bit
+        ReceiveResult strict = receive(new SparseMemoryDisk("d", 2L * CHUNK), Destination.BLKMIG, Pipeline.Factory.THREADS, 0, s,
+                Set.of());
+        assertFalse(strict.complete(), strict.reason());
+        ReceiveResult qemu = receive(new SparseMemoryDisk("d", 2L * CHUNK), Destination.qemu72(CHUNK), Pipeline.Factory.THREADS, 0,
+                s, Set.of());
+        assertTrue(qemu.complete(), qemu.reason());
+        assertEquals(1, qemu.dataBlocks());
+    }
+
+    @Test
+    void qemusDestinationZeroesTheInBoundsSectorsOfAZeroBlock() throws IOException {
+        Destination q = Destination.qemu72(CHUNK);
+        SparseMemoryDisk d = new SparseMemoryDisk("d", 4L * CHUNK + 4096); // a partial last chunk of 8 sectors
+        ByteBuffer ones = ByteBuffer.allocate((int) d.sizeBytes());
+        java.util.Arrays.fill(ones.array(), (byte) 1);
+        d.write(0, ones);
+        q.write(d, "d", 0, null, CHUNK);
+        q.write(d, "d", 4L * CHUNK / 512, null, CHUNK); // the partial last chunk: its 8 sectors only
+        byte[] got = bytesOf(d);
+        for (int i = 0; i < got.length; i++) {
+            boolean zeroed = i < CHUNK || i >= 4 * CHUNK;
+            assertEquals(zeroed ? 0 : 1, got[i], "byte " + i);
+        }
+    }
+
     @Test
     void theVirtualPipelineWritesInOrderAndDrainsInVirtualTime() throws IOException {
         SimScheduler time = new SimScheduler(1);
