@@ -64,6 +64,8 @@ class DestinationAndVirtualPipelineTest {
         assertEquals(9, bytesOf(d)[3 * 512]);
         assertThrows(Destination.Refused.class, () -> q.write(d, "d", 4L * CHUNK / 512, null, CHUNK));
         assertThrows(IllegalArgumentException.class, () -> Destination.qemu72(1000));
+        assertThrows(IllegalArgumentException.class, () -> Destination.qemu72(256));
+        assertFalse(Destination.qemu72(512).pipelined(), "one sector is the smallest cluster");
         assertFalse(q.pipelined());
         assertThrows(Destination.Refused.class, () -> Destination.BLKMIG.write(d, "d", 3, data, CHUNK), "blkmig's rules");
     }
