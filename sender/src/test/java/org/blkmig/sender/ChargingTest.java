@@ -57,7 +57,9 @@ class ChargingTest {
         out.write(new Record.Progress(7), null);
         assertEquals(sink.bytesWritten() - base, slice.usedBytes(), "a record given no budget is charged to the slice");
         out.write(block(0), other);
+        long beforeFile = sink.bytesWritten();
         out.writeFileBlock(8, "drive0", file, CHUNK, CHUNK, other);
+        assertEquals(Record.deviceBlockWireBytes("drive0", CHUNK), sink.bytesWritten() - beforeFile, "the file block reached the sink");
         assertEquals(sink.bytesWritten() - base, slice.usedBytes());
         assertEquals(0, other.usedBytes(), "every byte goes to the slice, not to the budget passed along");
         long beforeEnd = slice.usedBytes();

@@ -166,7 +166,8 @@ class OptionsAndFiguresTest {
     }
 
     @Test
-    @org.junit.jupiter.api.Timeout(30) // a guard only: the broken loop never ends
+    // a guard only, not a measure: the broken loop never ends, and only another thread can give up on it
+    @org.junit.jupiter.api.Timeout(value = 30, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
     void anExtentOfNoSectorsIsReadNotSkippedForEver() {
         DeviceSet set = new DeviceSet(List.of(new BlockDevice(baseAndData(32, 0))), 4096);
         assertEquals(0, set.nextBulkSector(set.all().get(0), true, SenderPolicies.Allocation.HOLES_KNOWN_ZERO));

@@ -279,6 +279,26 @@ class SenderStepTest {
     }
 
     @Test
+    void aWalkThatDrainsOneDevicesEndGoesOnToTheNextDeviceInTheSameIterate() throws IOException {
+        // QEMU 7.2's walk: a device whose walk ends without a dirty chunk lets the next device's walk
+        // run in the same call (mig_save_device_dirty returns 1), even if the drain made blocks wait
+        BlockDevice d0 = device("drive0", 1);
+        BlockDevice d1 = device("drive1", 1);
+        BlockMigrationSender s = sender(SenderTest.opts().withPolicies(SenderPolicies.QEMU_7_2), sink);
+        s.setup();
+        s.iterate(SliceBudget.unlimited());
+        assertTrue(s.bulkCompleted());
+        io.completeAll();
+        write(d0, 0, 1);
+        s.iterate(SliceBudget.unlimited()); // drive0's dirty read in flight, marked
+        assertEquals(3, io.submitted);
+        write(d1, 0, 2);
+        // the walk drains drive0 at its end: one block done then fills this slice's budget of one chunk
+        s.iterate(new SliceBudget(CHUNK));
+        assertEquals(4, io.submitted, "drive1's dirty chunk is read in the same iterate");
+    }
+
+    @Test
     void completeRefusesASenderThatIsNotLive() throws IOException {
         device("drive0", 2);
         BlockMigrationSender s = sender();
