@@ -118,17 +118,33 @@ class SenderStepTest {
         return SenderTest.opts().withPolicies(SenderPolicies.BLKMIG.with(policy));
     }
 
+    /** A sender set up on one device of {@code chunks} chunks, with its first bulk reads in flight. */
+    BlockMigrationSender readsInFlight(int chunks) throws IOException {
+        device("drive0", chunks);
+        BlockMigrationSender s = sender();
+        s.setup();
+        s.iterate(new SliceBudget(2L * CHUNK + 100)); // two chunks and a bit: at least two reads
+        assertTrue(io.inFlight() >= 2, io.inFlight() + " reads in flight");
+        return s;
+    }
+
+    /** The sender set up, its bulk pass submitted in one iterate and every read completed. */
+    BlockMigrationSender bulkPassRead(BlockMigrationSender s) throws IOException {
+        s.setup();
+        s.iterate(SliceBudget.unlimited());
+        assertTrue(s.bulkCompleted());
+        io.completeAll();
+        return s;
+    }
+
     static void write(BlockDevice d, long chunk, long writeId) throws IOException {
         d.guestWrite(chunk * SPC, WriteContent.make(writeId, chunk * SPC, 1), writeId);
     }
 
     @Test
     void aReadErrorFailsTheNextIterateBeforeItBeginsAPayload() throws IOException {
-        device("drive0", 4);
-        BlockMigrationSender s = sender();
-        s.setup();
         io.failing.add(0L);
-        s.iterate(new SliceBudget(2L * CHUNK));
+        BlockMigrationSender s = readsInFlight(4);
         io.completeAll();
         long parts = sink.count(SectionType.PART);
         IOException e = assertThrows(IOException.class, () -> s.iterate(SliceBudget.unlimited()));
@@ -139,12 +155,8 @@ class SenderStepTest {
     @Test
     void aReadErrorFailsCompleteBeforeItBeginsTheEndPayload() throws IOException {
         device("drive0", 2);
-        BlockMigrationSender s = sender();
-        s.setup();
         io.failing.add(SPC);
-        s.iterate(SliceBudget.unlimited());
-        assertTrue(s.bulkCompleted());
-        io.completeAll();
+        BlockMigrationSender s = bulkPassRead(sender());
         IOException e = assertThrows(IOException.class, s::complete);
         assertTrue(e.getMessage().contains("sector " + SPC), e.getMessage());
         assertEquals(0, sink.count(SectionType.END), "no END payload begun");
@@ -208,12 +220,8 @@ class SenderStepTest {
 
     @Test
     void blocksReadBeforeAnIterateOpenItsPayload() throws IOException {
-        device("drive0", 8);
-        BlockMigrationSender s = sender();
-        s.setup();
-        s.iterate(new SliceBudget(2L * CHUNK + 100));
+        BlockMigrationSender s = readsInFlight(8);
         int read = io.submitted;
-        assertTrue(read >= 2, read + " reads");
         io.completeAll();
         s.iterate(SliceBudget.unlimited());
         List<Record> second = sink.payloads(SectionType.PART).get(1);
@@ -226,11 +234,7 @@ class SenderStepTest {
     @Test
     void anIterateChargesItsSliceOnlyAndCountsItself() throws IOException {
         device("drive0", 2);
-        BlockMigrationSender s = sender(with(SenderPolicies.BudgetCharge.EVERY_BYTE), sink);
-        s.setup();
-        SliceBudget first = SliceBudget.unlimited();
-        s.iterate(first);
-        io.completeAll();
+        BlockMigrationSender s = bulkPassRead(sender(with(SenderPolicies.BudgetCharge.EVERY_BYTE), sink));
         SliceBudget second = SliceBudget.unlimited();
         s.iterate(second);
         assertEquals(2, s.stats().iterations);
@@ -284,11 +288,7 @@ class SenderStepTest {
         // run in the same call (mig_save_device_dirty returns 1), even if the drain made blocks wait
         BlockDevice d0 = device("drive0", 1);
         BlockDevice d1 = device("drive1", 1);
-        BlockMigrationSender s = sender(SenderTest.opts().withPolicies(SenderPolicies.QEMU_7_2), sink);
-        s.setup();
-        s.iterate(SliceBudget.unlimited());
-        assertTrue(s.bulkCompleted());
-        io.completeAll();
+        BlockMigrationSender s = bulkPassRead(sender(SenderTest.opts().withPolicies(SenderPolicies.QEMU_7_2), sink));
         write(d0, 0, 1);
         s.iterate(SliceBudget.unlimited()); // drive0's dirty read in flight, marked
         assertEquals(3, io.submitted);
@@ -303,10 +303,7 @@ class SenderStepTest {
         device("drive0", 2);
         BlockMigrationSender s = sender();
         assertEquals("setup not done", assertThrows(IllegalStateException.class, s::complete).getMessage());
-        s.setup();
-        s.iterate(SliceBudget.unlimited());
-        io.completeAll();
-        s.complete();
+        bulkPassRead(s).complete();
         assertEquals("the migration has ended", assertThrows(IllegalStateException.class, s::complete).getMessage());
         assertEquals(1, sink.count(SectionType.END));
     }
@@ -314,10 +311,7 @@ class SenderStepTest {
     @Test
     void aChunkDirtiedDuringTheFinalCopyBehindItsWalkBreaksTheInvariantWithTheBytes() throws IOException {
         BlockDevice d = device("drive0", 4);
-        BlockMigrationSender s = sender();
-        s.setup();
-        s.iterate(SliceBudget.unlimited());
-        io.completeAll();
+        BlockMigrationSender s = bulkPassRead(sender());
         write(d, 3, 1);
         // a guest that was not stopped writes chunk 0 while the walk reads chunk 3
         io.onComplete = () -> {
@@ -334,10 +328,7 @@ class SenderStepTest {
     @Test
     void aChunkThatBecameAHoleIsSentAsZerosByTheFinalCopy() throws IOException {
         BlockDevice d = device("drive0", 2);
-        BlockMigrationSender s = sender();
-        s.setup();
-        s.iterate(SliceBudget.unlimited());
-        io.completeAll();
+        BlockMigrationSender s = bulkPassRead(sender());
         s.iterate(SliceBudget.unlimited());
         d.guestWriteZeros(SPC, SPC, 4); // discarded: a hole now
         s.complete();
@@ -353,10 +344,7 @@ class SenderStepTest {
         SparseMemoryDisk disk = new SparseMemoryDisk("drive0", 3L * CHUNK);
         disk.write(0, WriteContent.make(0, 0, 2 * SPC)); // chunks 0 and 1 data, chunk 2 a hole
         devices.add(new BlockDevice(disk));
-        BlockMigrationSender s = sender(SenderTest.opts().withZeroBlocks(true), sink);
-        s.setup();
-        s.iterate(SliceBudget.unlimited());
-        io.completeAll();
+        BlockMigrationSender s = bulkPassRead(sender(SenderTest.opts().withZeroBlocks(true), sink));
         s.complete();
         assertEquals(2, s.stats().dataChunksSent);
         assertEquals(1, s.stats().zeroChunksSent);
@@ -386,12 +374,8 @@ class SenderStepTest {
 
     @Test
     void buffersOfReadsStillInFlightAtACancelAreCounted() throws IOException {
-        device("drive0", 4);
-        BlockMigrationSender s = sender();
-        s.setup();
-        s.iterate(new SliceBudget(2L * CHUNK + 100));
+        BlockMigrationSender s = readsInFlight(4);
         int inFlight = io.inFlight();
-        assertTrue(inFlight >= 2);
         io.stuck = true; // they never complete: the cancel cannot wait for them
         s.cancel();
         assertEquals(inFlight, s.stats().buffersHeldAtEnd);
