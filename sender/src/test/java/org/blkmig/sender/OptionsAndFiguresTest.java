@@ -6,11 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.mockito.ArgumentMatchers.anyLong;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.when;
 
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Set;
+import org.blkmig.simdisk.BlockDevice;
+import org.blkmig.simdisk.Disk;
 import org.blkmig.simdisk.Invariant;
+import org.blkmig.simdisk.SparseMemoryDisk;
 import org.junit.jupiter.api.Test;
 
 /** The sender's small value types at their edges: what they accept, refuse and compute. */
@@ -106,5 +112,74 @@ class OptionsAndFiguresTest {
         Invariant.Violation closed = assertThrows(Invariant.Violation.class, p::take);
         assertTrue(closed.getMessage().contains("closed pool"), closed.getMessage());
         p.release(b); // a late read's buffer after the end goes with the pool
+    }
+
+    @Test
+    void aPoolAllocatesTheKindOfBufferItWasAskedFor() {
+        assertTrue(new BufferPool(4096, 1, true).take().isDirect());
+        assertFalse(new BufferPool(4096, 1, false).take().isDirect());
+    }
+
+    @Test
+    void ramPagesDirtiedAgainAreSentOnceAndThenNoLongerPending() {
+        long second = 1_000_000_000L;
+        RamModel ram = new RamModel(new RamModel.Settings(100L * RamModel.PAGE_SIZE_BYTES, 100, 10L * RamModel.PAGE_SIZE_BYTES), 0);
+        assertEquals(100L * RamModel.PAGE_SIZE_BYTES, ram.pendingBytes(0));
+        assertEquals(100L * RamModel.DATA_PAGE_WIRE_BYTES, ram.send(null, 0));
+        assertEquals(0, ram.pendingBytes(0));
+        assertEquals(10L * RamModel.PAGE_SIZE_BYTES, ram.pendingBytes(second), "10 pages a second dirtied again");
+        assertEquals(10L * RamModel.DATA_PAGE_WIRE_BYTES, ram.send(null, second));
+        assertEquals(0, ram.pendingBytes(second));
+    }
+
+    /** A disk of 64 sectors whose first {@code baseSectors} are the base's (unallocated), the rest data. */
+    static Disk baseAndData(long baseSectors, long extentSectorsAtZero) {
+        Disk disk = mock(Disk.class);
+        when(disk.name()).thenReturn("d");
+        when(disk.sizeBytes()).thenReturn(64L * 512);
+        when(disk.sizeSectors()).thenReturn(64L);
+        when(disk.allocation(anyLong(), anyLong())).thenAnswer(inv -> {
+            long s = inv.getArgument(0);
+            if (s < 0 || s >= 64) {
+                throw new IllegalArgumentException("allocation asked past the end: sector " + s);
+            }
+            if (s == 0 && extentSectorsAtZero >= 0) {
+                return new Disk.Allocation(Disk.State.UNALLOCATED, extentSectorsAtZero);
+            }
+            return s < baseSectors ? new Disk.Allocation(Disk.State.UNALLOCATED, baseSectors - s)
+                    : new Disk.Allocation(Disk.State.DATA, 64 - s);
+        });
+        return disk;
+    }
+
+    @Test
+    void theSharedBaseBulkCursorSkipsTheBasesExtentsAndStopsAtTheEnd() {
+        DeviceSet set = new DeviceSet(List.of(new BlockDevice(baseAndData(32, -1))), 4096);
+        MigratedDevice d = set.all().get(0);
+        SenderPolicies.Allocation a = SenderPolicies.Allocation.HOLES_KNOWN_ZERO;
+        assertEquals(32, set.nextBulkSector(d, true, a));
+        assertEquals(0, set.nextBulkSector(d, false, a));
+        DeviceSet all = new DeviceSet(List.of(new BlockDevice(baseAndData(64, -1))), 4096);
+        assertEquals(64, all.nextBulkSector(all.all().get(0), true, a), "all in the base: nothing to read");
+        d.bulkCursorSector = 64;
+        assertEquals(64, set.nextBulkSector(d, true, a));
+    }
+
+    @Test
+    // a guard only, not a measure: the broken loop never ends, and only another thread can give up on it
+    @org.junit.jupiter.api.Timeout(value = 30, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void anExtentOfNoSectorsIsReadNotSkippedForEver() {
+        DeviceSet set = new DeviceSet(List.of(new BlockDevice(baseAndData(32, 0))), 4096);
+        assertEquals(0, set.nextBulkSector(set.all().get(0), true, SenderPolicies.Allocation.HOLES_KNOWN_ZERO));
+    }
+
+    @Test
+    void theBulkBytesLeftAreThoseBehindTheCursor() {
+        DeviceSet set = new DeviceSet(List.of(new BlockDevice(new SparseMemoryDisk("a", 64L * 512)),
+                new BlockDevice(new SparseMemoryDisk("b", 16L * 512))), 4096);
+        assertEquals(80L * 512, set.remainingBulkBytes());
+        set.all().get(0).bulkCursorSector = 24;
+        set.all().get(1).bulkCursorSector = 24; // past b's end: nothing left there
+        assertEquals(40L * 512, set.remainingBulkBytes());
     }
 }
