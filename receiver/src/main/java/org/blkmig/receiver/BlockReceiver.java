@@ -196,6 +196,8 @@ public final class BlockReceiver {
             } else {
                 destination.write(target, device, sector, data, chunkSizeBytes);
             }
+        } catch (WritePipeline.WriteFailed wf) {
+            throw wf; // an earlier block's write failed on the writer: its offset and words, not this block's
         } catch (Destination.Refused r) {
             throw new TargetException(offset, r.getMessage());
         } catch (IOException | IllegalArgumentException e) {

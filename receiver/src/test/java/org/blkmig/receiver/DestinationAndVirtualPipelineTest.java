@@ -93,6 +93,43 @@ class DestinationAndVirtualPipelineTest {
         assertEquals(1, qemu.dataBlocks());
     }
 
+    /**
+     * A write that failed on the writer thread, seen when the next block is handed over, is the
+     * failed block's: its offset and its words. (Seen in CI: with the threaded pipeline the failure
+     * of the block at 2 MiB was reported at the next block's offset, wrapped in a message about it.)
+     */
+    @Test
+    void aWriteFailureSeenAtTheNextBlocksHandOverKeepsItsOwnOffset() {
+        class FailsAtSecondSubmit implements Pipeline {
+            int submits;
+
+            @Override
+            public ByteBuffer takeFree() {
+                return ByteBuffer.allocate(CHUNK);
+            }
+
+            @Override
+            public void submit(Disk target, long sector, long sectorCount, ByteBuffer data, long offsetBytes) throws IOException {
+                if (++submits == 2) {
+                    throw new WritePipeline.WriteFailed(42, "write to 'd' at sector 0 failed: boom");
+                }
+            }
+
+            @Override
+            public void drain() {}
+
+            @Override
+            public void close() {}
+        }
+        byte[] s = ReceiverTest.stream(CHUNK, List.of(List.of(ReceiverTest.block("d", 0, CHUNK, 1), ReceiverTest.block("d", 128,
+                CHUNK, 2), PROGRESS_100, ReceiverTest.EOS)));
+        ReceiveResult r = receive(new SparseMemoryDisk("d", 2L * CHUNK), Destination.BLKMIG,
+                (buffers, chunk, mutants) -> new FailsAtSecondSubmit(), 2, s, Set.of());
+        assertFalse(r.complete());
+        assertEquals(42, r.offsetBytes());
+        assertEquals("write to 'd' at sector 0 failed: boom", r.reason());
+    }
+
     @Test
     void qemusDestinationZeroesTheInBoundsSectorsOfAZeroBlock() throws IOException {
         Destination q = Destination.qemu72(CHUNK);
