@@ -396,13 +396,15 @@ public final class Checks {
     static Verdict convergence(ScenarioRunner.Run run) {
         Scenario s = run.scenario();
         double dirtyRate = s.workload().dirtyRateBytesPerSecond(s.chunkSizeBytes());
+        // what the migration can carry: the rate limit, or the link where it is slower
+        double carriedBytesPerSecond = Math.min(s.bandwidthBytesPerSecond(), linkBytesPerSecond(s.setup().link()));
         // below a few chunks of downtime budget, completing needs an instant with nothing dirty at all
-        double downtimeBudgetBytes = s.bandwidthBytesPerSecond() * (s.maxDowntimeNanos() / 1e9);
-        boolean light = dirtyRate * 4 <= s.bandwidthBytesPerSecond() && downtimeBudgetBytes >= 4.0 * s.chunkSizeBytes();
+        double downtimeBudgetBytes = carriedBytesPerSecond * (s.maxDowntimeNanos() / 1e9);
+        boolean light = dirtyRate * 4 <= carriedBytesPerSecond && downtimeBudgetBytes >= 4.0 * s.chunkSizeBytes();
         boolean faults = s.faults().readErrorPercent() > 0 || linkFaultFired(run);
         if (light && !faults && run.migration().outcome() != MigrationResult.Outcome.COMPLETED) {
-            return fail(Property.CONVERGENCE, String.format("chunks dirtied at %.0f B/s against %d B/s ended %s: %s",
-                    dirtyRate, s.bandwidthBytesPerSecond(), run.migration().outcome(), run.migration().reason()));
+            return fail(Property.CONVERGENCE, String.format("chunks dirtied at %.0f B/s against %.0f B/s carried ended %s: %s",
+                    dirtyRate, carriedBytesPerSecond, run.migration().outcome(), run.migration().reason()));
         }
         return pass(Property.CONVERGENCE);
     }

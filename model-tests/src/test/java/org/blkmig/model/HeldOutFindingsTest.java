@@ -119,4 +119,20 @@ class HeldOutFindingsTest {
         assertEquals(0.975, Checks.normalCdf(1.959964), 1e-6);
         assertEquals(0.025, Checks.normalCdf(-1.959964), 1e-6);
     }
+
+    /**
+     * {@code --seed 60606}, 400,000 scenarios: a 120 MiB/s rate limit over a link with a 256 KiB
+     * window and 10 ms of latency, which carries about 24 MB/s, against a guest dirtying 31 MB/s.
+     * {@code convergence} expected convergence from the rate limit alone; it now takes the link's
+     * capacity where it is slower.
+     */
+    @Test
+    void aLinkSlowerThanTheGuestExcusesNonConvergence() {
+        ScenarioRunner.Run run = runAndJudge("devices=drive0:3M,drive1:4M,drive2:5M;content=-7583851375296278787;"
+                + "workload=uniform@1011392[8-128];bandwidth=120M;downtime=36ms;latency=fixed:0ns;chunk=1M;zero-blocks=false;"
+                + "shared-base=false;alloc=76;faults=none;seed=-5891419656255126498;link=120M/s:10ms~50us:w64K:r0:win256K;"
+                + "sender-limits=32:64;pipeline=8:64M;slice=50ms", MigrationResult.Outcome.DID_NOT_CONVERGE);
+        double dirtyRate = run.scenario().workload().dirtyRateBytesPerSecond(run.scenario().chunkSizeBytes());
+        assertTrue(Checks.linkBytesPerSecond(run.scenario().setup().link()) < 4 * dirtyRate);
+    }
 }
