@@ -5,10 +5,10 @@
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
-import org.blkmig.model.Campaign;
-import org.blkmig.model.Judge;
-import org.blkmig.model.Mutant;
-import org.blkmig.model.Variant;
+import org.blkmig.model.campaign.Campaign;
+import org.blkmig.model.judge.Judge;
+import org.blkmig.model.scenario.Mutant;
+import org.blkmig.model.scenario.Variant;
 import org.blkmig.sender.Profile;
 
 public class Fingerprint {

@@ -11,10 +11,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.blkmig.model.Campaign;
-import org.blkmig.model.Judge;
-import org.blkmig.model.Mutant;
-import org.blkmig.model.Variant;
+import org.blkmig.model.campaign.Campaign;
+import org.blkmig.model.judge.Judge;
+import org.blkmig.model.scenario.Mutant;
+import org.blkmig.model.scenario.Variant;
 
 /**
  * A campaign's result as data: what {@code campaign --report} writes as report.json, what

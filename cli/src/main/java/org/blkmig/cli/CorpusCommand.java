@@ -7,8 +7,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.blkmig.model.Corpus;
-import org.blkmig.model.Variant;
+import org.blkmig.model.campaign.Corpus;
+import org.blkmig.model.scenario.Variant;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -85,7 +85,7 @@ final class CorpusCommand implements Callable<Integer> {
     static List<CiReport.Case> check(PrintWriter out, Corpus corpus, Variant variant) {
         List<CiReport.Case> cases = new ArrayList<>();
         String with = variant.mutants().isEmpty() ? "" : " [mutant " + String.join(", ",
-                variant.mutants().stream().map(org.blkmig.model.Mutant::cliName).sorted().toList()) + "]";
+                variant.mutants().stream().map(org.blkmig.model.scenario.Mutant::cliName).sorted().toList()) + "]";
         for (Corpus.Entry e : corpus.entries()) {
             Corpus.Result r = corpus.check(e, variant);
             out.println("corpus " + e.name() + ": " + (r.passed() ? "ok" : "FAILED: " + String.join("; ", r.problems())));

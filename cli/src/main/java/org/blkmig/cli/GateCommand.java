@@ -7,9 +7,9 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.blkmig.model.Campaign;
-import org.blkmig.model.Mutant;
-import org.blkmig.model.Variant;
+import org.blkmig.model.campaign.Campaign;
+import org.blkmig.model.scenario.Mutant;
+import org.blkmig.model.scenario.Variant;
 import org.blkmig.qemu.QemuConformance;
 import org.blkmig.qemu.QemuProcess;
 import picocli.CommandLine.Command;
@@ -75,7 +75,7 @@ final class GateCommand implements Callable<Integer> {
         long start = System.nanoTime();
         long deadline = start + budgetNanos;
         Variant variant = SharedOptions.variant(profile, mutants);
-        org.blkmig.model.Corpus corpus = CorpusCommand.load(corpusDir);
+        org.blkmig.model.campaign.Corpus corpus = CorpusCommand.load(corpusDir);
         CiReport gate = new CiReport("blkmig gate");
         out.println("gate: budget " + budgetNanos / 1_000_000_000 + " s, " + variant
                 + (variant.mutants().isEmpty() ? "" : " (mutants switched on: the gate must fail)"));

@@ -8,8 +8,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.blkmig.model.Campaign;
-import org.blkmig.model.Variant;
+import org.blkmig.model.campaign.Campaign;
+import org.blkmig.model.scenario.Variant;
 
 /**
  * A gate's report directory: report.json (kind "gate": every check), report.html, junit.xml,

@@ -4,7 +4,7 @@ package org.blkmig.cli;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.blkmig.model.MutantMatrix;
+import org.blkmig.model.campaign.MutantMatrix;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -36,7 +36,7 @@ final class MutantsCommand implements Callable<Integer> {
     public Integer call() throws java.io.IOException {
         PrintWriter out = spec.commandLine().getOut();
         List<CiReport.Case> cases = matrix(out, profile.profile(), seed.seed, scenarios, verbose, java.util.EnumSet.allOf(
-                org.blkmig.model.Mutant.class));
+                org.blkmig.model.scenario.Mutant.class));
         long survivors = cases.stream().filter(c -> c.status() == CiReport.Status.FAILED).count();
         out.println(survivors == 0 ? "all " + cases.size() + " mutants killed" : survivors + " of " + cases.size() + " mutants survived");
         new CiReport("blkmig mutants").addAll(cases).write(ci);
@@ -45,10 +45,10 @@ final class MutantsCommand implements Callable<Integer> {
 
     /** The kill matrix, printed as it runs: one case per mutant, failed when it survived. */
     static List<CiReport.Case> matrix(PrintWriter out, org.blkmig.sender.Profile profile, long seed, int scenarios, boolean verbose,
-            java.util.Set<org.blkmig.model.Mutant> mutants) {
+            java.util.Set<org.blkmig.model.scenario.Mutant> mutants) {
         List<CiReport.Case> cases = new java.util.ArrayList<>();
         out.printf("%-32s %-13s %-7s %-26s %s%n", "mutant", "origin", "killed", "by property", "scenarios needed");
-        for (org.blkmig.model.Mutant m : mutants) {
+        for (org.blkmig.model.scenario.Mutant m : mutants) {
             long t0 = System.nanoTime();
             MutantMatrix.Row r = MutantMatrix.run(profile, m, seed, scenarios, 60);
             double seconds = (System.nanoTime() - t0) / 1e9;

@@ -6,8 +6,8 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
-import org.blkmig.model.Mutant;
-import org.blkmig.model.Variant;
+import org.blkmig.model.scenario.Mutant;
+import org.blkmig.model.scenario.Variant;
 import org.blkmig.sender.Profile;
 import picocli.CommandLine.Option;
 

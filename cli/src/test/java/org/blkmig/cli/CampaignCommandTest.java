@@ -72,10 +72,10 @@ class CampaignCommandTest {
         Cli c = Cli.run("mutants", "--junit", xml.toString(), "--summary", md.toString());
         assertEquals(0, c.exit(), c.out());
         var cases = GateCommandTest.junit(xml);
-        assertEquals(org.blkmig.model.Mutant.values().length, cases.size(), "one case per mutant");
+        assertEquals(org.blkmig.model.scenario.Mutant.values().length, cases.size(), "one case per mutant");
         assertTrue(cases.stream().allMatch(x -> x.failure() == null && x.classname().equals("blkmig.mutants")), cases.toString());
         assertTrue(Files.readString(md).startsWith("## blkmig mutants: PASSED"));
-        assertTrue(c.out().contains("all " + org.blkmig.model.Mutant.values().length + " mutants killed"), c.out());
+        assertTrue(c.out().contains("all " + org.blkmig.model.scenario.Mutant.values().length + " mutants killed"), c.out());
         assertTrue(c.out().contains("two-reads-in-flight"));
         Path fewXml = dir.resolve("few.xml");
         Cli few = Cli.run("mutants", "--scenarios", "1", "--junit", fewXml.toString());

@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.blkmig.model.oracle.OracleRebuild;
+import org.blkmig.model.judge.oracle.OracleRebuild;
 import org.blkmig.protocol.Wire;
 import java.util.Random;
 import org.blkmig.qemu.QemuProcess;

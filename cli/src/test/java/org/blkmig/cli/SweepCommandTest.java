@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.blkmig.model.Checks;
-import org.blkmig.model.Scenario;
-import org.blkmig.model.Variant;
+import org.blkmig.model.judge.Checks;
+import org.blkmig.model.scenario.Scenario;
+import org.blkmig.model.scenario.Variant;
 import org.blkmig.sender.Profile;
 import org.junit.jupiter.api.Test;
 

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.model.campaign;
+
+import org.blkmig.model.judge.Checks;
+import org.blkmig.model.judge.Judge;
+import org.blkmig.model.scenario.Mutant;
+import org.blkmig.model.scenario.Variant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.blkmig.sender.Profile;
+
+/** The kill matrix: for each mutant, the campaign scenarios it takes to catch it. */
+public final class MutantMatrix {
+    public record Row(Mutant mutant, boolean killed, Checks.Property property, int scenariosNeeded,
+            Judge.Shrunk shrunk) {}
+
+    private MutantMatrix() {}
+
+    public static List<Row> run(Profile profile, long seed, int maxScenarios, int shrinkRuns) {
+        List<Row> rows = new ArrayList<>();
+        for (Mutant m : Mutant.values()) {
+            rows.add(run(profile, m, seed, maxScenarios, shrinkRuns));
+        }
+        return rows;
+    }
+
+    /** The campaign with {@code m} switched on in the profile, until the first failure. */
+    public static Row run(Profile profile, Mutant m, long seed, int maxScenarios, int shrinkRuns) {
+        Variant v = new Variant(profile, Set.of(m));
+        Campaign.Summary s = Campaign.run(new Campaign.Settings(seed, maxScenarios, 0, 1, v, 0, shrinkRuns), k -> {});
+        if (s.failures().isEmpty()) {
+            return new Row(m, false, null, s.run(), null);
+        }
+        Campaign.Failure f = s.failures().get(0);
+        return new Row(m, true, f.shrunk().outcome().firstFailure().orElseThrow().property(), s.run(), f.shrunk());
+    }
+}

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.model.judge;
+
+import org.blkmig.model.scenario.Choices;
+import org.blkmig.model.scenario.Mutant;
+import org.blkmig.model.scenario.Scenario;
+import org.blkmig.model.scenario.Variant;
+import org.blkmig.model.sim.ScenarioRunner;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/** Runs a scenario and judges it: the one call properties, campaigns and the CLI share. */
+public final class Judge {
+    private Judge() {}
+
+    public record Outcome(ScenarioRunner.Run run, List<Checks.Verdict> verdicts) {
+        public boolean passed() {
+            return Checks.allPassed(verdicts);
+        }
+
+        /**
+         * The run's verdict in a word or two: VERIFIED (every property holds and the migration
+         * completed), NOT COMPLETED (OUTCOME) (every property holds, the target is reported
+         * incomplete), or FAILED.
+         */
+        public String headline() {
+            if (!passed()) {
+                return "FAILED";
+            }
+            return run.migration().completed() ? "VERIFIED" : "NOT COMPLETED (" + run.migration().outcome() + ")";
+        }
+
+        public Optional<Checks.Verdict> firstFailure() {
+            return verdicts.stream().filter(v -> !v.passed()).findFirst();
+        }
+
+        /** The failure as a person reads it: property, evidence, scenario, replay command. */
+        public String report() {
+            Checks.Verdict f = firstFailure().orElseThrow();
+            return "property " + f.property().id + " failed: " + f.evidence() + "\n  scenario: " + run.scenario()
+                    + "\n  replay:   " + replayCommand(run.scenario(), run.variant());
+        }
+    }
+
+    public static Outcome judge(Scenario s, Set<Mutant> mutants) {
+        return judge(s, Variant.of(mutants));
+    }
+
+    /** Runs and judges; one scenario in {@value #RERUN_ONE_IN} (by its seed) is run again for {@code determinism}. */
+    public static Outcome judge(Scenario s, Variant variant) {
+        return judge(s, variant, Math.floorMod(s.seed() * 0x9E3779B97F4A7C15L >>> 32, RERUN_ONE_IN) == 0);
+    }
+
+    /** Scenarios run twice to check determinism: one in eight keeps a campaign's cost within an eighth more. */
+    public static final int RERUN_ONE_IN = 8;
+
+    public static Outcome judge(Scenario s, Variant variant, boolean rerun) {
+        ScenarioRunner.Run run = ScenarioRunner.run(s, variant, ScenarioRunner.RunFaults.NONE);
+        List<Checks.Verdict> verdicts = new java.util.ArrayList<>(Checks.judge(run));
+        verdicts.add(rerun ? determinism(run, ScenarioRunner.run(s, variant, ScenarioRunner.RunFaults.NONE))
+                : new Checks.Verdict(Checks.Property.DETERMINISM, true, "n/a: not rerun (one scenario in " + RERUN_ONE_IN + " is)"));
+        return new Outcome(run, List.copyOf(verdicts));
+    }
+
+    /** Two runs of one scenario: the same stream, byte for byte, and the same history. */
+    static Checks.Verdict determinism(ScenarioRunner.Run first, ScenarioRunner.Run second) {
+        String a = first.stream().sha256();
+        String b = second.stream().sha256();
+        if (!a.equals(b)) {
+            return new Checks.Verdict(Checks.Property.DETERMINISM, false, "the stream's SHA-256 was " + a + " and is " + b
+                    + " on a second run");
+        }
+        if (!first.history().entries().equals(second.history().entries())) {
+            return new Checks.Verdict(Checks.Property.DETERMINISM, false, "the same stream but another history on a second"
+                    + " run (" + first.history().entries().size() + " and " + second.history().entries().size() + " entries)");
+        }
+        return new Checks.Verdict(Checks.Property.DETERMINISM, true, "");
+    }
+
+    public static String replayCommand(Scenario s, Variant variant) {
+        return "./blkmig simulate --scenario '" + s + "'" + variant.cliOptions();
+    }
+
+    /**
+     * Greedy shrinking: keeps taking the first simpler choice that still fails the same property,
+     * until none does. Returns the smallest failing outcome found.
+     */
+    public static Shrunk shrink(Choices failing, Variant variant, Checks.Property property, int maxRuns) {
+        return shrink(failing, judge(failing.toScenario(variant.profile()), variant), variant,
+                o -> o.firstFailure().map(v -> v.property() == property).orElse(false), maxRuns);
+    }
+
+    /**
+     * Greedy shrinking from {@code failing}, whose failed outcome is {@code failed} (kept as it is: a
+     * nondeterministic failure need not fail again), while {@code sameFailure} holds of the simpler outcome.
+     */
+    public static Shrunk shrink(Choices failing, Outcome failed, Variant variant,
+            java.util.function.Predicate<Outcome> sameFailure, int maxRuns) {
+        Choices current = failing;
+        Outcome currentOutcome = failed;
+        int runs = 1;
+        boolean progress = true;
+        while (progress && runs < maxRuns) {
+            progress = false;
+            for (Choices c : current.simpler()) {
+                if (runs >= maxRuns) {
+                    break;
+                }
+                Outcome o = judge(c.toScenario(variant.profile()), variant);
+                runs++;
+                if (!o.passed() && sameFailure.test(o)) {
+                    current = c;
+                    currentOutcome = o;
+                    progress = true;
+                    break;
+                }
+            }
+        }
+        return new Shrunk(current, currentOutcome, runs);
+    }
+
+    public record Shrunk(Choices choices, Outcome outcome, int runs) {}
+}

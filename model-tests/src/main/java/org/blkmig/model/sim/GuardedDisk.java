@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.model.sim;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicLong;
+import org.blkmig.simdisk.Disk;
+
+/** Instrumentation for the checks: counts writes and records every attempt outside the disk. */
+public final class GuardedDisk implements Disk {
+    private final Disk delegate;
+    private final boolean readOnly;
+    private final AtomicLong writes = new AtomicLong();
+    private final AtomicLong outOfBounds = new AtomicLong();
+    private volatile String firstOutOfBounds;
+    private volatile long failWriteNumber = -1; // the write (counting from 1) that fails; -1: none
+    private java.util.List<Applied> applied; // null: not logged
+    private java.util.function.LongSupplier clock;
+
+    /** A write that reached the disk, in order, at a virtual instant: what the space-time diagram draws as "applied". */
+    public record Applied(long sector, long sectorCount, boolean zero, long timeNanos) {}
+
+    public GuardedDisk(Disk delegate, boolean readOnly) {
+        this.delegate = delegate;
+        this.readOnly = readOnly;
+    }
+
+    /** Keeps a list of the writes that reach the disk, stamped by {@code nowNanos} (a target's: a few per block, cheap). */
+    public synchronized void logWrites(java.util.function.LongSupplier nowNanos) {
+        applied = new java.util.ArrayList<>();
+        clock = nowNanos;
+    }
+
+    /** The writes that reached the disk, in order; empty if not logged. */
+    public synchronized java.util.List<Applied> applied() {
+        return applied == null ? java.util.List.of() : java.util.List.copyOf(applied);
+    }
+
+    /** How many writes the last force made durable. */
+    public long writesAtForce() {
+        return writesAtForce;
+    }
+
+    public Disk delegate() {
+        return delegate;
+    }
+
+    private volatile SampledDiskChannel.Source zeroCopy;
+
+    /** Lets the zero-copy sender take this disk's chunks through {@code source}'s channels, at send time. */
+    void serveZeroCopy(SampledDiskChannel.Source source) {
+        zeroCopy = source;
+    }
+
+    @Override
+    public java.nio.channels.FileChannel zeroCopySource(long sector, long sectorCount) {
+        SampledDiskChannel.Source source = zeroCopy;
+        return source == null ? null : source.forBlock(sector, sectorCount);
+    }
+
+    /** Makes the n-th write from now on (1 = the next) fail with an I/O error: a failing target. */
+    public void failWrite(long n) {
+        failWriteNumber = writes.get() + n;
+    }
+
+    public long writes() {
+        return writes.get();
+    }
+
+    /** Writes made since the last force (all of them if never forced): each one not yet durable. */
+    public long writesSinceForce() {
+        return writes.get() - writesAtForce;
+    }
+
+    public long outOfBoundsAttempts() {
+        return outOfBounds.get();
+    }
+
+    public String firstOutOfBounds() {
+        return firstOutOfBounds;
+    }
+
+    @Override
+    public String name() {
+        return delegate.name();
+    }
+
+    @Override
+    public long sizeBytes() {
+        return delegate.sizeBytes();
+    }
+
+    @Override
+    public boolean readOnly() {
+        return readOnly;
+    }
+
+    private void guard(long sector, long sectorCount) {
+        if (sector < 0 || sector + sectorCount > sizeSectors()) {
+            if (outOfBounds.getAndIncrement() == 0) {
+                firstOutOfBounds = "sectors " + sector + "+" + sectorCount + " of " + name() + " (" + sizeSectors() + " sectors)";
+            }
+        }
+    }
+
+    @Override
+    public void read(long sector, ByteBuffer dst) throws IOException {
+        delegate.read(sector, dst);
+    }
+
+    @Override
+    public void write(long sector, ByteBuffer src) throws IOException {
+        guard(sector, src.remaining() / SECTOR_SIZE_BYTES);
+        injectFailure(writes.incrementAndGet());
+        log(sector, src.remaining() / SECTOR_SIZE_BYTES, false);
+        delegate.write(sector, src);
+    }
+
+    @Override
+    public void writeZeros(long sector, long sectorCount) throws IOException {
+        guard(sector, sectorCount);
+        injectFailure(writes.incrementAndGet());
+        log(sector, sectorCount, true);
+        delegate.writeZeros(sector, sectorCount);
+    }
+
+    private synchronized void log(long sector, long sectorCount, boolean zero) {
+        if (applied != null) {
+            applied.add(new Applied(sector, sectorCount, zero, clock.getAsLong()));
+        }
+    }
+
+    private void injectFailure(long writeNumber) throws IOException {
+        if (writeNumber == failWriteNumber) {
+            throw new IOException("injected write error on " + name());
+        }
+    }
+
+    @Override
+    public void force() throws IOException {
+        delegate.force();
+        writesAtForce = writes.get();
+    }
+
+    private volatile long writesAtForce;
+
+    @Override
+    public Allocation allocation(long sector, long maxSectors) {
+        return delegate.allocation(sector, maxSectors);
+    }
+}

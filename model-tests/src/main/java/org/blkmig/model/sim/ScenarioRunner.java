@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.model.sim;
+
+import org.blkmig.model.judge.Checks;
+import org.blkmig.model.scenario.LinkModel;
+import org.blkmig.model.scenario.Mutant;
+import org.blkmig.model.scenario.RunSetup;
+import org.blkmig.model.scenario.Scenario;
+import org.blkmig.model.scenario.Variant;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.blkmig.protocol.PayloadSink;
+import org.blkmig.protocol.qemu.QemuFormat;
+import org.blkmig.protocol.qemu.QemuStreamWriter;
+import org.blkmig.receiver.BlockReceiver;
+import org.blkmig.receiver.Pipeline;
+import org.blkmig.receiver.ReceiveResult;
+import org.blkmig.sender.BlockMigrationSender;
+import org.blkmig.sender.ControllerOptions;
+import org.blkmig.sender.MigrationController;
+import org.blkmig.sender.MigrationResult;
+import org.blkmig.sender.SenderOptions;
+import org.blkmig.simdisk.BlockDevice;
+import org.blkmig.simdisk.Disk;
+import org.blkmig.simdisk.History;
+import org.blkmig.simdisk.Invariant;
+import org.blkmig.simdisk.SimGuest;
+import org.blkmig.simdisk.SimIoContext;
+import org.blkmig.simdisk.SimScheduler;
+
+/**
+ * Runs a scenario end to end in the deterministic simulation: simulated sources and a guest
+ * workload, the sender and controller, a QEMU-framed stream over a simulated link, the receiver
+ * and its write pipeline consuming it as it arrives, simulated targets; all in one virtual time.
+ * The stream is also kept in memory for the checks. The same scenario and mutants give the same
+ * run, byte for byte.
+ */
+public final class ScenarioRunner {
+    /** Slices without a new low of pending data before "did not converge" (3 s of virtual time). */
+    public static final int STALL_SLICES = 30;
+    /** Slices at most (2 min of virtual time). */
+    public static final long MAX_SLICES = 1200;
+    /** The stream is kept in memory for the receiver and the checks: a bound, not a heap's worth. */
+    public static final long MAX_STREAM_BYTES = 768L << 20;
+
+    /** A scenario whose stream would not fit {@link #MAX_STREAM_BYTES}. */
+    public static final class TooLarge extends IllegalArgumentException {
+        TooLarge(long bytes) {
+            super("the scenario's stream passed " + (bytes >> 20) + " MiB, more than a simulation keeps in memory ("
+                    + (MAX_STREAM_BYTES >> 20) + " MiB): use smaller disks, or --zero-blocks for mostly empty ones");
+        }
+    }
+
+    /** Everything a run leaves for the checkers. */
+    public record Run(Scenario scenario, Variant variant, MigrationResult migration, ReceiveResult receive,
+            StreamBuffer stream, History history, Map<String, GuardedDisk> sources, Map<String, BlockDevice> sourceDevices,
+            Map<String, GuardedDisk> targets, Map<String, Disk> bases, long guestWrites, long eventsRun,
+            String brokenInvariant, RunFaults faults, StreamClock clock, Ends ends) {
+        public Set<Mutant> mutants() {
+            return variant.mutants();
+        }
+    }
+
+    /**
+     * How the two ends stopped and what the run exercised: the sender's chunk buffers still held,
+     * whether the receiver returned by itself, the events still scheduled once both ended (and the
+     * scheduler was left to run out), whether the receiver's thread lives on; the link's short
+     * writes and reads and the stream offsets where its writes ended; the receiver's pipeline's
+     * peak of busy buffers (-1: none); the blocks sent zero copy; whether a link fault fired inside a
+     * block's data.
+     */
+    public record Ends(int senderBuffersHeld, boolean receiverReturned, int eventsLeft, boolean receiverThreadAlive,
+            long shortWrites, long shortReads, long[] linkWriteEnds, int pipelinePeakBusy, long zeroCopySamples,
+            boolean linkFaultMidBlock) {
+
+        /** Whether a link write ended strictly inside the bytes [from, to). */
+        public boolean writeEndsInside(long from, long to) {
+            int i = java.util.Arrays.binarySearch(linkWriteEnds, from + 1);
+            int at = i >= 0 ? i : -i - 1;
+            return at < linkWriteEnds.length && linkWriteEnds[at] < to;
+        }
+    }
+
+    /**
+     * Faults outside the sender: a cancel at a virtual instant, the connection dropped after a
+     * number of bytes, the target's n-th write failing. Negative: off.
+     */
+    public record RunFaults(long cancelAtNanos, long dropAfterBytes, long failTargetWrite) {
+        public static final RunFaults NONE = new RunFaults(-1, -1, -1);
+    }
+
+    /**
+     * The source side of a run: what the guest left on the sources and how the migration ended;
+     * {@code brokenInvariant} is the message of an invariant the run broke, or null.
+     */
+    public record Source(MigrationResult migration, History history, Map<String, GuardedDisk> sources,
+            Map<String, BlockDevice> devices, Map<String, Disk> bases, long guestWrites, long eventsRun,
+            String brokenInvariant, StreamClock clock, int senderBuffersHeld, long zeroCopySamples) {}
+
+    /** Simulates the source and the sender, writing the block section's payloads to the sink. */
+    public static Source simulateSource(Scenario s, Variant variant, PayloadSink sink) {
+        return simulateSource(new SimScheduler(s.seed()), new History(), s, variant, sink, -1);
+    }
+
+    static Source simulateSource(SimScheduler scheduler, History history, Scenario s, Variant variant, PayloadSink sink,
+            long cancelAtNanos) {
+        RunSetup setup = s.setup();
+        Map<String, Disk> bases = World.bases(s);
+        Map<String, GuardedDisk> sources = new LinkedHashMap<>();
+        Map<String, BlockDevice> devices = new LinkedHashMap<>();
+        long[] zeroCopyIds = {0};
+        for (Scenario.Device d : s.devices()) {
+            GuardedDisk g = new GuardedDisk(World.source(s, d, bases), d.readOnly());
+            if (setup.zeroCopy()) {
+                // negative ids: the sampled transfers stand beside the reads' own
+                g.serveZeroCopy(new SampledDiskChannel.Source(g, d.name(), history, scheduler::nowNanos, () -> -++zeroCopyIds[0]));
+            }
+            sources.put(d.name(), g);
+            devices.put(d.name(), new BlockDevice(g));
+        }
+        List<BlockDevice> deviceList = new ArrayList<>(devices.values());
+        SimIoContext io = new SimIoContext(scheduler, s.latency(), s.faults(), history);
+        SimGuest guest = new SimGuest(scheduler, io, deviceList, s.workload(), history);
+        SenderOptions so = variant.sender(SenderOptions.defaults().withChunkSize(s.chunkSizeBytes())
+                .withZeroBlocks(s.zeroBlocks()).withSharedBase(s.sharedBase()).withZeroCopy(setup.zeroCopy()), s.seed());
+        if (setup.readsInFlight() != RunSetup.SHIPPED.readsInFlight() || setup.bufferedChunks() != RunSetup.SHIPPED.bufferedChunks()) {
+            so = so.withBuffers(setup.readsInFlight(), setup.bufferedChunks()); // the profile's limits unless the scenario sets its own
+        }
+        StreamClock clock = new StreamClock();
+        BlockMigrationSender sender = new BlockMigrationSender(deviceList, io, clock.stamp(sink, scheduler::nowNanos), so);
+        long maxBytes = dataLimitBytes(s);
+        // the stall and slice limits are times: so many slices of the scenario's length
+        int stallSlices = (int) Math.max(1, STALL_NANOS / setup.sliceNanos());
+        long maxSlices = Math.max(1, MAX_NANOS / setup.sliceNanos());
+        ControllerOptions co = variant.controller(new ControllerOptions(s.bandwidthBytesPerSecond(), s.maxDowntimeNanos(),
+                setup.sliceNanos(), stallSlices, maxSlices, maxBytes, Set.of(), s.ram()));
+        guest.start();
+        MigrationController controller = new MigrationController(co, io);
+        controller.onSliceStart(slice -> clock.sliceStarts());
+        if (cancelAtNanos >= 0) {
+            scheduler.at(cancelAtNanos, controller::cancel);
+        }
+        MigrationResult result;
+        String broken = null;
+        try {
+            result = controller.run(sender, guest::stop);
+        } catch (Invariant.Violation v) {
+            // a bug of blkmig: the run ends here and is judged failed, with its scenario
+            broken = v.getMessage();
+            result = new MigrationResult(MigrationResult.Outcome.FAILED, broken, 0, -1, scheduler.nowNanos(), 0,
+                    sender.stats().bytesSent, List.of(), sender.stats());
+        }
+        guest.stop(); // the simulation ends with the migration: a guest left running would keep it going
+        return new Source(result, history, sources, devices, bases, guest.writesDone(), scheduler.eventsRun(), broken, clock,
+                sender.buffersInUse(), zeroCopyIds[0]);
+    }
+
+    /** "Did not converge" after this long without a new low of pending data (30 slices of 100 ms). */
+    static final long STALL_NANOS = STALL_SLICES * ControllerOptions.DEFAULT_SLICE_NANOS;
+    /** A migration's longest run in virtual time (1200 slices of 100 ms). */
+    static final long MAX_NANOS = MAX_SLICES * ControllerOptions.DEFAULT_SLICE_NANOS;
+    /** Once the sender has ended, how long the receiver may take to read what is on its way. */
+    static final long RECEIVER_DRAIN_NANOS = 60 * org.blkmig.simdisk.Durations.SECOND;
+    /** Events the scheduler may still run once both ends stopped: more means something keeps scheduling. */
+    public static final int MAX_EVENTS_AFTER_END = 100_000;
+
+    /** The virtual time one block's write takes in the receiver's pipeline. */
+    static final long WRITE_NANOS = 50_000;
+
+    /** A migration that sends 30 times its disks has not converged; and the stream must fit its bound. */
+    public static long dataLimitBytes(Scenario s) {
+        long total = Math.max(s.totalBytes(), 1L << 20);
+        // large disks (a calibration's 256 MiB or 4 GiB) may send twice their size, small ones 30 times
+        return Math.min(MAX_STREAM_BYTES / 2, Math.min(30 * total, Math.max(128L << 20, 2 * total)));
+    }
+
+    public static Run run(Scenario s, Set<Mutant> mutants) {
+        return run(s, Variant.of(mutants), RunFaults.NONE);
+    }
+
+    public static Run run(Scenario s, Variant variant, RunFaults faults) {
+        if (!s.zeroBlocks()) {
+            long bulkBytes = s.devices().stream().filter(Checks::migrated)
+                    .mapToLong(d -> (d.sizeBytes() + s.chunkSizeBytes() - 1) / s.chunkSizeBytes() * s.chunkSizeBytes()).sum();
+            if (bulkBytes > MAX_STREAM_BYTES) {
+                throw new TooLarge(bulkBytes); // the bulk pass alone would pass the bound
+            }
+        }
+        RunSetup setup = s.setup();
+        // one scheduler: sender, link, receiver and its pipeline live in the same virtual time
+        SimScheduler scheduler = new SimScheduler(s.seed());
+        History history = new History();
+        Map<String, Disk> bases = World.bases(s);
+        Map<String, GuardedDisk> targets = new LinkedHashMap<>();
+        Map<String, Disk> targetMap = new LinkedHashMap<>();
+        for (Scenario.Device d : s.devices()) {
+            GuardedDisk t = new GuardedDisk(World.target(s, d, bases), false);
+            t.logWrites(scheduler::nowNanos); // for the space-time diagram
+            if (faults.failTargetWrite() > 0) {
+                t.failWrite(faults.failTargetWrite());
+            }
+            targets.put(d.name(), t);
+            targetMap.put(d.name(), t);
+        }
+        StreamBuffer stream = new StreamBuffer(MAX_STREAM_BYTES);
+        LinkModel linkModel = setup.link();
+        if (faults.dropAfterBytes() >= 0) {
+            linkModel = new LinkModel(linkModel.bandwidthBytesPerSecond(), linkModel.latencyNanos(), linkModel.jitterNanos(),
+                    linkModel.maxWriteBytes(), linkModel.maxReadBytes(), linkModel.windowBytes(), LinkModel.Fault.CUT,
+                    faults.dropAfterBytes(), 0);
+        }
+        SimLink link = new SimLink(scheduler, linkModel, stream, history);
+        List<Pipeline> pipelines = new ArrayList<>();
+        Pipeline.Factory virtual = Pipeline.Factory.virtual(scheduler, WRITE_NANOS, setup.writebackEveryBytes());
+        BlockReceiver receiver = new BlockReceiver(targetMap, s.chunkSizeBytes(), variant.receiverMutants(), p -> {},
+                setup.pipelineBuffers(), variant.destination(s.seed()), (buffers, chunk, mutants) -> {
+                    Pipeline p = virtual.create(buffers, chunk, mutants);
+                    pipelines.add(p);
+                    return p;
+                });
+        link.startReceiver(receiver::receive);
+        QemuStreamWriter framing = new QemuStreamWriter(link.senderChannel(), s.chunkSizeBytes(), 0);
+        Source src;
+        MigrationResult result;
+        String broken;
+        ReceiveResult received;
+        boolean receiverReturned;
+        try {
+            try {
+                framing.writeHeader(QemuFormat.DEFAULT_MACHINE_TYPE);
+            } catch (IOException e) {
+                // a link cut inside the header: the sender's first write fails the migration
+            }
+            src = simulateSource(scheduler, history, s, variant, framing, faults.cancelAtNanos());
+            if (stream.overflowed()) {
+                throw new TooLarge(stream.length()); // a bound of the testbed, not a failure of the migration
+            }
+            result = src.migration();
+            broken = src.brokenInvariant();
+            if (result.completed()) {
+                try {
+                    framing.writeEof();
+                } catch (IOException e) {
+                    // the block section is complete: a link lost after it loses only the EOF marker
+                }
+            }
+            // a migration that did not complete just stops, as a dropped connection does
+            link.closeSender();
+            long deadline = scheduler.nowNanos() + RECEIVER_DRAIN_NANOS;
+            while (!link.receiverDone() && scheduler.runNext(deadline)) {
+                // the receiver reads what is on its way
+            }
+            receiverReturned = link.receiverDone();
+        } finally {
+            link.abortReceiver();
+        }
+        try {
+            received = link.result();
+            if (!receiverReturned) {
+                received = new ReceiveResult(false, "the receiver did not return after the sender ended", 0, 0, 0, -1, 0);
+            }
+        } catch (Invariant.Violation v) {
+            received = new ReceiveResult(false, v.getMessage(), 0, 0, 0, -1, 0);
+            broken = broken != null ? broken : v.getMessage();
+        }
+        // both ends stopped: what is still scheduled must run out
+        int events = 0;
+        while (events < MAX_EVENTS_AFTER_END && scheduler.runNext(Long.MAX_VALUE)) {
+            events++;
+        }
+        int peakBusy = pipelines.stream().mapToInt(Pipeline::peakBusyBuffers).max().orElse(-1);
+        Ends ends = new Ends(src.senderBuffersHeld(), receiverReturned, scheduler.pendingEvents(), link.receiverThreadAlive(),
+                link.shortWrites(), link.shortReads(), link.writeEnds(), peakBusy, src.zeroCopySamples(), link.faultMidBlock());
+        return new Run(s, variant, result, received, stream, history, src.sources(), src.devices(),
+                targets, bases, src.guestWrites(), scheduler.eventsRun(), broken, faults, src.clock(), ends);
+    }
+}

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.model.sim;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A simulated run's stream, kept in memory in 1 MiB pieces: no large array to grow, copy or
+ * fragment the heap with, and a bound past which it refuses to grow.
+ */
+public final class StreamBuffer extends OutputStream {
+    private static final int PIECE_BYTES = 1 << 20;
+
+    private final List<byte[]> pieces = new ArrayList<>();
+    private final long maxBytes;
+    private long length;
+    private boolean overflowed;
+
+    public StreamBuffer(long maxBytes) {
+        this.maxBytes = maxBytes;
+    }
+
+    public long length() {
+        return length;
+    }
+
+    /** True once a write was refused for passing the bound. */
+    public boolean overflowed() {
+        return overflowed;
+    }
+
+    @Override
+    public void write(int b) {
+        write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+        write(java.nio.ByteBuffer.wrap(b, off, len), len);
+    }
+
+    /** Appends {@code n} bytes of {@code src} (advancing it): what a link took of a write. */
+    public void write(java.nio.ByteBuffer src, int n) {
+        if (length + n > maxBytes) {
+            overflowed = true;
+            throw new ScenarioRunner.TooLarge(length + n);
+        }
+        while (n > 0) {
+            int inPiece = (int) (length % PIECE_BYTES);
+            if (inPiece == 0) {
+                pieces.add(new byte[PIECE_BYTES]);
+            }
+            int k = Math.min(n, PIECE_BYTES - inPiece);
+            src.get(pieces.get(pieces.size() - 1), inPiece, k);
+            n -= k;
+            length += k;
+        }
+    }
+
+    /** Copies {@code n} bytes from {@code position} into dst: what a receiver reads off a link. */
+    public void read(long position, java.nio.ByteBuffer dst, int n) {
+        if (position + n > length) {
+            throw new IndexOutOfBoundsException("bytes " + position + "+" + n + " past the stream's " + length);
+        }
+        while (n > 0) {
+            int inPiece = (int) (position % PIECE_BYTES);
+            int k = Math.min(n, PIECE_BYTES - inPiece);
+            dst.put(pieces.get((int) (position / PIECE_BYTES)), inPiece, k);
+            position += k;
+            n -= k;
+        }
+    }
+
+    /** The SHA-256 of the stream, in hex: two runs of one scenario must give the same. */
+    public String sha256() {
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            for (int i = 0; i < pieces.size(); i++) {
+                long pieceStart = (long) i * PIECE_BYTES;
+                md.update(pieces.get(i), 0, (int) Math.min(PIECE_BYTES, length - pieceStart));
+            }
+            return java.util.HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    /** Reads the stream from its start. */
+    public InputStream open() {
+        return open(length);
+    }
+
+    /** Reads the first {@code limit} bytes: a connection that dropped there. */
+    public InputStream open(long limit) {
+        long end = Math.min(limit, length);
+        return new InputStream() {
+            private long position;
+
+            @Override
+            public int read() {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                if (position >= end) {
+                    return -1;
+                }
+                int n = (int) Math.min(len, end - position);
+                StreamBuffer.this.read(position, java.nio.ByteBuffer.wrap(b, off, n), n);
+                position += n;
+                return n;
+            }
+        };
+    }
+}

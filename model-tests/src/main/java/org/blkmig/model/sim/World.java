@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.model.sim;
+
+import org.blkmig.model.scenario.Scenario;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.blkmig.simdisk.Disk;
+import org.blkmig.simdisk.LayeredDisk;
+import org.blkmig.simdisk.SparseMemoryDisk;
+import org.blkmig.simdisk.WriteContent;
+
+/**
+ * Builds a scenario's disks with their initial contents, deterministically from the content
+ * seed: the source, and again for the checkers' shadow copies.
+ */
+public final class World {
+    private World() {}
+
+    /** Write id of the top layer's initial data in shared-base mode. */
+    public static final long TOP_INITIAL_WRITE_ID = -1;
+    private static final int REGION_BYTES = 64 * 1024;
+    private static final int REGION_SECTORS = REGION_BYTES / Disk.SECTOR_SIZE_BYTES;
+
+    /** The shared bases of a scenario (shared-base mode only): name to base disk. */
+    public static Map<String, Disk> bases(Scenario s) {
+        Map<String, Disk> bases = new LinkedHashMap<>();
+        if (s.sharedBase()) {
+            for (Scenario.Device d : s.devices()) {
+                SparseMemoryDisk base = new SparseMemoryDisk(d.name() + ".base", d.sizeBytes(), true);
+                fill(base, new SplittableRandom(s.contentSeed() ^ d.name().hashCode()), 0);
+                bases.put(d.name(), base);
+            }
+        }
+        return bases;
+    }
+
+    /** A source disk as the guest left it before the migration. */
+    public static Disk source(Scenario s, Scenario.Device d, Map<String, Disk> bases) {
+        SplittableRandom r = new SplittableRandom(s.contentSeed() ^ d.name().hashCode());
+        if (s.sharedBase()) {
+            LayeredDisk top = new LayeredDisk(d.name(), bases.get(d.name()));
+            // the top's contents come from a stream apart from the base's
+            fillTop(top, new SplittableRandom(~(s.contentSeed() ^ d.name().hashCode())), s.allocatedPercent());
+            return top;
+        }
+        SparseMemoryDisk disk = new SparseMemoryDisk(d.name(), d.sizeBytes());
+        fill(disk, r, 0);
+        return disk;
+    }
+
+    /** An empty target: blank, or over the same shared base. */
+    public static Disk target(Scenario s, Scenario.Device d, Map<String, Disk> bases) {
+        return s.sharedBase() ? new LayeredDisk(d.name(), bases.get(d.name())) : new SparseMemoryDisk(d.name(), d.sizeBytes());
+    }
+
+    /** Initial data at most (in 64 KiB regions, each maybe in its own chunk): a 64 GiB simulated disk stays sparse. */
+    static final long MAX_INITIAL_DATA_BYTES = 8L << 20;
+
+    /**
+     * Per 64 KiB region: zeros (4 in 10), data (4 in 10), or data in its second half only (2 in 10);
+     * on a disk larger than 13 MiB, proportionally fewer data regions, so at most 8 MiB of data.
+     */
+    private static void fill(Disk disk, SplittableRandom r, long writeId) {
+        long regions = (disk.sizeSectors() + REGION_SECTORS - 1) / REGION_SECTORS;
+        double dataShare = Math.min(0.6, (double) MAX_INITIAL_DATA_BYTES / REGION_BYTES / Math.max(1, regions));
+        try {
+            for (long s = 0; s < disk.sizeSectors(); s += REGION_SECTORS) {
+                long n = Math.min(REGION_SECTORS, disk.sizeSectors() - s);
+                if (dataShare < 0.6 && r.nextDouble() >= dataShare) {
+                    continue;
+                }
+                int pick = r.nextInt(10);
+                if (pick < 4 && dataShare >= 0.6) {
+                    continue;
+                }
+                long from = pick < 8 ? s : s + n / 2;
+                long count = s + n - from;
+                if (count > 0) {
+                    disk.write(from, WriteContent.make(writeId, from, count));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Allocates about {@code percent}% of the top's clusters: most with data, some as zero clusters. */
+    private static void fillTop(LayeredDisk top, SplittableRandom r, int percent) {
+        try {
+            int clusterSectors = LayeredDisk.CLUSTER_SECTORS;
+            for (long s = 0; s < top.sizeSectors(); s += clusterSectors) {
+                long n = Math.min(clusterSectors, top.sizeSectors() - s);
+                if (r.nextInt(100) >= percent) {
+                    continue;
+                }
+                if (r.nextInt(10) < 3) {
+                    top.writeZeros(s, n);
+                } else {
+                    long count = 1 + r.nextLong(n);
+                    top.write(s, WriteContent.make(TOP_INITIAL_WRITE_ID, s, count));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Reads a whole range into a new buffer. */
+    public static ByteBuffer read(Disk d, long sector, long sectorCount) {
+        ByteBuffer b = ByteBuffer.allocate((int) (sectorCount * Disk.SECTOR_SIZE_BYTES));
+        try {
+            d.read(sector, b);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return b.flip();
+    }
+}
