@@ -29,8 +29,38 @@ public final class History {
 
     public record ReadComplete(long timeNanos, long readId, boolean failed) implements Entry {}
 
-    /** A named moment: phase changes, guest stop. */
-    public record Marker(long timeNanos, String what) implements Entry {}
+    /** A moment of the run other than a read or a write: what it is, typed, and its detail for people. */
+    public record Marker(long timeNanos, Kind kind, String detail) implements Entry {
+        public Marker {
+            Invariant.check(kind != null && detail != null, "a marker needs a kind and a detail");
+        }
+
+        /** The marker as a person reads it. */
+        public String what() {
+            return detail.isEmpty() ? kind.text : kind.text + ": " + detail;
+        }
+
+        /** A fault the link injected (a drop, a stall, a receiver that stops reading). */
+        public boolean linkFault() {
+            return kind == Kind.LINK_DROP || kind == Kind.LINK_STALL || kind == Kind.RECEIVER_STOPS_READING;
+        }
+    }
+
+    /** The kinds of {@link Marker}: a closed set, so checkers never match a sentence. */
+    public enum Kind {
+        GUEST_RUNNING("guest running"),
+        GUEST_STOPPED("guest stopped"),
+        LINK_DROP("link fault: the connection drops"),
+        LINK_STALL("link fault: a stall"),
+        RECEIVER_STOPS_READING("link fault: the receiver stops reading"),
+        RECEIVER_CLOSED("receiver closed the connection");
+
+        public final String text;
+
+        Kind(String text) {
+            this.text = text;
+        }
+    }
 
     private final List<Entry> entries = new ArrayList<>();
 

@@ -40,20 +40,17 @@ public final class SimGuest {
 
     public void start() {
         running = true;
-        history.add(new History.Marker(scheduler.nowNanos(), "guest running"));
+        history.add(new History.Marker(scheduler.nowNanos(), History.Kind.GUEST_RUNNING, ""));
         if (workload.writes() && planner.canWrite()) {
             scheduleNext();
         }
     }
 
-    /** The history's marker of the instant the guest stopped. */
-    public static final String STOPPED_MARKER = "guest stopped";
-
     /** The guest stops: no write lands after this. */
     public void stop() {
         if (running) {
             running = false;
-            history.add(new History.Marker(scheduler.nowNanos(), STOPPED_MARKER));
+            history.add(new History.Marker(scheduler.nowNanos(), History.Kind.GUEST_STOPPED, ""));
         }
     }
 

@@ -396,7 +396,7 @@ public final class Checks {
     /** Whether the history records a fault of the link (the link's own marker). */
     static boolean linkFaultFired(ScenarioRunner.Run run) {
         return run.history().entries().stream()
-                .anyMatch(e -> e instanceof History.Marker mk && mk.what().startsWith(SimLink.FAULT_MARKER));
+                .anyMatch(e -> e instanceof History.Marker mk && mk.linkFault());
     }
 
     static Verdict convergence(ScenarioRunner.Run run) {
@@ -438,7 +438,7 @@ public final class Checks {
             // a receiver that gave up first (its target failed, or a seeded bug) closed the connection: judged by
             // honest-completion, which needs it incomplete
             boolean injected = linkFaultFired(run) || !run.receive().complete() && run.history().entries().stream()
-                    .anyMatch(e -> e instanceof History.Marker mk && mk.what().startsWith(SimLink.RECEIVER_CLOSED_MARKER))
+                    .anyMatch(e -> e instanceof History.Marker mk && mk.kind() == History.Kind.RECEIVER_CLOSED)
                     || run.history().entries().stream().anyMatch(e -> e instanceof History.ReadComplete rc && rc.failed());
             if (!injected) {
                 return fail(Property.EXPLAINED_FAILURE, "the migration FAILED with no injected fault in the history: "
@@ -660,7 +660,7 @@ public final class Checks {
      */
     public static long guestStoppedNanos(ScenarioRunner.Run run) {
         for (History.Entry e : run.history().entries()) {
-            if (e instanceof History.Marker m && m.what().equals(org.blkmig.simdisk.SimGuest.STOPPED_MARKER)) {
+            if (e instanceof History.Marker m && m.kind() == History.Kind.GUEST_STOPPED) {
                 return m.timeNanos();
             }
         }
@@ -688,7 +688,7 @@ public final class Checks {
                     + ScenarioRunner.MAX_EVENTS_AFTER_END + " more ran");
         }
         boolean linkFault = run.history().entries().stream()
-                .anyMatch(x -> x instanceof History.Marker mk && mk.what().startsWith(SimLink.FAULT_MARKER + "the connection"));
+                .anyMatch(x -> x instanceof History.Marker mk && mk.kind() == History.Kind.LINK_DROP);
         if (linkFault && !completed && run.receive().complete()) {
             return fail(Property.CLEAN_STOP, "the link dropped but the receiver reports the target complete: " + run.receive());
         }

@@ -33,10 +33,6 @@ public final class SimLink {
     public static final long IDLE_TIMEOUT_NANOS = 2 * Durations.SECOND;
     /** How long after a byte arrives a waiting receiver runs: the bytes of that moment come in one read. */
     public static final long RECEIVER_WAKE_NANOS = 100 * Durations.MICRO;
-    /** Prefix of the marker of a receiver that returned (and closed its end) before the sender closed. */
-    public static final String RECEIVER_CLOSED_MARKER = "receiver closed the connection: ";
-    /** Prefix of the history markers that explain a migration that failed on the link. */
-    public static final String FAULT_MARKER = "link fault: ";
 
     private final SimScheduler scheduler;
     private final LinkModel model;
@@ -185,7 +181,7 @@ public final class SimLink {
                 if (n == 0) {
                     cut = true;
                     faultMidBlock = lastShort && lastOffered >= BLOCK_WRITE_BYTES;
-                    history.add(new History.Marker(scheduler.nowNanos(), FAULT_MARKER + "the connection drops at byte " + at));
+                    history.add(new History.Marker(scheduler.nowNanos(), History.Kind.LINK_DROP, "at byte " + at));
                     // after the last byte's arrival: events of one instant run in a drawn order
                     long when = Math.max(scheduler.nowNanos(), lastArrivalNanos + 1);
                     arrivalsPending++;
@@ -203,8 +199,8 @@ public final class SimLink {
                 } else {
                     stallApplied = true;
                     faultMidBlock = lastShort && lastOffered >= BLOCK_WRITE_BYTES;
-                    history.add(new History.Marker(scheduler.nowNanos(), FAULT_MARKER + "byte " + at + " stalls for "
-                            + Durations.format(model.stallNanos())));
+                    history.add(new History.Marker(scheduler.nowNanos(), History.Kind.LINK_STALL, "byte " + at
+                            + " stalls for " + Durations.format(model.stallNanos())));
                     wireFreeNanos = Math.max(wireFreeNanos, scheduler.nowNanos()) + model.stallNanos();
                 }
             }
@@ -335,8 +331,8 @@ public final class SimLink {
                     if (consumedBytes >= model.faultAtByte() && !deafMarked) {
                         deafMarked = true;
                         faultMidBlock = insideBlockWrite(model.faultAtByte());
-                        history.add(new History.Marker(scheduler.nowNanos(), FAULT_MARKER + "the receiver stops reading at byte "
-                                + model.faultAtByte()));
+                        history.add(new History.Marker(scheduler.nowNanos(), History.Kind.RECEIVER_STOPS_READING,
+                                "at byte " + model.faultAtByte()));
                     }
                 }
                 if (consumedBytes < readable) {
@@ -393,8 +389,8 @@ public final class SimLink {
                 receiverThrew = e;
             } finally {
                 if (!senderClosed && (result == null || !result.complete())) {
-                    history.add(new History.Marker(scheduler.nowNanos(), RECEIVER_CLOSED_MARKER
-                            + (result != null ? result.reason() : "it failed")));
+                    history.add(new History.Marker(scheduler.nowNanos(), History.Kind.RECEIVER_CLOSED,
+                            result != null ? result.reason() : "it failed"));
                 }
                 receiverDone = true;
                 receiverWaiting = false;

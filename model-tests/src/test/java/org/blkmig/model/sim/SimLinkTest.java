@@ -109,7 +109,7 @@ class SimLinkTest {
         assertEquals("connection reset by peer", r.reason());
         assertEquals(40, c.bytes.size());
         assertEquals(40, stream.length(), "the stream kept holds what the link took");
-        assertTrue(h.entries().stream().anyMatch(x -> x instanceof History.Marker m && m.what().startsWith(SimLink.FAULT_MARKER)));
+        assertTrue(h.entries().stream().anyMatch(x -> x instanceof History.Marker m && m.linkFault()));
         link.abortReceiver();
     }
 
