@@ -24,7 +24,7 @@ public class Fingerprint {
             String name = v.mutants().isEmpty() ? "clean" : v.mutants().iterator().next().cliName();
             for (int k = 0; k < n; k++) {
                 Judge.Outcome o = Judge.judge(Campaign.choices(seed, k).toScenario(v.profile()), v);
-                String failed = o.verdicts().stream().filter(x -> !x.passed()).map(x -> x.property().id)
+                String failed = o.verdicts().stream().filter(x -> !x.passed()).map(x -> x.property().id())
                         .collect(Collectors.joining(","));
                 System.out.println(k + " " + name + " " + o.run().stream().sha256() + " " + o.headline().replace(' ', '_')
                         + " " + (failed.isEmpty() ? "-" : failed));

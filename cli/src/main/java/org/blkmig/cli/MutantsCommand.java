@@ -53,12 +53,12 @@ final class MutantsCommand implements Callable<Integer> {
             MutantMatrix.Row r = MutantMatrix.run(profile, m, seed, scenarios, 60);
             double seconds = (System.nanoTime() - t0) / 1e9;
             out.printf("%-32s %-13s %-7s %-26s %d%n", m.cliName(), m.origin, r.killed() ? "yes" : "NO",
-                    r.killed() ? r.property().id : "-", r.scenariosNeeded());
+                    r.killed() ? r.property().id() : "-", r.scenariosNeeded());
             if (verbose && r.killed()) {
                 out.println("    " + r.shrunk().outcome().report().replace("\n", "\n    "));
             }
             cases.add(r.killed()
-                    ? CiReport.Case.passed("mutants", m.cliName(), "killed by " + r.property().id + " after " + r.scenariosNeeded()
+                    ? CiReport.Case.passed("mutants", m.cliName(), "killed by " + r.property().id() + " after " + r.scenariosNeeded()
                             + " scenario(s): " + r.shrunk().outcome().report(), seconds)
                     : CiReport.Case.failed("mutants", m.cliName(), "survived " + r.scenariosNeeded() + " scenarios (seed " + seed
                             + "): " + m.description(), "", seconds));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.cli;
 
+import org.blkmig.model.judge.Verdict;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -13,7 +14,6 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.blkmig.model.judge.Checks;
 import org.blkmig.model.judge.Judge;
 import org.blkmig.model.scenario.Mutant;
 import org.blkmig.model.report.SpaceTime;
@@ -50,8 +50,8 @@ final class Reports {
         json.put("replay", Judge.replayCommand(o.run().scenario(), o.run().variant()));
         json.put("verified", o.passed());
         json.put("verdict", o.headline());
-        json.put("verdicts", o.verdicts().stream().map(v -> verdictJson(v.property().id, v.passed(), v.evidence(),
-                v.property().reason)).toList());
+        json.put("verdicts", o.verdicts().stream().map(v -> verdictJson(v.property().id(), v.passed(), v.evidence(),
+                v.property().promise())).toList());
         json.put("migration", migrationJson(m, o.run().guestWrites()));
         Map<String, Object> rx = new LinkedHashMap<>();
         rx.put("complete", o.run().receive().complete());
@@ -187,8 +187,8 @@ final class Reports {
         rows.add(new String[] {"replay", Judge.replayCommand(o.run().scenario(), o.run().variant())});
         rows.add(new String[] {"receiver", o.run().receive().toString()});
         migrationRows(rows, m, " (simulated)");
-        for (Checks.Verdict v : o.verdicts()) {
-            rows.add(new String[] {"property " + v.property().id, (v.passed() ? "PASS" : "FAIL")
+        for (Verdict v : o.verdicts()) {
+            rows.add(new String[] {"property " + v.property().id(), (v.passed() ? "PASS" : "FAIL")
                     + (v.evidence().isEmpty() ? "" : " — " + v.evidence())});
         }
         return rows;

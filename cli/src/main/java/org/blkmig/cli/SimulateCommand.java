@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.cli;
 
+import org.blkmig.model.judge.Verdict;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import org.blkmig.model.judge.Checks;
 import org.blkmig.model.judge.Judge;
 import org.blkmig.model.scenario.Mutant;
 import org.blkmig.model.scenario.Scenario;
@@ -159,7 +159,7 @@ final class SimulateCommand implements Callable<Integer> {
                 m.migrationNanos() / 1e6, m.downtimeNanos() / 1e6, Durations.format(s.maxDowntimeNanos()),
                 o.run().guestWrites(), wallNanos / 1e6);
         out.println("stream:      " + o.run().stream().length() + " bytes, sha256 " + o.run().stream().sha256());
-        for (Checks.Verdict v : o.verdicts()) {
+        for (Verdict v : o.verdicts()) {
             out.println("  " + v);
         }
         if (o.passed() && m.completed()) {

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.cli;
 
+import org.blkmig.model.judge.Properties;
+import org.blkmig.model.judge.Property;
+import org.blkmig.model.judge.Verdict;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -8,7 +11,6 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.blkmig.model.judge.Checks;
 import org.blkmig.model.judge.Judge;
 import org.blkmig.model.scenario.Scenario;
 import org.blkmig.model.scenario.Variant;
@@ -52,7 +54,7 @@ final class SweepCommand implements Callable<Integer> {
     SharedOptions.Mutants mutants;
 
     /** What a sweep counted. */
-    record Counts(long firstSeed, int runs, Map<MigrationResult.Outcome, Integer> outcomes, Map<Checks.Property, Integer> failedProperties,
+    record Counts(long firstSeed, int runs, Map<MigrationResult.Outcome, Integer> outcomes, Map<Property, Integer> failedProperties,
             int failedSeeds, List<Long> firstFailingSeeds, long[] migrationNanos, long[] bytesSent) {}
 
     @Override
@@ -81,7 +83,7 @@ final class SweepCommand implements Callable<Integer> {
 
     static Counts sweep(Scenario base, Variant variant, long firstSeed, int seeds, java.util.function.LongConsumer progress) {
         Map<MigrationResult.Outcome, Integer> outcomes = new EnumMap<>(MigrationResult.Outcome.class);
-        Map<Checks.Property, Integer> failed = new EnumMap<>(Checks.Property.class);
+        Map<Property, Integer> failed = new java.util.LinkedHashMap<>();
         List<Long> firstFailing = new ArrayList<>();
         long[] nanos = new long[seeds];
         long[] bytes = new long[seeds];
@@ -94,7 +96,7 @@ final class SweepCommand implements Callable<Integer> {
             nanos[i] = m.migrationNanos();
             bytes[i] = m.bytesSent();
             boolean any = false;
-            for (Checks.Verdict v : o.verdicts()) {
+            for (Verdict v : o.verdicts()) {
                 if (!v.passed()) {
                     failed.merge(v.property(), 1, Integer::sum);
                     any = true;
@@ -118,10 +120,10 @@ final class SweepCommand implements Callable<Integer> {
         for (Map.Entry<MigrationResult.Outcome, Integer> e : c.outcomes().entrySet()) {
             out.printf("outcome %-17s %d of %d seeds%n", e.getKey(), e.getValue(), c.runs());
         }
-        for (Checks.Property p : Checks.Property.values()) {
+        for (Property p : Properties.ALL) {
             int n = c.failedProperties().getOrDefault(p, 0);
             if (n > 0) {
-                out.printf("failed %-18s %d of %d seeds%n", p.id, n, c.runs());
+                out.printf("failed %-18s %d of %d seeds%n", p.id(), n, c.runs());
             }
         }
         out.printf("failed any                %d of %d seeds%n", c.failedSeeds(), c.runs());

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.cli;
 
+import org.blkmig.model.judge.Properties;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.blkmig.model.judge.Checks;
 import org.blkmig.model.scenario.Scenario;
 import org.blkmig.model.scenario.Variant;
 import org.blkmig.sender.Profile;
@@ -46,7 +46,7 @@ class SweepCommandTest {
     void aKnownQemuFailureIsCountedForEverySeedAndBlkmigPassesIt() {
         Variant qemu = new Variant(Profile.QEMU_7_2, Set.of());
         SweepCommand.Counts c = SweepCommand.sweep(SweepCommand.parse(EARLY_COMPLETION), qemu, 1, 4, n -> {});
-        assertEquals(4, c.failedProperties().get(Checks.Property.IDENTICAL), c.toString());
+        assertEquals(4, c.failedProperties().get(Properties.IDENTICAL), c.toString());
         assertEquals(4, c.failedSeeds());
         assertEquals(java.util.List.of(1L, 2L, 3L), c.firstFailingSeeds());
 

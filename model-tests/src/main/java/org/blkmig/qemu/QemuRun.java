@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.qemu;
 
-import org.blkmig.model.campaign.Findings;
-import org.blkmig.model.judge.Checks;
+import org.blkmig.model.judge.OracleStream;
+import org.blkmig.model.judge.Properties;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -76,17 +76,17 @@ public final class QemuRun {
     public enum Property {
         SETUP("setup", "the scenario's images are made and its QEMUs start"),
         NO_HANG("no-hang", "the migration and each destination reach a final state within the scenario's deadline"),
-        EXPLAINED_FAILURE(Checks.Property.EXPLAINED_FAILURE.id, "with no fault injected, the source's migration completes and"
+        EXPLAINED_FAILURE(Properties.EXPLAINED_FAILURE.id(), "with no fault injected, the source's migration completes and"
                 + " its QEMU stays up"),
-        PROTOCOL(Checks.Property.PROTOCOL.id, Checks.Property.PROTOCOL.reason),
-        PROGRESS(Checks.Property.PROGRESS.id, Checks.Property.PROGRESS.reason),
+        PROTOCOL(Properties.PROTOCOL.id(), Properties.PROTOCOL.promise()),
+        PROGRESS(Properties.PROGRESS.id(), Properties.PROGRESS.promise()),
         RECEIVER_MATCHES_STREAM("receiver-matches-stream", "when QEMU says completed, blkmig's target equals what the stream"
                 + " carries (the oracle's own rebuild of it), whether or not QEMU put its disks into the stream faithfully"),
-        IDENTICAL(Checks.Property.IDENTICAL.id, "when QEMU says completed, every target a destination completed equals its"
+        IDENTICAL(Properties.IDENTICAL.id(), "when QEMU says completed, every target a destination completed equals its"
                 + " source as QEMU left it"),
-        CHUNK_COVERAGE(Checks.Property.CHUNK_COVERAGE.id, "when QEMU says completed, its stream carried every chunk (of a"
+        CHUNK_COVERAGE(Properties.CHUNK_COVERAGE.id(), "when QEMU says completed, its stream carried every chunk (of a"
                 + " qcow2 top: every chunk the top held)"),
-        HONEST_COMPLETION(Checks.Property.HONEST_COMPLETION.id, "each destination's own verdict (blkmig's receiver: complete;"
+        HONEST_COMPLETION(Properties.HONEST_COMPLETION.id(), "each destination's own verdict (blkmig's receiver: complete;"
                 + " QEMU: completed) is a success exactly when the source QEMU said completed");
 
         public final String id;
@@ -270,9 +270,10 @@ public final class QemuRun {
             } else {
                 verdicts.add(pass(Property.EXPLAINED_FAILURE));
             }
-            Checks.Decoded d = Checks.decode(() -> Files.newInputStream(stream), sizes, CHUNK, completed);
-            for (Checks.Verdict v : List.of(Checks.protocol(d, completed), Checks.progress(d, completed))) {
-                Property p = v.property() == Checks.Property.PROTOCOL ? Property.PROTOCOL : Property.PROGRESS;
+            OracleStream d = OracleStream.decode(() -> Files.newInputStream(stream), sizes, CHUNK, completed);
+            for (org.blkmig.model.judge.Verdict v : List.of(Properties.PROTOCOL.judge(d, completed),
+                    Properties.PROGRESS.judge(d, completed))) {
+                Property p = v.property() == Properties.PROTOCOL ? Property.PROTOCOL : Property.PROGRESS;
                 verdicts.add(v.passed() ? pass(p) : fail(p, v.evidence(), v.evidence()));
             }
             Set<String> sent = new HashSet<>();
@@ -653,7 +654,15 @@ public final class QemuRun {
 
     private static Verdict fail(Property p, String evidence, String cause) {
         // QEMU's messages are long: a finding keeps more of them than the simulation's
-        return new Verdict(p, false, evidence, Findings.shape(cause.replace(QemuProcess.BINARY + ": ", ""), 20));
+        return new Verdict(p, false, evidence, shape(cause.replace(QemuProcess.BINARY + ": ", ""), 20));
+    }
+
+    /** QEMU's message without its numbers and names of places, so runs of one failure share it. */
+    static String shape(String message, int maxWords) {
+        String s = message.replaceAll("drive[0-9]+", "DEV").replaceAll("-?[0-9]+", "#").replaceAll("\\s+", " ").trim();
+        String[] words = s.split(" ");
+        return String.join(" ", java.util.Arrays.copyOf(words, Math.min(words.length, maxWords)))
+                .toLowerCase(java.util.Locale.ROOT);
     }
 
     static void sleepMillis(long ms) throws IOException {

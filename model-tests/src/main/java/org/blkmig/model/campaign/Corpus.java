@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.model.campaign;
 
-import org.blkmig.model.judge.Checks;
+import org.blkmig.model.judge.Facts;
 import org.blkmig.model.scenario.Scenario;
 import org.blkmig.model.scenario.Variant;
 import org.blkmig.model.sim.ScenarioRunner;
@@ -217,7 +217,7 @@ public final class Corpus {
             }
             Map<String, Image> images = new LinkedHashMap<>();
             for (Scenario.Device d : s.devices()) {
-                if (Checks.migrated(d)) {
+                if (Facts.migrated(d)) {
                     String source = sha256(run.sources().get(d.name()));
                     if (!source.equals(sha256(run.targets().get(d.name())))) {
                         throw new IllegalArgumentException("scenario of " + e.name() + " leaves " + d.name() + " differing from its"

@@ -14,9 +14,10 @@ import java.util.Set;
 public final class Judge {
     private Judge() {}
 
-    public record Outcome(ScenarioRunner.Run run, List<Checks.Verdict> verdicts) {
+    /** A judged run: the run, its fact base (which the diagram reads too) and every property's verdict. */
+    public record Outcome(ScenarioRunner.Run run, List<Verdict> verdicts, Facts facts) {
         public boolean passed() {
-            return Checks.allPassed(verdicts);
+            return Properties.allPassed(verdicts);
         }
 
         /**
@@ -31,14 +32,14 @@ public final class Judge {
             return run.migration().completed() ? "VERIFIED" : "NOT COMPLETED (" + run.migration().outcome() + ")";
         }
 
-        public Optional<Checks.Verdict> firstFailure() {
+        public Optional<Verdict> firstFailure() {
             return verdicts.stream().filter(v -> !v.passed()).findFirst();
         }
 
         /** The failure as a person reads it: property, evidence, scenario, replay command. */
         public String report() {
-            Checks.Verdict f = firstFailure().orElseThrow();
-            return "property " + f.property().id + " failed: " + f.evidence() + "\n  scenario: " + run.scenario()
+            Verdict f = firstFailure().orElseThrow();
+            return "property " + f.property().id() + " failed: " + f.evidence() + "\n  scenario: " + run.scenario()
                     + "\n  replay:   " + replayCommand(run.scenario(), run.variant());
         }
     }
@@ -57,25 +58,14 @@ public final class Judge {
 
     public static Outcome judge(Scenario s, Variant variant, boolean rerun) {
         ScenarioRunner.Run run = ScenarioRunner.run(s, variant, ScenarioRunner.RunFaults.NONE);
-        List<Checks.Verdict> verdicts = new java.util.ArrayList<>(Checks.judge(run));
-        verdicts.add(rerun ? determinism(run, ScenarioRunner.run(s, variant, ScenarioRunner.RunFaults.NONE))
-                : new Checks.Verdict(Checks.Property.DETERMINISM, true, "n/a: not rerun (one scenario in " + RERUN_ONE_IN + " is)"));
-        return new Outcome(run, List.copyOf(verdicts));
+        Facts facts = rerun ? Facts.of(run, ScenarioRunner.run(s, variant, ScenarioRunner.RunFaults.NONE)) : Facts.of(run);
+        return new Outcome(run, Properties.judge(facts), facts);
     }
 
-    /** Two runs of one scenario: the same stream, byte for byte, and the same history. */
-    static Checks.Verdict determinism(ScenarioRunner.Run first, ScenarioRunner.Run second) {
-        String a = first.stream().sha256();
-        String b = second.stream().sha256();
-        if (!a.equals(b)) {
-            return new Checks.Verdict(Checks.Property.DETERMINISM, false, "the stream's SHA-256 was " + a + " and is " + b
-                    + " on a second run");
-        }
-        if (!first.history().entries().equals(second.history().entries())) {
-            return new Checks.Verdict(Checks.Property.DETERMINISM, false, "the same stream but another history on a second"
-                    + " run (" + first.history().entries().size() + " and " + second.history().entries().size() + " entries)");
-        }
-        return new Checks.Verdict(Checks.Property.DETERMINISM, true, "");
+    /** A run already made (with faults of its own, say), judged by every property but determinism. */
+    public static Outcome judge(ScenarioRunner.Run run) {
+        Facts facts = Facts.of(run);
+        return new Outcome(run, Properties.judge(facts), facts);
     }
 
     public static String replayCommand(Scenario s, Variant variant) {
@@ -86,7 +76,7 @@ public final class Judge {
      * Greedy shrinking: keeps taking the first simpler choice that still fails the same property,
      * until none does. Returns the smallest failing outcome found.
      */
-    public static Shrunk shrink(Choices failing, Variant variant, Checks.Property property, int maxRuns) {
+    public static Shrunk shrink(Choices failing, Variant variant, Property property, int maxRuns) {
         return shrink(failing, judge(failing.toScenario(variant.profile()), variant), variant,
                 o -> o.firstFailure().map(v -> v.property() == property).orElse(false), maxRuns);
     }

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.model.report;
 
-import org.blkmig.model.judge.Checks;
+import org.blkmig.model.judge.ContentHash;
+import org.blkmig.model.judge.Facts;
+import org.blkmig.model.judge.OracleStream;
+import org.blkmig.model.judge.Verdict;
 import org.blkmig.model.judge.Judge;
 import org.blkmig.model.scenario.Scenario;
 import org.blkmig.model.sim.GuardedDisk;
@@ -85,7 +88,7 @@ public final class SpaceTime {
         Scenario s = run.scenario();
         long chunkSectors = s.chunkSizeBytes() / Disk.SECTOR_SIZE_BYTES;
         for (Scenario.Device d : s.devices()) {
-            if (!Checks.migrated(d)) {
+            if (!Facts.migrated(d)) {
                 continue;
             }
             long sectors = d.sizeBytes() / Disk.SECTOR_SIZE_BYTES;
@@ -140,7 +143,7 @@ public final class SpaceTime {
             diff = o.passed() ? null : firstDifference(run);
             List<ChunkRef> all = new ArrayList<>();
             for (Scenario.Device d : s.devices()) {
-                if (Checks.migrated(d)) {
+                if (Facts.migrated(d)) {
                     long chunks = (d.sizeBytes() + s.chunkSizeBytes() - 1) / s.chunkSizeBytes();
                     for (long c = 0; c < chunks; c++) {
                         all.add(new ChunkRef(d.name(), c));
@@ -151,7 +154,7 @@ public final class SpaceTime {
             Set<ChunkRef> shown = new LinkedHashSet<>(all);
             collectEvents(shown);
             rows = pick(all);
-            long end = Math.max(run.migration().endNanos(), Checks.guestStoppedNanos(run));
+            long end = Math.max(run.migration().endNanos(), outcome.facts().history().guestStoppedNanos());
             for (List<Block> bs : blocks.values()) {
                 for (Block b : bs) {
                     end = Math.max(end, Math.max(b.sentNanos, b.appliedNanos));
@@ -171,7 +174,7 @@ public final class SpaceTime {
                 if (diff != null) {
                     matter.add(diff.chunk);
                 }
-                for (Checks.Verdict v : outcome.verdicts()) {
+                for (Verdict v : outcome.verdicts()) {
                     if (!v.passed()) {
                         named(v.evidence(), matter);
                     }
@@ -255,7 +258,7 @@ public final class SpaceTime {
                         times.get(sample.readId())[1] = sample.timeNanos();
                         ByteBuffer data = World.read(shadow.get(rs.device()), rs.sector(), rs.sectorCount());
                         Set<Long> hashes = new java.util.HashSet<>();
-                        hashes.add(Checks.hash(data));
+                        hashes.add(ContentHash.of(data));
                         if (org.blkmig.simdisk.Zeros.isZero(data)) {
                             hashes.add(0L);
                         }
@@ -297,7 +300,7 @@ public final class SpaceTime {
             }
             Map<String, Integer> seen = new HashMap<>();
             int index = 0;
-            for (Checks.SentBlock b : Checks.decode(run).blocks()) {
+            for (OracleStream.SentBlock b : outcome.facts().stream().blocks()) {
                 ChunkRef ref = new ChunkRef(b.device(), b.sector() / chunkSectors);
                 long sent = run.clock().timeOf(b.offsetBytes());
                 String key = b.device() + "@" + b.sector() / chunkSectors + (b.zero() ? "z" : "d");
@@ -353,8 +356,8 @@ public final class SpaceTime {
             List<Long> ts = new ArrayList<>();
             ts.add(run.migration().startNanos());
             ts.add(endNanos);
-            if (Checks.guestStoppedNanos(run) >= 0) {
-                ts.add(Checks.guestStoppedNanos(run));
+            if (outcome.facts().history().guestStoppedNanos() >= 0) {
+                ts.add(outcome.facts().history().guestStoppedNanos());
             }
             if (run.migration().sender().bulkCompletedAtNanos >= 0) {
                 ts.add(run.migration().sender().bulkCompletedAtNanos);
@@ -408,7 +411,7 @@ public final class SpaceTime {
         private void phases() {
             long start = run.migration().startNanos();
             long bulkEnd = run.migration().sender().bulkCompletedAtNanos;
-            long stop = Checks.guestStoppedNanos(run);
+            long stop = outcome.facts().history().guestStoppedNanos();
             long end = endNanos;
             int bottom = bottom();
             band(start, bulkEnd >= 0 ? bulkEnd : stop >= 0 ? stop : end, "#eef4ff", "bulk phase", bottom);
@@ -463,7 +466,7 @@ public final class SpaceTime {
         }
 
         private void stopLine() {
-            long stop = Checks.guestStoppedNanos(run);
+            long stop = outcome.facts().history().guestStoppedNanos();
             if (stop < 0) {
                 return;
             }
@@ -671,7 +674,7 @@ public final class SpaceTime {
                     }
                 }
             } else if (!outcome.passed()) {
-                outcome.firstFailure().ifPresent(v -> lines.add("property " + v.property().id + " failed: " + v.evidence()));
+                outcome.firstFailure().ifPresent(v -> lines.add("property " + v.property().id() + " failed: " + v.evidence()));
             }
             if (run.migration().completed() && !outcome.passed()) {
                 List<String> never = new ArrayList<>();
@@ -698,7 +701,7 @@ public final class SpaceTime {
         private List<ChunkRef> allChunks() {
             List<ChunkRef> all = new ArrayList<>();
             for (Scenario.Device d : s.devices()) {
-                if (Checks.migrated(d)) {
+                if (Facts.migrated(d)) {
                     for (long c = 0; c < (d.sizeBytes() + s.chunkSizeBytes() - 1) / s.chunkSizeBytes(); c++) {
                         all.add(new ChunkRef(d.name(), c));
                     }

@@ -32,6 +32,11 @@ public record Scenario(List<Device> devices, long contentSeed, Workload workload
             }
         }
 
+        /** A device the migration must carry: writable with a size. */
+        public boolean migrated() {
+            return !readOnly && sizeBytes > 0;
+        }
+
         String spec() {
             return name + ":" + Sizes.format(sizeBytes) + (readOnly ? ":ro" : "");
         }

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.model.sim;
 
-import org.blkmig.model.judge.Checks;
 import org.blkmig.model.scenario.LinkModel;
 import org.blkmig.model.scenario.Mutant;
 import org.blkmig.model.scenario.RunSetup;
@@ -185,7 +184,7 @@ public final class ScenarioRunner {
 
     public static Run run(Scenario s, Variant variant, RunFaults faults) {
         if (!s.zeroBlocks()) {
-            long bulkBytes = s.devices().stream().filter(Checks::migrated)
+            long bulkBytes = s.devices().stream().filter(Scenario.Device::migrated)
                     .mapToLong(d -> (d.sizeBytes() + s.chunkSizeBytes() - 1) / s.chunkSizeBytes() * s.chunkSizeBytes()).sum();
             if (bulkBytes > MAX_STREAM_BYTES) {
                 throw new TooLarge(bulkBytes); // the bulk pass alone would pass the bound

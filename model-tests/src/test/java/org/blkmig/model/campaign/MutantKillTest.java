@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.model.campaign;
 
-import org.blkmig.model.judge.Checks;
+import org.blkmig.model.judge.Properties;
+import org.blkmig.model.judge.Property;
 import org.blkmig.model.judge.Judge;
 import org.blkmig.model.scenario.Mutant;
 import org.blkmig.model.scenario.Scenario;
@@ -43,20 +44,20 @@ class MutantKillTest {
         // the shrunk scenario replays to the same failure: at once for a deterministic mutant; within 20
         // replays for one whose bug is nondeterminism itself (unordered-devices: any property it breaks
         // depends on the run's hash order, which differs between JVMs and between test orders)
-        Checks.Property property = shrunk.firstFailure().orElseThrow().property();
+        Property property = shrunk.firstFailure().orElseThrow().property();
         Scenario again = Scenario.parse(shrunk.run().scenario().toString());
-        int replays = property == Checks.Property.DETERMINISM || m == Mutant.UNORDERED_DEVICES ? 20 : 1;
+        int replays = property == Properties.DETERMINISM || m == Mutant.UNORDERED_DEVICES ? 20 : 1;
         boolean replayed = false;
         for (int i = 0; i < replays && !replayed; i++) {
             replayed = Judge.judge(again, Variant.of(m), true).firstFailure().map(v -> v.property() == property).orElse(false);
         }
-        assertTrue(replayed, m + ": the shrunk scenario does not fail " + property.id + " again");
+        assertTrue(replayed, m + ": the shrunk scenario does not fail " + property.id() + " again");
         System.out.println("killed " + m.cliName() + " after " + row.scenariosNeeded() + " scenarios by " + shrunk.report());
     }
 
     @Test
     void everyPropertyIsShownFailingBySomeMutant() {
-        Set<Checks.Property> failed = EnumSet.noneOf(Checks.Property.class);
+        Set<Property> failed = new java.util.LinkedHashSet<>();
         for (Mutant m : Mutant.values()) {
             MutantMatrix.Row row = row(m);
             if (row.killed()) {
@@ -67,7 +68,7 @@ class MutantKillTest {
                         .forEach(v -> failed.add(v.property()));
             }
         }
-        assertEquals(EnumSet.allOf(Checks.Property.class), failed, "a property no mutant breaks proves nothing");
+        assertEquals(new java.util.LinkedHashSet<>(Properties.ALL), failed, "a property no mutant breaks proves nothing");
     }
 
     @Test

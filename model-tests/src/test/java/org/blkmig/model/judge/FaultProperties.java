@@ -76,7 +76,7 @@ class FaultProperties {
 
         if (run.receive().complete()) {
             assertEquals(MigrationResult.Outcome.COMPLETED, m.outcome(), "complete target without a completed migration: " + context);
-            Checks.Verdict identical = Checks.identical(run, true);
+            Verdict identical = Properties.IDENTICAL.judge(Facts.of(run));
             assertTrue(identical.passed(), identical + ": " + context);
         } else {
             assertFalse(run.receive().reason().isBlank(), context);
@@ -85,10 +85,10 @@ class FaultProperties {
             assertFalse(run.receive().complete(), context);
             assertFalse(m.reason().isBlank());
         }
-        Checks.Verdict untouched = Checks.sourceUntouched(run);
+        Verdict untouched = Properties.SOURCE_UNTOUCHED.judge(Facts.of(run));
         assertTrue(untouched.passed(), untouched + ": " + context);
         assertEquals(0, m.sender().buffersHeldAtEnd, "buffers leaked: " + context);
-        Checks.Verdict clean = Checks.cleanStop(run, m.outcome() == MigrationResult.Outcome.COMPLETED);
+        Verdict clean = Properties.CLEAN_STOP.judge(Facts.of(run));
         assertTrue(clean.passed(), clean + ": " + context);
         assertGuestWritesKept(run, context);
 

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 class HeldOutFindingsTest {
     private static ScenarioRunner.Run runAndJudge(String line, MigrationResult.Outcome expected) {
         ScenarioRunner.Run run = ScenarioRunner.run(Scenario.parse(line), Set.of());
-        List<Checks.Verdict> verdicts = Checks.judge(run);
-        assertTrue(Checks.allPassed(verdicts), verdicts::toString);
+        List<Verdict> verdicts = Judge.judge(run).verdicts();
+        assertTrue(Properties.allPassed(verdicts), verdicts::toString);
         assertEquals(expected, run.migration().outcome(), run.migration()::toString);
         return run;
     }
@@ -52,7 +52,7 @@ class HeldOutFindingsTest {
                 + "shared-base=true;alloc=74;faults=3%err,20%slow*14;seed=-7073938732390477801;"
                 + "link=0/s:1ms~0ns:w4K:r0:win1M:deaf@786447;pipeline=1:1M;slice=50ms", MigrationResult.Outcome.FAILED);
         assertEquals(-1, run.migration().guestStoppedNanos());
-        assertEquals(1_300_000_000L, Checks.guestStoppedNanos(run));
+        assertEquals(1_300_000_000L, Facts.of(run).history().guestStoppedNanos());
     }
 
     /**
@@ -68,8 +68,8 @@ class HeldOutFindingsTest {
                 + "zero-blocks=true;shared-base=true;alloc=26;faults=none;seed=-8376780741108411280;pipeline=1:1M;slice=200ms",
                 MigrationResult.Outcome.DID_NOT_CONVERGE);
         long end = run.migration().endNanos();
-        long from = end - Checks.RATE_WINDOW_NANOS;
-        double bytesPerSecond = Checks.redirtiedBytes(run, from, end) / (Checks.RATE_WINDOW_NANOS / 1e9);
+        long from = end - Liveness.RATE_WINDOW_NANOS;
+        double bytesPerSecond = Liveness.redirtiedBytes(run, from, end) / (Liveness.RATE_WINDOW_NANOS / 1e9);
         assertTrue(bytesPerSecond >= run.scenario().bandwidthBytesPerSecond(), bytesPerSecond + " B/s re-dirtied");
     }
 
@@ -85,13 +85,13 @@ class HeldOutFindingsTest {
                 + "workload=uniform@8692143[8-128];bandwidth=20160K;downtime=45ms;latency=fixed:0ns;chunk=128K;zero-blocks=true;"
                 + "shared-base=true;alloc=44;faults=none;seed=-7522580840709138578;link=40320K/s:10ms~2ms:w0:r0:win256K;"
                 + "pipeline=2:256K", MigrationResult.Outcome.DID_NOT_CONVERGE);
-        long linkBytesPerSecond = Checks.linkBytesPerSecond(run.scenario().setup().link());
+        long linkBytesPerSecond = Liveness.linkBytesPerSecond(run.scenario().setup().link());
         assertTrue(linkBytesPerSecond < run.scenario().bandwidthBytesPerSecond(), linkBytesPerSecond + " B/s");
         // 256 KiB per (64 KiB at 40 MiB/s + 10 ms + 2 ms + 100 us)
         assertEquals(262144 / ((65536 / (40320 * 1024.0)) + 0.0121), linkBytesPerSecond, 2);
         // a link with no window is its bandwidth; an ideal one is unbounded
-        assertEquals(1 << 20, Checks.linkBytesPerSecond(LinkModel.parse("1M/s:10ms~2ms:w0:r0:win0")));
-        assertEquals(Long.MAX_VALUE, Checks.linkBytesPerSecond(LinkModel.IDEAL));
+        assertEquals(1 << 20, Liveness.linkBytesPerSecond(LinkModel.parse("1M/s:10ms~2ms:w0:r0:win0")));
+        assertEquals(Long.MAX_VALUE, Liveness.linkBytesPerSecond(LinkModel.IDEAL));
     }
 
     /**
@@ -106,10 +106,10 @@ class HeldOutFindingsTest {
                 + "bandwidth=22405K;downtime=29ms;latency=longtail:500us,10%,30ms;chunk=128K;zero-blocks=false;shared-base=false;"
                 + "alloc=54;faults=none;seed=1435719891123066393;link=44810K/s:0ns~50us:w16K:r0:win4M";
         ScenarioRunner.Run run = runAndJudge(line + ";sender-limits=1:1", MigrationResult.Outcome.DID_NOT_CONVERGE);
-        double shortfall = Checks.readShortfall(run.scenario());
+        double shortfall = Liveness.readShortfall(run.scenario());
         assertTrue(shortfall > 0.02 && shortfall < 0.035, "expected loss " + shortfall);
         // the shipped reads in flight keep up with the same disk
-        assertTrue(Checks.readShortfall(Scenario.parse(line)) < 1e-9);
+        assertTrue(Liveness.readShortfall(Scenario.parse(line)) < 1e-9);
     }
 
     @Test
@@ -117,10 +117,10 @@ class HeldOutFindingsTest {
         String line = "devices=drive0:1M;content=1;workload=none@0[8-128];bandwidth=10M;downtime=100ms;latency=fixed:%s;"
                 + "chunk=64K;zero-blocks=false;shared-base=false;alloc=50;faults=none;seed=1;sender-limits=1:1;slice=100ms";
         // 16 chunks a slice, one at a time
-        assertEquals(0.5, Checks.readShortfall(Scenario.parse(String.format(line, "12500us"))), 1e-9);
-        assertEquals(0, Checks.readShortfall(Scenario.parse(String.format(line, "6250us"))), 1e-9);
-        assertEquals(0.975, Checks.normalCdf(1.959964), 1e-6);
-        assertEquals(0.025, Checks.normalCdf(-1.959964), 1e-6);
+        assertEquals(0.5, Liveness.readShortfall(Scenario.parse(String.format(line, "12500us"))), 1e-9);
+        assertEquals(0, Liveness.readShortfall(Scenario.parse(String.format(line, "6250us"))), 1e-9);
+        assertEquals(0.975, Liveness.normalCdf(1.959964), 1e-6);
+        assertEquals(0.025, Liveness.normalCdf(-1.959964), 1e-6);
     }
 
     /**
@@ -136,6 +136,6 @@ class HeldOutFindingsTest {
                 + "shared-base=false;alloc=76;faults=none;seed=-5891419656255126498;link=120M/s:10ms~50us:w64K:r0:win256K;"
                 + "sender-limits=32:64;pipeline=8:64M;slice=50ms", MigrationResult.Outcome.DID_NOT_CONVERGE);
         double dirtyRate = run.scenario().workload().dirtyRateBytesPerSecond(run.scenario().chunkSizeBytes());
-        assertTrue(Checks.linkBytesPerSecond(run.scenario().setup().link()) < 4 * dirtyRate);
+        assertTrue(Liveness.linkBytesPerSecond(run.scenario().setup().link()) < 4 * dirtyRate);
     }
 }

@@ -21,7 +21,7 @@ import net.jqwik.api.statistics.Statistics;
 import org.blkmig.sender.MigrationResult;
 import org.blkmig.simdisk.History;
 
-/** The testbed's main property: any generated migration keeps every property of {@link Checks}. */
+/** The testbed's main property: any generated migration keeps every property of {@link Properties}. */
 class MigrationProperties {
 
     @Provide
@@ -50,8 +50,8 @@ class MigrationProperties {
                 .anyMatch(e -> e instanceof History.GuestWrite && (bulkEnd < 0 || e.timeNanos() < bulkEnd)));
         Statistics.label("write to a chunk with a read in flight").collect(writeDuringRead(run, s.chunkSizeBytes()));
         Statistics.label("partial last chunk").collect(s.devices().stream()
-                .anyMatch(d -> Checks.migrated(d) && d.sizeBytes() % s.chunkSizeBytes() != 0));
-        Statistics.label("several devices").collect(s.devices().stream().filter(Checks::migrated).count() >= 2);
+                .anyMatch(d -> Facts.migrated(d) && d.sizeBytes() % s.chunkSizeBytes() != 0));
+        Statistics.label("several devices").collect(s.devices().stream().filter(Scenario.Device::migrated).count() >= 2);
         Statistics.label("zero blocks sent").collect(run.receive().zeroBlocks() > 0);
         Statistics.label("shared base").collect(s.sharedBase());
         Statistics.label("two or more dirty rounds").collect(run.migration().slices().stream()
@@ -65,7 +65,7 @@ class MigrationProperties {
         ScenarioRunner.Ends ends = run.ends();
         Statistics.label("zero-copy blocks").collect(ends.zeroCopySamples() > 0);
         Statistics.label("pipeline with more than one buffer busy").collect(ends.pipelinePeakBusy() > 1);
-        Statistics.label("block split across link writes").collect(Checks.decode(run).blocks().stream()
+        Statistics.label("block split across link writes").collect(Facts.of(run).stream().blocks().stream()
                 .anyMatch(b -> !b.zero() && ends.writeEndsInside(b.offsetBytes(), b.offsetBytes() + b.wireBytes())));
         Statistics.label("link fault mid-block").collect(ends.linkFaultMidBlock());
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.model.sim;
 
-import org.blkmig.model.judge.Checks;
+import org.blkmig.model.judge.Properties;
+import org.blkmig.model.judge.Verdict;
 import org.blkmig.model.judge.Judge;
 import org.blkmig.model.scenario.Scenario;
 import org.blkmig.model.scenario.Variant;
@@ -45,15 +46,15 @@ class InvariantRunTest {
     void theInvariantsPropertyFailsFirstAndTheReportReplaysIt() {
         ScenarioRunner.Run clean = ScenarioRunner.run(Scenario.defaults(), Variant.BLKMIG, ScenarioRunner.RunFaults.NONE);
         assertNull(clean.brokenInvariant());
-        assertTrue(Checks.judge(clean).get(0).passed());
+        assertTrue(Judge.judge(clean).verdicts().get(0).passed());
         ScenarioRunner.Run broken = new ScenarioRunner.Run(clean.scenario(), clean.variant(), clean.migration(),
                 clean.receive(), clean.stream(), clean.history(), clean.sources(), clean.sourceDevices(), clean.targets(),
                 clean.bases(), clean.guestWrites(), clean.eventsRun(), "invariant violated: 2 reads of drive0 chunk 3 in flight",
                 clean.faults(), clean.clock(), clean.ends());
-        List<Checks.Verdict> vs = Checks.judge(broken);
-        assertEquals(Checks.Property.INVARIANTS, vs.get(0).property());
+        List<Verdict> vs = Judge.judge(broken).verdicts();
+        assertEquals(Properties.INVARIANTS, vs.get(0).property());
         assertFalse(vs.get(0).passed());
-        String report = new Judge.Outcome(broken, vs).report();
+        String report = Judge.judge(broken).report();
         assertTrue(report.startsWith("property invariants failed: invariant violated: 2 reads of drive0 chunk 3"), report);
         assertTrue(report.contains("replay:   ./blkmig simulate --scenario '" + Scenario.defaults() + "'"), report);
     }

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.model.sim;
 
-import org.blkmig.model.judge.Checks;
+import org.blkmig.model.judge.Properties;
+import org.blkmig.model.judge.Verdict;
+import org.blkmig.model.judge.Liveness;
+import org.blkmig.model.judge.Judge;
 import org.blkmig.model.scenario.Scenario;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -107,8 +110,8 @@ class ZeroCopySamplingTest {
                 + "zero-blocks=false;shared-base=false;alloc=68;faults=none;seed=1059794078407271128;"
                 + "link=38400K/s:1ms~2ms:w0:r0:win1M;data-path=zero-copy");
         ScenarioRunner.Run run = ScenarioRunner.run(s, Set.of());
-        List<Checks.Verdict> verdicts = Checks.judge(run);
-        assertTrue(Checks.allPassed(verdicts), verdicts::toString);
+        List<Verdict> verdicts = Judge.judge(run).verdicts();
+        assertTrue(Properties.allPassed(verdicts), verdicts::toString);
         // the evidence: guest writes to a chunk whose zero-copy read had begun and was not yet sampled
         long spc = s.chunkSizeBytes() / Disk.SECTOR_SIZE_BYTES;
         Map<Long, History.ReadSubmit> waiting = new HashMap<>();
@@ -130,7 +133,7 @@ class ZeroCopySamplingTest {
             }
         }
         assertTrue(writesWhileWaiting > 10, writesWhileWaiting + " zero-copy reads written to while they waited");
-        long redirtiedChunks = Checks.redirtiedBytes(run, 0, Long.MAX_VALUE) / s.chunkSizeBytes();
+        long redirtiedChunks = Liveness.redirtiedBytes(run, 0, Long.MAX_VALUE) / s.chunkSizeBytes();
         assertTrue(redirtiedChunks >= writesWhileWaiting, redirtiedChunks + " chunks re-dirtied");
     }
 }

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.model.judge;
+
+/**
+ * Why a verdict is what it is: a closed set, so findings, the diagram and reports group and draw
+ * verdicts by cause and never by the wording of a sentence. {@link #text} names the cause in a
+ * finding's key.
+ */
+public enum Cause {
+    NONE("holds"),
+    // verdicts that pass with a note
+    NOT_COMPLETED("n/a: the migration did not complete"),
+    NOT_RERUN("n/a: not rerun"),
+    DATA_LIMIT_REACHED("inconclusive: the harness's data limit ended the run"),
+    EXCUSED_READ_SHORTFALL("excused: the reads in flight cannot fill the rate limit"),
+    EXCUSED_SLOW_LINK("excused: the link is no faster than the rate limit"),
+    // invariants
+    INVARIANT_BROKEN("an invariant of blkmig's main code broke"),
+    // identical
+    GUEST_WRITE_MISSING("a guest write is missing on the target"),
+    TARGET_DIFFERS("the target differs from its source"),
+    // protocol and progress
+    STREAM_UNREADABLE("the stream does not decode"),
+    RULE_VIOLATED("the stream breaks a rule of the protocol"),
+    // chunk-coverage
+    CHUNK_NEVER_SENT("completed with chunks never sent (early completion)"),
+    // read-history
+    REPLAY_FAILED("the history's replay failed"),
+    BLOCK_WITHOUT_READ("a block that no read produced"),
+    BLOCK_UNSEEN("a block whose data no read of its chunk saw"),
+    ZERO_BLOCK_NOT_ZERO("a zero block for a chunk no read found all zero"),
+    STALE_BLOCK("a stale block sent after a newer one of its chunk"),
+    // source-untouched
+    SOURCE_WRITTEN("the migration wrote to a source"),
+    TRACKING_LEFT_ON("dirty tracking left on after the migration"),
+    // in-bounds
+    WRITE_OUTSIDE_TARGET("a write outside a target"),
+    WRITE_TO_UNMIGRATED("a write to a device that is not migrated"),
+    // liveness
+    DID_NOT_CONVERGE("a migration expected to converge did not"),
+    GAVE_UP_UNJUSTIFIED("gave up though the guest dirtied chunks slower than the migration carries them"),
+    COMPLETED_LATE("completed long after completing fitted the downtime limit"),
+    // honest-completion
+    DESTINATION_WRITE_CROSSES_END("the destination failed: a block's write crosses the device's end (a partial last chunk)"),
+    COMPLETION_DISAGREES("the destination did not complete what the source completed"),
+    WRITE_AFTER_COMPLETE("a write landed after the receiver declared the target complete"),
+    // explained-failure
+    FAILED_WITHOUT_FAULT("the migration FAILED with no injected fault"),
+    CANCELLED_WITHOUT_CANCEL("the migration was CANCELLED though the scenario never cancels it"),
+    // rate-limit
+    SLICE_OVER_BUDGET("a slice sent more than its budget plus one block"),
+    READ_AHEAD_OVER_BUDGET("reads ran ahead of the wire past a slice's budget"),
+    // clean-stop
+    BUFFERS_HELD("the sender still holds chunk buffers"),
+    RECEIVER_STILL_WAITING("the receiver was still waiting for bytes"),
+    RECEIVER_THREAD_ALIVE("the receiver's thread did not end"),
+    EVENTS_LEFT("events still scheduled after both ends stopped"),
+    COMPLETE_AFTER_DROP("the link dropped but the receiver reports the target complete"),
+    // determinism
+    STREAM_DIFFERS("a second run gives another stream"),
+    HISTORY_DIFFERS("a second run gives the same stream but another history");
+
+    public final String text;
+
+    Cause(String text) {
+        this.text = text;
+    }
+}

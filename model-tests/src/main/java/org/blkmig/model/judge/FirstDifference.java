@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.model.judge;
+
+import java.nio.ByteBuffer;
+import org.blkmig.model.scenario.Scenario;
+import org.blkmig.model.sim.World;
+import org.blkmig.simdisk.Disk;
+import org.blkmig.simdisk.WriteContent;
+
+/**
+ * Where a target first differs from its source, and which write each side carries there (by the
+ * write ids the simulated contents encode; 0: initial data, {@link World#TOP_INITIAL_WRITE_ID}:
+ * the top layer's initial data, -1: no write, zeros).
+ */
+public record FirstDifference(ChunkRef chunk, long byteOffset, long sector, long sourceWriteId, long targetWriteId) {
+    /** Compared a MiB at a time. */
+    private static final int COMPARE_BYTES = 1 << 20;
+
+    /** The first difference of one migrated device's target from its source, or null if they are equal. */
+    static FirstDifference of(Scenario.Device d, Disk source, Disk target, int chunkSizeBytes) {
+        long chunkSectors = chunkSizeBytes / Disk.SECTOR_SIZE_BYTES;
+        long sectors = d.sizeBytes() / Disk.SECTOR_SIZE_BYTES;
+        long step = COMPARE_BYTES / Disk.SECTOR_SIZE_BYTES;
+        for (long sec = 0; sec < sectors; sec += step) {
+            long n = Math.min(step, sectors - sec);
+            ByteBuffer a = World.read(source, sec, n);
+            ByteBuffer b = World.read(target, sec, n);
+            int at = a.mismatch(b);
+            if (at >= 0) {
+                long sector = sec + at / Disk.SECTOR_SIZE_BYTES;
+                int sectorStart = at / Disk.SECTOR_SIZE_BYTES * Disk.SECTOR_SIZE_BYTES;
+                return new FirstDifference(new ChunkRef(d.name(), sector / chunkSectors),
+                        sec * Disk.SECTOR_SIZE_BYTES + at, sector,
+                        WriteContent.writeIdOf(a.duplicate().position(sectorStart), sector),
+                        WriteContent.writeIdOf(b.duplicate().position(sectorStart), sector));
+            }
+        }
+        return null;
+    }
+
+    /** Whether the source holds a guest write there that the target lacks. */
+    public boolean guestWriteMissing() {
+        return sourceWriteId > 0;
+    }
+
+    /** A write id as a person reads it. */
+    public static String describeWrite(long id) {
+        if (id == -1) {
+            return "no write (zeros or initial data)";
+        }
+        return id == 0 ? "initial data" : id == World.TOP_INITIAL_WRITE_ID ? "initial top data" : "guest write #" + id;
+    }
+
+    /** The sentence the identical property prints. */
+    public String sentence() {
+        return chunk.device() + " differs first at byte " + byteOffset + " (sector " + sector + ", chunk " + chunk.chunk()
+                + "): source has " + describeWrite(sourceWriteId) + ", target has " + describeWrite(targetWriteId);
+    }
+}

@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.model.judge;
+
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import org.blkmig.model.scenario.LinkModel;
+import org.blkmig.model.scenario.Scenario;
+import org.blkmig.model.sim.ScenarioRunner;
+import org.blkmig.model.sim.SimLink;
+import org.blkmig.model.sim.World;
+import org.blkmig.sender.MigrationResult;
+import org.blkmig.simdisk.Disk;
+import org.blkmig.simdisk.History;
+
+/**
+ * The one model of liveness that {@code convergence} and {@code justified-non-convergence} share,
+ * so their verdicts on a run cannot contradict each other: what the migration can carry (the rate
+ * limit, or the link where slower, less what the reads in flight cannot fill), how fast the guest
+ * measurably re-dirtied chunks the target held up to date (from the history, over the migration's
+ * last seconds, plus RAM's dirtying), and the scenario's faults. A migration is expected to
+ * converge when the guest dirties at most {@code 1/}{@value #MARGIN} of what is carried and the
+ * downtime budget holds at least {@value #MARGIN} chunks; giving up is excused when the guest
+ * dirties as fast as what is carried, the budget is smaller, a fault struck, or the link is the
+ * bottleneck and convergence was not expected. A run the harness's own data limit stopped decides
+ * neither.
+ */
+public final class Liveness {
+    /** The margin of "light": a guest dirtying at most 1/4 of what is carried, a budget of at least 4 chunks. */
+    public static final int MARGIN = 4;
+    /** Over this much of the migration's end the guest's dirtying rate is measured. */
+    public static final long RATE_WINDOW_NANOS = 3_000_000_000L;
+
+    private final double carriedBytesPerSecond;
+    private final double shortfall;
+    private final double dirtyBytesPerSecond;
+    private final double windowSeconds;
+    private final double downtimeBudgetBytes;
+    private final int chunkSizeBytes;
+    private final boolean faults;
+    private final boolean linkIsBottleneck;
+    private final boolean dataLimitReached;
+    private final long dataLimitBytes;
+    private final long totalBytes;
+
+    private Liveness(Facts f) {
+        Scenario s = f.scenario();
+        ScenarioRunner.Run run = f.run();
+        MigrationResult m = run.migration();
+        chunkSizeBytes = s.chunkSizeBytes();
+        long link = linkBytesPerSecond(s.setup().link());
+        linkIsBottleneck = link <= s.bandwidthBytesPerSecond();
+        shortfall = readShortfall(s);
+        carriedBytesPerSecond = Math.min(s.bandwidthBytesPerSecond(), link);
+        // below a few chunks of downtime budget, completing needs an instant with nothing dirty at all
+        downtimeBudgetBytes = carriedBytesPerSecond * (s.maxDowntimeNanos() / 1e9);
+        long end = m.endNanos();
+        long from = Math.max(m.startNanos(), end - RATE_WINDOW_NANOS);
+        windowSeconds = Math.max(1e-9, (end - from) / 1e9);
+        dirtyBytesPerSecond = redirtiedBytes(run, from, end) / windowSeconds + s.ram().dirtyBytesPerSecond();
+        // a receiver that closed the connection (its target failed) ends any migration: not a liveness matter
+        faults = s.faults().readErrorPercent() > 0 || s.faults().slowReadPercent() > 0 || f.history().linkFaultFired()
+                || f.history().has(History.Kind.RECEIVER_CLOSED);
+        dataLimitBytes = ScenarioRunner.dataLimitBytes(s);
+        dataLimitReached = run.stream().length() >= dataLimitBytes;
+        totalBytes = s.totalBytes();
+    }
+
+    static Liveness of(Facts f) {
+        return new Liveness(f);
+    }
+
+    /** What the reads can fill of what the link and the rate limit carry. */
+    public double effectiveBytesPerSecond() {
+        return carriedBytesPerSecond * (1 - shortfall);
+    }
+
+    public double dirtyBytesPerSecond() {
+        return dirtyBytesPerSecond;
+    }
+
+    public double carriedBytesPerSecond() {
+        return carriedBytesPerSecond;
+    }
+
+    public double downtimeBudgetChunks() {
+        return downtimeBudgetBytes / chunkSizeBytes;
+    }
+
+    public boolean faults() {
+        return faults;
+    }
+
+    /**
+     * What converging takes by the model: each round resends what the guest dirtied during the one
+     * before, so a guest at a share {@code r} of what is carried makes {@code disks / (1 - r)} bytes
+     * in all (unbounded from {@code r >= 1}).
+     */
+    public double convergingBytes() {
+        double r = dirtyBytesPerSecond / Math.max(1e-9, effectiveBytesPerSecond());
+        return r >= 1 ? Double.POSITIVE_INFINITY : totalBytes / (1 - r);
+    }
+
+    /**
+     * The harness's data limit stopped a run that could still have been converging (converging
+     * takes at least half the limit): it decides no liveness property. A run that reached the limit
+     * though converging takes far less is judged as any other.
+     */
+    public boolean inconclusive() {
+        return dataLimitReached && convergingBytes() * 2 >= dataLimitBytes;
+    }
+
+    /** No fault, a budget of {@value #MARGIN}+ chunks and a guest at most 1/{@value #MARGIN} as fast as what is carried. */
+    public boolean expectedToConverge() {
+        return !faults && !inconclusive() && downtimeBudgetChunks() >= MARGIN
+                && dirtyBytesPerSecond * MARGIN <= effectiveBytesPerSecond();
+    }
+
+    /**
+     * Why giving up was justified, or {@link Cause#NONE}: never when convergence was expected.
+     * {@link Cause#EXCUSED_READ_SHORTFALL} and {@link Cause#EXCUSED_SLOW_LINK} carry figures worth a note.
+     */
+    public Cause excuse() {
+        if (dirtyBytesPerSecond >= carriedBytesPerSecond || downtimeBudgetChunks() < MARGIN || faults) {
+            return Cause.NOT_COMPLETED; // plainly justified: a pass with no note
+        }
+        if (dirtyBytesPerSecond >= effectiveBytesPerSecond()) {
+            return Cause.EXCUSED_READ_SHORTFALL;
+        }
+        if (linkIsBottleneck && !expectedToConverge()) {
+            // the link carries no more than the rate limit (its framing and waits take the margin)
+            return Cause.EXCUSED_SLOW_LINK;
+        }
+        return Cause.NONE;
+    }
+
+    /** The figures, for evidence. */
+    public String figures() {
+        return String.format("over its last %.1f s the guest dirtied read chunks at %.0f B/s against %.0f B/s carried"
+                + " (%.0f B/s after the reads' expected shortfall of %.1f%%), with a downtime budget of %.0f chunks",
+                windowSeconds, dirtyBytesPerSecond, carriedBytesPerSecond, effectiveBytesPerSecond(), 100 * shortfall,
+                downtimeBudgetChunks()) + (dataLimitReached ? String.format("; it sent the data limit of %d bytes, where"
+                + " converging takes about %.0f", dataLimitBytes, convergingBytes()) : "");
+    }
+
+    /**
+     * The expected share of the rate limit the sender's reads cannot fill, from the scenario alone:
+     * a slice's budget is {@code n} chunks, read at best {@code R} at a time, so they take
+     * {@code T ~ sum of n latencies / R} (mean and spread from the latency model, T taken as
+     * normal); a slice whose reads overrun it sends {@code slice / T} of its budget, and a slice's
+     * unused budget is not carried over. Returns {@code E[(T - slice)+] / (slice + E[(T - slice)+])}.
+     */
+    public static double readShortfall(Scenario s) {
+        double sliceNanos = s.setup().sliceNanos();
+        double chunks = s.bandwidthBytesPerSecond() * sliceNanos / 1e9 / s.chunkSizeBytes();
+        int r = s.setup().readsInFlight();
+        double meanNanos = chunks * s.latency().meanNanos() / r;
+        double sdNanos = Math.sqrt(chunks * s.latency().varianceNanos2()) / r;
+        double overrunNanos;
+        if (sdNanos < 1) {
+            overrunNanos = Math.max(0, meanNanos - sliceNanos);
+        } else {
+            double z = (sliceNanos - meanNanos) / sdNanos;
+            overrunNanos = Math.max(0, sdNanos * normalDensity(z) - (sliceNanos - meanNanos) * (1 - normalCdf(z)));
+        }
+        return overrunNanos / (sliceNanos + overrunNanos);
+    }
+
+    static double normalDensity(double z) {
+        return Math.exp(-z * z / 2) / Math.sqrt(2 * Math.PI);
+    }
+
+    /** Abramowitz and Stegun 26.2.17 (absolute error under 7.5e-8). */
+    public static double normalCdf(double z) {
+        double t = 1 / (1 + 0.2316419 * Math.abs(z));
+        double poly = t * (0.319381530 + t * (-0.356563782 + t * (1.781477937 + t * (-1.821255978 + t * 1.330274429))));
+        double upper = normalDensity(z) * poly;
+        return z >= 0 ? 1 - upper : upper;
+    }
+
+    /**
+     * What the link can carry per second at most: its bandwidth, and a window's worth per time a
+     * byte stays in the window (unbounded for an ideal link). It errs towards the smaller figure.
+     */
+    public static long linkBytesPerSecond(LinkModel l) {
+        double bytesPerSecond = l.bandwidthBytesPerSecond() > 0 ? l.bandwidthBytesPerSecond() : Double.MAX_VALUE;
+        if (l.windowBytes() > 0) {
+            double segmentNanos = l.bandwidthBytesPerSecond() == 0 ? 0
+                    : Math.min(l.windowBytes(), SimLink.ARRIVAL_SEGMENT_BYTES) * 1e9 / l.bandwidthBytesPerSecond();
+            double residenceNanos = segmentNanos + l.latencyNanos() + l.jitterNanos() + SimLink.RECEIVER_WAKE_NANOS;
+            bytesPerSecond = Math.min(bytesPerSecond, l.windowBytes() * 1e9 / residenceNanos);
+        }
+        return (long) Math.min(bytesPerSecond, Long.MAX_VALUE);
+    }
+
+    /**
+     * Bytes of chunks that guest writes in [from, to) dirtied while the target held them up to date:
+     * after a read of them had been submitted, or, migrating incrementally, before any write if the
+     * top layer left them to the base the target shares.
+     */
+    public static long redirtiedBytes(ScenarioRunner.Run run, long from, long to) {
+        Scenario s = run.scenario();
+        long spc = s.chunkSizeBytes() / Disk.SECTOR_SIZE_BYTES;
+        Set<String> readSinceDirty = new HashSet<>();
+        if (s.sharedBase()) {
+            Map<String, Disk> bases = World.bases(s);
+            for (Scenario.Device dev : s.devices()) {
+                if (!Facts.migrated(dev)) {
+                    continue;
+                }
+                Disk initial = World.source(s, dev, bases); // as the guest left it before the migration
+                long sectors = dev.sizeBytes() / Disk.SECTOR_SIZE_BYTES;
+                for (long sec = 0; sec < sectors; sec += spc) {
+                    long n = Math.min(spc, sectors - sec);
+                    Disk.Allocation a = initial.allocation(sec, n);
+                    if (a.state() == Disk.State.UNALLOCATED && a.sectorCount() >= n) {
+                        readSinceDirty.add(dev.name() + "@" + sec / spc);
+                    }
+                }
+            }
+        }
+        long chunks = 0;
+        for (History.Entry e : run.history().entries()) {
+            History.ReadSubmit rs = HistoryIndex.submission(e);
+            if (rs != null) {
+                readSinceDirty.add(rs.device() + "@" + rs.sector() / spc);
+            } else if (e instanceof History.GuestWrite w) {
+                for (long c = w.sector() / spc; c <= (w.sector() + w.sectorCount() - 1) / spc; c++) {
+                    if (readSinceDirty.remove(w.device() + "@" + c) && e.timeNanos() >= from && e.timeNanos() < to) {
+                        chunks++;
+                    }
+                }
+            }
+        }
+        return chunks * s.chunkSizeBytes();
+    }
+}
