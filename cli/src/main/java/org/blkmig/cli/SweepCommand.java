@@ -2,7 +2,7 @@
 package org.blkmig.cli;
 
 import org.blkmig.model.judge.Properties;
-import org.blkmig.model.judge.Property;
+import org.blkmig.model.judge.Promise;
 import org.blkmig.model.judge.Verdict;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -54,7 +54,7 @@ final class SweepCommand implements Callable<Integer> {
     SharedOptions.Mutants mutants;
 
     /** What a sweep counted. */
-    record Counts(long firstSeed, int runs, Map<MigrationResult.Outcome, Integer> outcomes, Map<Property, Integer> failedProperties,
+    record Counts(long firstSeed, int runs, Map<MigrationResult.Outcome, Integer> outcomes, Map<Promise, Integer> failedProperties,
             int failedSeeds, List<Long> firstFailingSeeds, long[] migrationNanos, long[] bytesSent) {}
 
     @Override
@@ -83,7 +83,7 @@ final class SweepCommand implements Callable<Integer> {
 
     static Counts sweep(Scenario base, Variant variant, long firstSeed, int seeds, java.util.function.LongConsumer progress) {
         Map<MigrationResult.Outcome, Integer> outcomes = new EnumMap<>(MigrationResult.Outcome.class);
-        Map<Property, Integer> failed = new java.util.LinkedHashMap<>();
+        Map<Promise, Integer> failed = new java.util.LinkedHashMap<>();
         List<Long> firstFailing = new ArrayList<>();
         long[] nanos = new long[seeds];
         long[] bytes = new long[seeds];
@@ -120,7 +120,7 @@ final class SweepCommand implements Callable<Integer> {
         for (Map.Entry<MigrationResult.Outcome, Integer> e : c.outcomes().entrySet()) {
             out.printf("outcome %-17s %d of %d seeds%n", e.getKey(), e.getValue(), c.runs());
         }
-        for (Property p : Properties.ALL) {
+        for (Promise p : Properties.ALL) {
             int n = c.failedProperties().getOrDefault(p, 0);
             if (n > 0) {
                 out.printf("failed %-18s %d of %d seeds%n", p.id(), n, c.runs());

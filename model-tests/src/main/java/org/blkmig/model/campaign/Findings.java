@@ -38,7 +38,7 @@ public final class Findings {
     }
 
     /** The failed verdict of {@code p} (with this cause, unless null), or null. */
-    private static Verdict failed(List<Verdict> verdicts, org.blkmig.model.judge.Property p, Cause cause) {
+    private static Verdict failed(List<Verdict> verdicts, org.blkmig.model.judge.Promise p, Cause cause) {
         for (Verdict v : verdicts) {
             if (!v.passed() && v.property() == p && (cause == null || v.cause() == cause)) {
                 return v;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.model.campaign;
 
-import org.blkmig.model.judge.Property;
+import org.blkmig.model.judge.Promise;
 import org.blkmig.model.judge.Judge;
 import org.blkmig.model.scenario.Mutant;
 import org.blkmig.model.scenario.Variant;
@@ -12,7 +12,7 @@ import org.blkmig.sender.Profile;
 
 /** The kill matrix: for each mutant, the campaign scenarios it takes to catch it. */
 public final class MutantMatrix {
-    public record Row(Mutant mutant, boolean killed, Property property, int scenariosNeeded,
+    public record Row(Mutant mutant, boolean killed, Promise property, int scenariosNeeded,
             Judge.Shrunk shrunk) {}
 
     private MutantMatrix() {}

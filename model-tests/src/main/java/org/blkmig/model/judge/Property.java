@@ -5,13 +5,7 @@ package org.blkmig.model.judge;
  * A promise of the migration, judged from one run's facts alone: never from the sender's own
  * bookkeeping. Each property is one class, listed once in {@link Properties}.
  */
-public interface Property {
-    /** The name that appears in its failures, on the command line and in reports: {@code identical}. */
-    String id();
-
-    /** What it promises, in one sentence for people. */
-    String promise();
-
+public interface Property extends Promise {
     /** Its verdict on the run these facts describe. */
     Verdict judge(Facts facts);
 }

@@ -40,7 +40,7 @@ public final class ProtocolRules implements Property {
     }
 
     /** The first of the violations {@code which} selects, as a failure naming its rule; a pass if none. */
-    static Verdict violations(Property p, OracleStream d, Predicate<StreamChecker.Violation> which) {
+    static Verdict violations(Promise p, OracleStream d, Predicate<StreamChecker.Violation> which) {
         List<StreamChecker.Violation> vs = d.violations().stream().filter(which).toList();
         if (vs.isEmpty()) {
             return Verdict.pass(p);

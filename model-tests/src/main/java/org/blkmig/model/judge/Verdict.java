@@ -9,7 +9,7 @@ import java.util.List;
  * protocol rule, say), and {@link #evidence()}, the sentence for people built from those. Code
  * reads the typed fields; only people read the sentence.
  */
-public record Verdict(Property property, Status status, Cause cause, List<ChunkRef> chunks, List<Long> instantsNanos,
+public record Verdict(Promise property, Status status, Cause cause, List<ChunkRef> chunks, List<Long> instantsNanos,
         String subject, String evidence) {
 
     public enum Status {
@@ -29,24 +29,24 @@ public record Verdict(Property property, Status status, Cause cause, List<ChunkR
         }
     }
 
-    public static Verdict pass(Property p) {
+    public static Verdict pass(Promise p) {
         return new Verdict(p, Status.PASS, Cause.NONE, List.of(), List.of(), "", "");
     }
 
     /** A pass with a note: an excuse the property accepted, with its figures in the sentence. */
-    public static Verdict pass(Property p, Cause note, String evidence) {
+    public static Verdict pass(Promise p, Cause note, String evidence) {
         return new Verdict(p, Status.PASS, note, List.of(), List.of(), "", evidence);
     }
 
-    public static Verdict notApplicable(Property p, Cause why) {
+    public static Verdict notApplicable(Promise p, Cause why) {
         return new Verdict(p, Status.NOT_APPLICABLE, why, List.of(), List.of(), "", why.text);
     }
 
-    public static Verdict inconclusive(Property p, Cause why, String evidence) {
+    public static Verdict inconclusive(Promise p, Cause why, String evidence) {
         return new Verdict(p, Status.INCONCLUSIVE, why, List.of(), List.of(), "", evidence);
     }
 
-    public static Verdict fail(Property p, Cause cause, String evidence) {
+    public static Verdict fail(Promise p, Cause cause, String evidence) {
         return new Verdict(p, Status.FAIL, cause, List.of(), List.of(), "", evidence);
     }
 

@@ -2,7 +2,7 @@
 package org.blkmig.model.campaign;
 
 import org.blkmig.model.judge.Properties;
-import org.blkmig.model.judge.Property;
+import org.blkmig.model.judge.Promise;
 import org.blkmig.model.judge.Judge;
 import org.blkmig.model.scenario.Mutant;
 import org.blkmig.model.scenario.Scenario;
@@ -44,7 +44,7 @@ class MutantKillTest {
         // the shrunk scenario replays to the same failure: at once for a deterministic mutant; within 20
         // replays for one whose bug is nondeterminism itself (unordered-devices: any property it breaks
         // depends on the run's hash order, which differs between JVMs and between test orders)
-        Property property = shrunk.firstFailure().orElseThrow().property();
+        Promise property = shrunk.firstFailure().orElseThrow().property();
         Scenario again = Scenario.parse(shrunk.run().scenario().toString());
         int replays = property == Properties.DETERMINISM || m == Mutant.UNORDERED_DEVICES ? 20 : 1;
         boolean replayed = false;
@@ -57,7 +57,7 @@ class MutantKillTest {
 
     @Test
     void everyPropertyIsShownFailingBySomeMutant() {
-        Set<Property> failed = new java.util.LinkedHashSet<>();
+        Set<Promise> failed = new java.util.LinkedHashSet<>();
         for (Mutant m : Mutant.values()) {
             MutantMatrix.Row row = row(m);
             if (row.killed()) {
