@@ -7,7 +7,7 @@ import org.blkmig.model.scenario.Scenario;
 import org.blkmig.simdisk.Disk;
 
 /** Every (allocated) chunk is sent at least once. */
-final class ChunkCoverage implements Property {
+final class ChunkCoverage extends NamedProperty {
     @Override
     public String id() {
         return "chunk-coverage";

@@ -9,7 +9,7 @@ import org.blkmig.simdisk.History;
  * receiver that returned by itself; and after a link drop, an incomplete target unless the sender
  * completed (a fault after the END payload's last byte costs only the EOF marker).
  */
-final class CleanStop implements Property {
+final class CleanStop extends NamedProperty {
     @Override
     public String id() {
         return "clean-stop";

@@ -7,7 +7,7 @@ import org.blkmig.sender.MigrationResult;
  * A migration the liveness model expects to converge does not give up. It judges migrations that
  * ended DID_NOT_CONVERGE: one that FAILED or was CANCELLED is {@code explained-failure}'s.
  */
-final class Convergence implements Property {
+final class Convergence extends NamedProperty {
     @Override
     public String id() {
         return "convergence";

@@ -4,7 +4,7 @@ package org.blkmig.model.judge;
 import org.blkmig.model.sim.ScenarioRunner;
 
 /** The scenario run again gives the same stream (SHA-256) and the same history. */
-final class Determinism implements Property {
+final class Determinism extends NamedProperty {
     @Override
     public String id() {
         return "determinism";

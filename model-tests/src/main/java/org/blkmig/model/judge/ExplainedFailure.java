@@ -5,7 +5,7 @@ import org.blkmig.sender.MigrationResult;
 import org.blkmig.simdisk.History;
 
 /** A migration FAILED only on an injected fault the history records, and was CANCELLED only when the scenario cancelled it. */
-final class ExplainedFailure implements Property {
+final class ExplainedFailure extends NamedProperty {
     @Override
     public String id() {
         return "explained-failure";

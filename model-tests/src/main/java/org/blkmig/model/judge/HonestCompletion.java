@@ -6,7 +6,7 @@ import org.blkmig.model.sim.GuardedDisk;
 import org.blkmig.receiver.ReceiveResult;
 
 /** The target is complete exactly when the migration completed, and only once every write landed and was flushed. */
-final class HonestCompletion implements Property {
+final class HonestCompletion extends NamedProperty {
     @Override
     public String id() {
         return "honest-completion";

@@ -4,7 +4,7 @@ package org.blkmig.model.judge;
 import java.util.Optional;
 
 /** Every target equals its source as the guest left it. */
-final class Identical implements Property {
+final class Identical extends NamedProperty {
     @Override
     public String id() {
         return "identical";

@@ -5,7 +5,7 @@ import org.blkmig.model.scenario.Scenario;
 import org.blkmig.model.sim.GuardedDisk;
 
 /** Nothing is written outside a target, nor to a device that is not migrated. */
-final class InBounds implements Property {
+final class InBounds extends NamedProperty {
     @Override
     public String id() {
         return "in-bounds";

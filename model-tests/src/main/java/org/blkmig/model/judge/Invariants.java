@@ -2,7 +2,7 @@
 package org.blkmig.model.judge;
 
 /** The run broke no invariant asserted in blkmig's main code. */
-final class Invariants implements Property {
+final class Invariants extends NamedProperty {
     @Override
     public String id() {
         return "invariants";

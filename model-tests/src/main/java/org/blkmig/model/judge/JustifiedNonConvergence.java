@@ -7,7 +7,7 @@ import org.blkmig.sender.MigrationResult;
  * A migration gives up only with a reason the sender cannot make up, by the liveness model that
  * {@link Convergence} shares.
  */
-final class JustifiedNonConvergence implements Property {
+final class JustifiedNonConvergence extends NamedProperty {
     @Override
     public String id() {
         return "justified-non-convergence";

@@ -11,7 +11,7 @@ import org.blkmig.protocol.check.StreamChecker;
  * The stream decodes and StreamChecker reports nothing; and {@link Progress}, its progress rules.
  * Both judge a decoded stream alone, so the real-QEMU harness judges QEMU's streams with them too.
  */
-public final class ProtocolRules implements Property {
+public final class ProtocolRules extends NamedProperty {
     /** The rules whose violations the {@code progress} property reports (END_PRESENT too, for a completed run). */
     static final Set<StreamChecker.Rule> PROGRESS_RULES = EnumSet.of(StreamChecker.Rule.PROGRESS_RANGE,
             StreamChecker.Rule.PROGRESS_MONOTONIC, StreamChecker.Rule.END_PROGRESS_100, StreamChecker.Rule.PAYLOAD_EOS);
@@ -50,7 +50,7 @@ public final class ProtocolRules implements Property {
     }
 
     /** Progress within 0..100, never decreasing, END ends with 100 then EOS, one EOS per payload. */
-    public static final class Progress implements Property {
+    public static final class Progress extends NamedProperty {
         @Override
         public String id() {
             return "progress";

@@ -11,7 +11,7 @@ import org.blkmig.simdisk.History;
  * In every slice the blocks sent (by the stream's bytes and their virtual times) stay within the
  * slice's budget plus one block, and reads do not run ahead of the wire past what a slice's budget holds.
  */
-final class RateLimit implements Property {
+final class RateLimit extends NamedProperty {
     @Override
     public String id() {
         return "rate-limit";

@@ -5,7 +5,7 @@ package org.blkmig.model.judge;
  * Every block carries its chunk as some read sampled it (zero blocks: all zero), never older than
  * a block of that chunk sent before it: judged by the fact base's replay of the history.
  */
-final class ReadHistory implements Property {
+final class ReadHistory extends NamedProperty {
     @Override
     public String id() {
         return "read-history";

@@ -5,7 +5,7 @@ import org.blkmig.model.sim.GuardedDisk;
 import org.blkmig.simdisk.BlockDevice;
 
 /** The migration writes nothing to a source and stops dirty tracking. */
-final class SourceUntouched implements Property {
+final class SourceUntouched extends NamedProperty {
     @Override
     public String id() {
         return "source-untouched";
