@@ -106,7 +106,7 @@ public final class Checks {
         return v;
     }
 
-    /** A block's header and name on the wire (PROTOCOL.md: be64 header, u8 length, the name). */
+    /** A block's header and name on the wire (docs/PROTOCOL.md: be64 header, u8 length, the name). */
     static long headBytes(String device) {
         return 8 + 1 + device.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     }
