@@ -15,7 +15,7 @@ import java.util.Arrays;
 public final class RecordReader {
     /** How a record header's flags are read. */
     public enum Flags {
-        /** PROTOCOL.md's receiver: exactly one kind, no reserved bit, ZERO only on a block, EOS value 0, progress 0..100. */
+        /** docs/PROTOCOL.md's receiver: exactly one kind, no reserved bit, ZERO only on a block, EOS value 0, progress 0..100. */
         STRICT,
         /**
          * QEMU 7.2's destination ({@code block_load}): a block if its bit is set, else progress, else

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.protocol;
 
-/** Constants of the block migration wire format (PROTOCOL.md, "Records"). */
+/** Constants of the block migration wire format (docs/PROTOCOL.md, "Records"). */
 public final class Wire {
     private Wire() {}
 

@@ -9,7 +9,7 @@ import org.blkmig.simdisk.Disk;
 import org.blkmig.simdisk.Zeros;
 
 /**
- * How a receiver reads record flags and writes blocks: blkmig's rules (PROTOCOL.md's receiver), or
+ * How a receiver reads record flags and writes blocks: blkmig's rules (docs/PROTOCOL.md's receiver), or
  * QEMU 7.2's destination's ({@code block_load}), so blkmig can answer "would a real QEMU 7.2 load
  * this stream, and what would it write?".
  */
@@ -42,7 +42,7 @@ public sealed interface Destination permits Destination.Blkmig, Destination.Qemu
     }
 
     /**
-     * PROTOCOL.md's receiver: a chunk-aligned sector inside the device, only the in-bounds sectors
+     * docs/PROTOCOL.md's receiver: a chunk-aligned sector inside the device, only the in-bounds sectors
      * written, zeros (zero blocks and all-zero data) as zero writes that keep the target sparse; {@code wholeLastChunk} is the seeded bug of QEMU >= 2.10 that writes all of a partial
      * last chunk, so the write past the end fails.
      */

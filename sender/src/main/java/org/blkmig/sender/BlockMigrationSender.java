@@ -13,7 +13,7 @@ import org.blkmig.simdisk.Invariant;
 import org.blkmig.simdisk.IoContext;
 
 /**
- * The block migration sender of PROTOCOL.md as a phase machine: setup, iterate, pending, complete,
+ * The block migration sender of docs/PROTOCOL.md as a phase machine: setup, iterate, pending, complete,
  * cancel. Where algorithms differ it asks its {@link SenderPolicies}; its devices and their cursors
  * are a {@link DeviceSet}; reading chunks and sending blocks is the {@link DataPath}'s, whose
  * {@link ReadTracker} holds the state shared with read completions and whose {@link BufferPool}

@@ -6,10 +6,10 @@ import java.util.stream.Collectors;
 
 /** A named choice of the algorithm's policies and limits: which block migration the model runs. */
 public enum Profile {
-    /** PROTOCOL.md's corrected algorithm: the default. */
+    /** docs/PROTOCOL.md's corrected algorithm: the default. */
     BLKMIG("blkmig", SenderPolicies.BLKMIG, SenderOptions.DEFAULT_MAX_READS_IN_FLIGHT,
             SenderOptions.DEFAULT_MAX_BUFFERED_CHUNKS),
-    /** QEMU 7.2 as Debian ships it (PROTOCOL.md, "QEMU 7.2 exactly"): 16 reads in flight, 512 buffers. */
+    /** QEMU 7.2 as Debian ships it (docs/PROTOCOL.md, "QEMU 7.2 exactly"): 16 reads in flight, 512 buffers. */
     QEMU_7_2("qemu-7.2", SenderPolicies.QEMU_7_2, 16, 512);
 
     public final String cliName;

@@ -37,14 +37,14 @@ public record SenderPolicies(DeviceScan deviceScan, Allocation allocation, Dirty
         Pending pending, Drain drain, FinalCopy finalCopy, ZeroDetection zeroDetection, Tracking tracking,
         Set<WireFault> wireFaults) {
 
-    /** blkmig's algorithm: PROTOCOL.md's corrected sender. */
+    /** blkmig's algorithm: docs/PROTOCOL.md's corrected sender. */
     public static final SenderPolicies BLKMIG = new SenderPolicies(DeviceScan.SKIP_EMPTY, Allocation.HOLES_KNOWN_ZERO,
             DirtyClear.BEFORE_READ, InFlightMarking.EVERY_READ, Submission.BUDGETED, BudgetCharge.BLOCKS_AND_EOS,
             InFlightConflict.WAIT_FOR_READ, Pending.BULK_ABOVE_THRESHOLD, Drain.WAIT_FOR_READS, FinalCopy.AWAIT_READ,
             ZeroDetection.IN_BOUNDS, Tracking.RELEASED_AT_END, Set.of());
 
     /**
-     * QEMU 7.2 as it is (PROTOCOL.md, "QEMU 7.2 exactly"): bulk reads unmarked, its submission rule,
+     * QEMU 7.2 as it is (docs/PROTOCOL.md, "QEMU 7.2 exactly"): bulk reads unmarked, its submission rule,
      * a budget charged with every byte, a drain of the device at a marked chunk, pending raised only
      * at zero during the bulk pass, zero detection over the whole buffer, every chunk read (holes too). With Debian's 7.2.11
      * update, an empty drive no longer ends the scan.

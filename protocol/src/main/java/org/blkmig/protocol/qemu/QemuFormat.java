@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.protocol.qemu;
 
-/** Constants of QEMU 7.2's migration stream framing (PROTOCOL.md, "QEMU 7.2 outer framing"). */
+/** Constants of QEMU 7.2's migration stream framing (docs/PROTOCOL.md, "QEMU 7.2 outer framing"). */
 public final class QemuFormat {
     private QemuFormat() {}
 

@@ -11,19 +11,19 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The oracle's own decoder, written from PROTOCOL.md alone and sharing no code with the protocol
+ * The oracle's own decoder, written from docs/PROTOCOL.md alone and sharing no code with the protocol
  * module's readers, so that the two can be judged against each other. It streams: a device
  * block's data is handed to the listener in one reused chunk buffer, valid during the call only.
  * It decodes (a) a QEMU 7.2 migration stream, yielding the {@code block} section's payloads and
  * skipping RAM by parsing its records, and (b) a bare record list. Bad input is a {@link Rejected}
  * naming the byte offset and whether the input was cut short or is wrong.
  *
- * <p>Record values outside the table of PROTOCOL.md (flag combinations, PROGRESS above 100, EOS
+ * <p>Record values outside the table of docs/PROTOCOL.md (flag combinations, PROGRESS above 100, EOS
  * with a value) are malformed. Rules about a well-formed record's meaning (alignment, devices,
  * payload order) are not judged here: that is StreamChecker's job.
  */
 public final class OracleDecoder {
-    // record flags (PROTOCOL.md, "Records")
+    // record flags (docs/PROTOCOL.md, "Records")
     private static final int DEVICE_BLOCK = 0x01;
     private static final int EOS = 0x02;
     private static final int PROGRESS = 0x04;
@@ -32,7 +32,7 @@ public final class OracleDecoder {
     private static final int FLAG_BITS = 9;
     private static final long MAX_PROGRESS = 100;
 
-    // QEMU 7.2 framing (PROTOCOL.md, "QEMU 7.2 outer framing")
+    // QEMU 7.2 framing (docs/PROTOCOL.md, "QEMU 7.2 outer framing")
     private static final long MAGIC = 0x5145564dL; // "QEVM"
     private static final long STREAM_VERSION = 3;
     private static final int EOF = 0x00;
@@ -268,7 +268,7 @@ public final class OracleDecoder {
                     + MAX_MACHINE_TYPE_BYTES + ")");
         }
         in.skip(lengthBytes, "machine type");
-        // the fields of each subsection are QEMU's (vmstate_configuration): PROTOCOL.md leaves them open
+        // the fields of each subsection are QEMU's (vmstate_configuration): docs/PROTOCOL.md leaves them open
         while (in.peek(0) == SUBSECTION) {
             long subOffset = in.offset();
             in.u8("subsection marker");
