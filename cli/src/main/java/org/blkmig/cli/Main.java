@@ -31,6 +31,7 @@ public final class Main implements Runnable {
         SUBCOMMANDS.put("corpus", CorpusCommand::new);
         SUBCOMMANDS.put("merge", MergeCommand::new);
         SUBCOMMANDS.put("bench", BenchCommand::new);
+        SUBCOMMANDS.put("properties", PropertiesCommand::new);
         SUBCOMMANDS.put("decode", DecodeCommand::new);
         SUBCOMMANDS.put("receive", ReceiveCommand::new);
         SUBCOMMANDS.put("send", SendCommand::new);
@@ -68,6 +69,10 @@ public final class Main implements Runnable {
             cl.addSubcommand(args[0], named.get());
         } else {
             cl = withEverySubcommand();
+        }
+        CommandLine simulate = cl.getSubcommands().get("simulate");
+        if (simulate != null) {
+            simulate.getCommandSpec().usageMessage().footer(PropertiesCommand.footer().toArray(String[]::new));
         }
         cl.setOut(out);
         cl.setErr(err);

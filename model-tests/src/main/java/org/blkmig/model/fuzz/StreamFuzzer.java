@@ -161,93 +161,98 @@ public final class StreamFuzzer {
         byte[] s = seeds.get(r.nextInt(seeds.size())).clone();
         List<Long> starts = sectionStarts(s);
         int kind = r.nextInt(10);
-        String what;
-        switch (kind) {
-            case 0 -> {
-                int n = 1 + r.nextInt(4);
-                for (int i = 0; i < n; i++) {
-                    int p = r.nextInt(s.length);
-                    s[p] ^= (byte) (1 << r.nextInt(8));
-                }
-                what = n + " bit flips";
-            }
+        return switch (kind) {
+            case 0 -> flipBits(s, r);
             case 1 -> {
                 int cut = r.nextInt(s.length);
-                s = java.util.Arrays.copyOf(s, cut);
-                what = "truncated at " + cut;
+                yield new Input(java.util.Arrays.copyOf(s, cut), "truncated at " + cut);
             }
-            case 2, 3 -> {
-                int i = r.nextInt(starts.size() - 1);
-                int j = r.nextInt(starts.size() - 1);
-                byte[] a = java.util.Arrays.copyOfRange(s, starts.get(i).intValue(), starts.get(i + 1).intValue());
-                ByteArrayOutputStream o = new ByteArrayOutputStream();
-                if (kind == 2) {
-                    o.write(s, 0, starts.get(j + 1).intValue());
-                    o.writeBytes(a);
-                    o.write(s, starts.get(j + 1).intValue(), s.length - starts.get(j + 1).intValue());
-                    what = "section " + i + " repeated after section " + j;
-                } else {
-                    int lo = Math.min(i, j);
-                    int hi = Math.max(i, j) == lo ? Math.min(lo + 1, starts.size() - 2) : Math.max(i, j);
-                    int a0 = starts.get(lo).intValue();
-                    int a1 = starts.get(lo + 1).intValue();
-                    int b0 = starts.get(hi).intValue();
-                    int b1 = starts.get(hi + 1).intValue();
-                    o.write(s, 0, a0);
-                    if (lo == hi) {
-                        o.write(s, a0, s.length - a0);
-                    } else {
-                        o.write(s, b0, b1 - b0);
-                        o.write(s, a1, b0 - a1);
-                        o.write(s, a0, a1 - a0);
-                        o.write(s, b1, s.length - b1);
-                    }
-                    what = "sections " + lo + " and " + hi + " swapped";
-                }
-                s = o.toByteArray();
-            }
+            case 2 -> repeatSection(s, starts, r);
+            case 3 -> swapSections(s, starts, r);
             case 4 -> {
                 // a record header with any flag combination and value, where a header stands
                 int p = recordHeaderOffset(s, r);
                 long value = r.nextBoolean() ? r.nextLong(4096) : r.nextLong() >>> 9;
                 int flags = r.nextInt(0x200);
                 ByteBuffer.wrap(s).putLong(p, (value << 9) | flags);
-                what = String.format("header at %d set to value %d flags 0x%x", p, value, flags);
+                yield new Input(s, String.format("header at %d set to value %d flags 0x%x", p, value, flags));
             }
             case 5 -> {
                 int p = r.nextInt(Math.max(1, s.length - 4));
                 int v = new int[] {-1, Integer.MAX_VALUE, Integer.MIN_VALUE, 0x10000, 0}[r.nextInt(5)];
                 ByteBuffer.wrap(s).putInt(p, v);
-                what = "be32 at " + p + " set to " + v;
+                yield new Input(s, "be32 at " + p + " set to " + v);
             }
             case 6 -> {
                 int p = r.nextInt(Math.max(1, s.length - 8));
                 ByteBuffer.wrap(s).putLong(p, r.nextBoolean() ? Long.MAX_VALUE : -1L);
-                what = "be64 at " + p + " set huge";
+                yield new Input(s, "be64 at " + p + " set huge");
             }
             case 7 -> {
                 byte[][] names = {"/etc".getBytes(), "../d0".getBytes(), {'d', 0, '0'}, {(byte) 0xc3, 0x28}, {(byte) 0xff},
                     "drive0/../../x".getBytes(), {0}};
                 byte[] name = names[r.nextInt(names.length)];
-                s = renameDevice(s, name);
-                what = "device name drive0 replaced by bytes " + java.util.HexFormat.of().formatHex(name);
+                yield new Input(renameDevice(s, name), "device name drive0 replaced by bytes "
+                        + java.util.HexFormat.of().formatHex(name));
             }
-            case 8 -> {
-                // a lost section: without the block END, a stream that ends well but incomplete
-                int i = r.nextInt(starts.size() - 1);
-                ByteArrayOutputStream o = new ByteArrayOutputStream();
-                o.write(s, 0, starts.get(i).intValue());
-                o.write(s, starts.get(i + 1).intValue(), s.length - starts.get(i + 1).intValue());
-                s = o.toByteArray();
-                what = "section " + i + " dropped";
-            }
+            case 8 -> dropSection(s, starts, r);
             default -> {
                 int p = r.nextInt(s.length);
                 s[p] = (byte) r.nextInt(256);
-                what = "byte " + p + " set";
+                yield new Input(s, "byte " + p + " set");
             }
+        };
+    }
+
+    private static Input flipBits(byte[] s, SplittableRandom r) {
+        int n = 1 + r.nextInt(4);
+        for (int i = 0; i < n; i++) {
+            int p = r.nextInt(s.length);
+            s[p] ^= (byte) (1 << r.nextInt(8));
         }
-        return new Input(s, what);
+        return new Input(s, n + " bit flips");
+    }
+
+    private static Input repeatSection(byte[] s, List<Long> starts, SplittableRandom r) {
+        int i = r.nextInt(starts.size() - 1);
+        int j = r.nextInt(starts.size() - 1);
+        byte[] a = java.util.Arrays.copyOfRange(s, starts.get(i).intValue(), starts.get(i + 1).intValue());
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        o.write(s, 0, starts.get(j + 1).intValue());
+        o.writeBytes(a);
+        o.write(s, starts.get(j + 1).intValue(), s.length - starts.get(j + 1).intValue());
+        return new Input(o.toByteArray(), "section " + i + " repeated after section " + j);
+    }
+
+    private static Input swapSections(byte[] s, List<Long> starts, SplittableRandom r) {
+        int i = r.nextInt(starts.size() - 1);
+        int j = r.nextInt(starts.size() - 1);
+        int lo = Math.min(i, j);
+        int hi = Math.max(i, j) == lo ? Math.min(lo + 1, starts.size() - 2) : Math.max(i, j);
+        int a0 = starts.get(lo).intValue();
+        int a1 = starts.get(lo + 1).intValue();
+        int b0 = starts.get(hi).intValue();
+        int b1 = starts.get(hi + 1).intValue();
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        o.write(s, 0, a0);
+        if (lo == hi) {
+            o.write(s, a0, s.length - a0);
+        } else {
+            o.write(s, b0, b1 - b0);
+            o.write(s, a1, b0 - a1);
+            o.write(s, a0, a1 - a0);
+            o.write(s, b1, s.length - b1);
+        }
+        return new Input(o.toByteArray(), "sections " + lo + " and " + hi + " swapped");
+    }
+
+    /** A lost section: without the block END, a stream that ends well but incomplete. */
+    private static Input dropSection(byte[] s, List<Long> starts, SplittableRandom r) {
+        int i = r.nextInt(starts.size() - 1);
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        o.write(s, 0, starts.get(i).intValue());
+        o.write(s, starts.get(i + 1).intValue(), s.length - starts.get(i + 1).intValue());
+        return new Input(o.toByteArray(), "section " + i + " dropped");
     }
 
     /** The offset of a record header in the block payloads (found by searching for one of ours). */
