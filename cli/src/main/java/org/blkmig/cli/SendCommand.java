@@ -144,51 +144,12 @@ final class SendCommand implements Callable<Integer> {
             channel = openOutput();
             ThreadedGuest guest = new ThreadedGuest(devices, w, seed.seed, 1);
             ControllerOptions co = ControllerOptions.defaults().withBandwidth(bandwidth).withMaxDowntime(maxDowntimeNanos);
-            MigrationResult[] result = new MigrationResult[1];
             long t0 = System.nanoTime();
-            SenderOptions senderOptions = so;
-            if (qemuSplice != null) {
-                QemuSplicer.splice(qemuSplice, channel, writer -> {
-                    result[0] = migrate(devices, io, writer, senderOptions, co, guest);
-                    if (!result[0].completed()) {
-                        throw new IOException(result[0].reason());
-                    }
-                });
-            } else {
-                QemuStreamWriter writer = new QemuStreamWriter(channel, chunk, 0);
-                writer.writeHeader(QemuFormat.DEFAULT_MACHINE_TYPE);
-                result[0] = migrate(devices, io, writer, so, co, guest);
-                if (result[0].completed()) {
-                    writer.writeEof();
-                }
-            }
+            MigrationResult m = stream(channel, devices, io, so, co, guest, chunk);
             if (channel instanceof FileChannel f && output.file != null && java.nio.file.Files.isRegularFile(output.file)) {
                 f.force(false); // devices and pipes have nothing to force (fsync would fail)
             }
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            MigrationResult m = result[0];
-            out.printf("send: %s: %s sent in %.2f s (%.1f MB/s), %d slices, downtime %.1f ms, %d guest writes%n",
-                    m.outcome(), Sizes.format(m.bytesSent()), seconds, m.bytesSent() / 1e6 / seconds, m.slices().size(),
-                    m.downtimeNanos() / 1e6, guest.writesDone());
-            if (!m.completed()) {
-                out.println("send: " + m.reason());
-            }
-            if (guest.failure() != null) {
-                out.println("send: a guest write failed: " + guest.failure().getMessage());
-            }
-            Map<String, String> hashes = new java.util.LinkedHashMap<>();
-            if (sha256 || w.writes()) {
-                for (FileDisk d : disks) {
-                    hashes.put(d.name(), sha256(d));
-                    out.println("sha256 " + d.name() + " " + hashes.get(d.name()) + " " + d.path());
-                }
-            }
-            if (report.dir != null) {
-                Map<String, String> paths = new java.util.LinkedHashMap<>();
-                disks.forEach(d -> paths.put(d.name(), d.path().toString()));
-                Reports.writeSend(report.dir, m, guest.writesDone(), paths, hashes);
-                out.println("report: " + report.dir.resolve("report.html"));
-            }
+            report(out, m, (System.nanoTime() - t0) / 1e9, guest, disks, w);
             return m.completed() ? Main.OK : Main.CHECK_FAILED;
         } finally {
             if (channel != null) {
@@ -197,6 +158,55 @@ final class SendCommand implements Callable<Integer> {
             for (FileDisk d : disks) {
                 d.close();
             }
+        }
+    }
+
+    /** The migration into the output: QEMU's framing around the block section, or spliced into a RAM-only stream. */
+    private MigrationResult stream(WritableByteChannel channel, List<BlockDevice> devices, ThreadPoolIoContext io,
+            SenderOptions so, ControllerOptions co, ThreadedGuest guest, int chunk) throws IOException {
+        if (qemuSplice != null) {
+            MigrationResult[] result = new MigrationResult[1];
+            QemuSplicer.splice(qemuSplice, channel, writer -> {
+                result[0] = migrate(devices, io, writer, so, co, guest);
+                if (!result[0].completed()) {
+                    throw new IOException(result[0].reason());
+                }
+            });
+            return result[0];
+        }
+        QemuStreamWriter writer = new QemuStreamWriter(channel, chunk, 0);
+        writer.writeHeader(QemuFormat.DEFAULT_MACHINE_TYPE);
+        MigrationResult m = migrate(devices, io, writer, so, co, guest);
+        if (m.completed()) {
+            writer.writeEof();
+        }
+        return m;
+    }
+
+    /** What the migration did, each source's SHA-256 as the guest left it, and the report if asked for. */
+    private void report(PrintWriter out, MigrationResult m, double seconds, ThreadedGuest guest, List<FileDisk> disks,
+            Workload w) throws IOException {
+        out.printf("send: %s: %s sent in %.2f s (%.1f MB/s), %d slices, downtime %.1f ms, %d guest writes%n",
+                m.outcome(), Sizes.format(m.bytesSent()), seconds, m.bytesSent() / 1e6 / seconds, m.slices().size(),
+                m.downtimeNanos() / 1e6, guest.writesDone());
+        if (!m.completed()) {
+            out.println("send: " + m.reason());
+        }
+        if (guest.failure() != null) {
+            out.println("send: a guest write failed: " + UserError.describe(guest.failure()));
+        }
+        Map<String, String> hashes = new java.util.LinkedHashMap<>();
+        if (sha256 || w.writes()) {
+            for (FileDisk d : disks) {
+                hashes.put(d.name(), sha256(d));
+                out.println("sha256 " + d.name() + " " + hashes.get(d.name()) + " " + d.path());
+            }
+        }
+        if (report.dir != null) {
+            Map<String, String> paths = new java.util.LinkedHashMap<>();
+            disks.forEach(d -> paths.put(d.name(), d.path().toString()));
+            Reports.writeSend(report.dir, m, guest.writesDone(), paths, hashes);
+            out.println("report: " + report.dir.resolve("report.html"));
         }
     }
 
