@@ -7,8 +7,8 @@ import java.util.Map;
 import java.util.function.Supplier;
 import org.blkmig.simdisk.FileDisk;
 import org.blkmig.simdisk.Invariant;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The {@code blkmig} command. Exit codes: 0 verified or complete, 1 a check failed or incomplete, 2 usage or input error. */
 @Command(name = "blkmig", mixinStandardHelpOptions = true, version = "blkmig 0.1.0",

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.cli;
 
-import org.blkmig.model.judge.Verdict;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -15,8 +14,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.blkmig.model.judge.Judge;
-import org.blkmig.model.scenario.Mutant;
+import org.blkmig.model.judge.Verdict;
 import org.blkmig.model.report.SpaceTime;
+import org.blkmig.model.scenario.Mutant;
 import org.blkmig.sender.MigrationResult;
 import org.blkmig.sender.SenderStats;
 import org.knowm.xchart.BitmapEncoder;

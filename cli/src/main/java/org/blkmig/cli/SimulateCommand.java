@@ -1,28 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.cli;
 
-import org.blkmig.model.judge.Verdict;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import org.blkmig.model.judge.Judge;
-import org.blkmig.model.scenario.Mutant;
+import org.blkmig.model.judge.Verdict;
 import org.blkmig.model.scenario.Scenario;
+import org.blkmig.model.scenario.Variant;
 import org.blkmig.protocol.Wire;
 import org.blkmig.sender.MigrationResult;
+import org.blkmig.sender.Profile;
+import org.blkmig.sender.RamModel;
 import org.blkmig.simdisk.Durations;
 import org.blkmig.simdisk.Faults;
 import org.blkmig.simdisk.LatencyModel;
 import org.blkmig.simdisk.Sizes;
 import org.blkmig.simdisk.Workload;
-import org.blkmig.model.scenario.Variant;
-import org.blkmig.sender.Profile;
-import org.blkmig.sender.RamModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -1,9 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.cli;
 
-import org.blkmig.model.judge.Properties;
-import org.blkmig.model.judge.Promise;
-import org.blkmig.model.judge.Verdict;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -12,6 +9,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.blkmig.model.judge.Judge;
+import org.blkmig.model.judge.Promise;
+import org.blkmig.model.judge.Properties;
+import org.blkmig.model.judge.Verdict;
 import org.blkmig.model.scenario.Scenario;
 import org.blkmig.model.scenario.Variant;
 import org.blkmig.sender.MigrationResult;

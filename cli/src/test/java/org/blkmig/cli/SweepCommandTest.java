@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.cli;
 
-import org.blkmig.model.judge.Properties;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.blkmig.model.judge.Properties;
 import org.blkmig.model.scenario.Scenario;
 import org.blkmig.model.scenario.Variant;
 import org.blkmig.sender.Profile;

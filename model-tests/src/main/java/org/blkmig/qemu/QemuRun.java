@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.qemu;
 
-import org.blkmig.model.judge.OracleStream;
-import org.blkmig.model.judge.Properties;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -28,6 +26,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.blkmig.model.judge.OracleStream;
+import org.blkmig.model.judge.Properties;
 import org.blkmig.model.judge.oracle.OracleRebuild;
 import org.blkmig.model.judge.oracle.Rejected;
 import org.blkmig.protocol.Wire;

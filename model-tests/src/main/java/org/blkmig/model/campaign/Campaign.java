@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.model.campaign;
 
-import org.blkmig.model.judge.Judge;
-import org.blkmig.model.scenario.Choices;
-import org.blkmig.model.scenario.Variant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.IntConsumer;
+import org.blkmig.model.judge.Judge;
+import org.blkmig.model.scenario.Choices;
+import org.blkmig.model.scenario.Variant;
 
 /**
  * Random scenarios from one seed. Scenario k depends only on (seed, k), so shard i of n runs the

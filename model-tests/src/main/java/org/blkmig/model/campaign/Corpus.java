@@ -1,11 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.model.campaign;
 
-import org.blkmig.model.judge.Facts;
-import org.blkmig.model.scenario.Scenario;
-import org.blkmig.model.scenario.Variant;
-import org.blkmig.model.sim.ScenarioRunner;
-import org.blkmig.model.sim.World;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -28,6 +23,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
+import org.blkmig.model.judge.Facts;
+import org.blkmig.model.scenario.Scenario;
+import org.blkmig.model.scenario.Variant;
+import org.blkmig.model.sim.ScenarioRunner;
+import org.blkmig.model.sim.World;
 import org.blkmig.protocol.ByteInput;
 import org.blkmig.protocol.check.StreamChecker;
 import org.blkmig.receiver.BlockReceiver;

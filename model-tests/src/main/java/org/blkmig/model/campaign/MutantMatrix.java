@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.model.campaign;
 
-import org.blkmig.model.judge.Promise;
-import org.blkmig.model.judge.Judge;
-import org.blkmig.model.scenario.Mutant;
-import org.blkmig.model.scenario.Variant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.blkmig.model.judge.Judge;
+import org.blkmig.model.judge.Promise;
+import org.blkmig.model.scenario.Mutant;
+import org.blkmig.model.scenario.Variant;
 import org.blkmig.sender.Profile;
 
 /** The kill matrix: for each mutant, the campaign scenarios it takes to catch it. */

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.model.fuzz;
 
-import org.blkmig.model.sim.GuardedDisk;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -15,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.blkmig.model.sim.GuardedDisk;
 import org.blkmig.protocol.ByteInput;
 import org.blkmig.protocol.ProtocolException;
 import org.blkmig.protocol.Record;

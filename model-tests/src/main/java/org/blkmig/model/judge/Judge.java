@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.model.judge;
 
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import org.blkmig.model.scenario.Choices;
 import org.blkmig.model.scenario.Mutant;
 import org.blkmig.model.scenario.Scenario;
 import org.blkmig.model.scenario.Variant;
 import org.blkmig.model.sim.ScenarioRunner;
-import java.util.List;
-import java.util.Optional;
-import java.util.Set;
 
 /** Runs a scenario and judges it: the one call properties, campaigns and the CLI share. */
 public final class Judge {

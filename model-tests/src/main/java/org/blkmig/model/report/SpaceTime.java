@@ -1,15 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.model.report;
 
-import org.blkmig.model.judge.ContentHash;
-import org.blkmig.model.judge.Facts;
-import org.blkmig.model.judge.OracleStream;
-import org.blkmig.model.judge.Verdict;
-import org.blkmig.model.judge.Judge;
-import org.blkmig.model.scenario.Scenario;
-import org.blkmig.model.sim.GuardedDisk;
-import org.blkmig.model.sim.ScenarioRunner;
-import org.blkmig.model.sim.World;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -23,6 +14,15 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.blkmig.model.judge.ContentHash;
+import org.blkmig.model.judge.Facts;
+import org.blkmig.model.judge.Judge;
+import org.blkmig.model.judge.OracleStream;
+import org.blkmig.model.judge.Verdict;
+import org.blkmig.model.scenario.Scenario;
+import org.blkmig.model.sim.GuardedDisk;
+import org.blkmig.model.sim.ScenarioRunner;
+import org.blkmig.model.sim.World;
 import org.blkmig.simdisk.Disk;
 import org.blkmig.simdisk.History;
 import org.blkmig.simdisk.WriteContent;

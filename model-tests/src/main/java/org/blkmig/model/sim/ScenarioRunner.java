@@ -1,18 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.model.sim;
 
-import org.blkmig.model.scenario.LinkModel;
-import org.blkmig.model.scenario.Mutant;
-import org.blkmig.model.scenario.RunSetup;
-import org.blkmig.model.scenario.Scenario;
-import org.blkmig.model.scenario.Variant;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.blkmig.model.scenario.LinkModel;
+import org.blkmig.model.scenario.Mutant;
+import org.blkmig.model.scenario.RunSetup;
+import org.blkmig.model.scenario.Scenario;
+import org.blkmig.model.scenario.Variant;
 import org.blkmig.protocol.PayloadSink;
 import org.blkmig.protocol.qemu.QemuFormat;
 import org.blkmig.protocol.qemu.QemuStreamWriter;

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.model.sim;
 
-import org.blkmig.model.scenario.LinkModel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -9,6 +8,7 @@ import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
+import org.blkmig.model.scenario.LinkModel;
 import org.blkmig.receiver.ReceiveResult;
 import org.blkmig.simdisk.Durations;
 import org.blkmig.simdisk.History;

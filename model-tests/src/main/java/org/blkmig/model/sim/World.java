@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.model.sim;
 
-import org.blkmig.model.scenario.Scenario;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.blkmig.model.scenario.Scenario;
 import org.blkmig.simdisk.Disk;
 import org.blkmig.simdisk.LayeredDisk;
 import org.blkmig.simdisk.SparseMemoryDisk;

@@ -1,21 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.model.campaign;
 
-import org.blkmig.model.judge.Properties;
-import org.blkmig.model.judge.Promise;
-import org.blkmig.model.judge.Judge;
-import org.blkmig.model.scenario.Mutant;
-import org.blkmig.model.scenario.Scenario;
-import org.blkmig.model.scenario.Variant;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.EnumMap;
-import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
+import org.blkmig.model.judge.Judge;
+import org.blkmig.model.judge.Promise;
+import org.blkmig.model.judge.Properties;
+import org.blkmig.model.scenario.Mutant;
+import org.blkmig.model.scenario.Scenario;
+import org.blkmig.model.scenario.Variant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;

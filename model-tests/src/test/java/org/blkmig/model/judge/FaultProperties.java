@@ -1,15 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.model.judge;
 
-import org.blkmig.model.TriesBudget;
-import org.blkmig.model.scenario.Choices;
-import org.blkmig.model.scenario.LinkModel;
-import org.blkmig.model.scenario.Scenario;
-import org.blkmig.model.scenario.ScenarioArbitraries;
-import org.blkmig.model.scenario.Variant;
-import org.blkmig.model.sim.ScenarioRunner;
-import org.blkmig.model.sim.SimLink;
-import org.blkmig.model.sim.World;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,6 +16,15 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.DoubleRange;
 import net.jqwik.api.statistics.Statistics;
+import org.blkmig.model.TriesBudget;
+import org.blkmig.model.scenario.Choices;
+import org.blkmig.model.scenario.LinkModel;
+import org.blkmig.model.scenario.Scenario;
+import org.blkmig.model.scenario.ScenarioArbitraries;
+import org.blkmig.model.scenario.Variant;
+import org.blkmig.model.sim.ScenarioRunner;
+import org.blkmig.model.sim.SimLink;
+import org.blkmig.model.sim.World;
 import org.blkmig.sender.MigrationResult;
 import org.blkmig.simdisk.Disk;
 import org.blkmig.simdisk.Faults;

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.model.judge;
 
-import org.blkmig.model.scenario.LinkModel;
-import org.blkmig.model.scenario.Scenario;
-import org.blkmig.model.sim.ScenarioRunner;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Set;
+import org.blkmig.model.scenario.LinkModel;
+import org.blkmig.model.scenario.Scenario;
+import org.blkmig.model.sim.ScenarioRunner;
 import org.blkmig.sender.MigrationResult;
 import org.junit.jupiter.api.Test;
 

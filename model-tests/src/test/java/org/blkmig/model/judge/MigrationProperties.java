@@ -1,12 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.model.judge;
 
-import org.blkmig.model.TriesBudget;
-import org.blkmig.model.scenario.Choices;
-import org.blkmig.model.scenario.Scenario;
-import org.blkmig.model.scenario.ScenarioArbitraries;
-import org.blkmig.model.scenario.Variant;
-import org.blkmig.model.sim.ScenarioRunner;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -18,6 +12,12 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.statistics.Statistics;
+import org.blkmig.model.TriesBudget;
+import org.blkmig.model.scenario.Choices;
+import org.blkmig.model.scenario.Scenario;
+import org.blkmig.model.scenario.ScenarioArbitraries;
+import org.blkmig.model.scenario.Variant;
+import org.blkmig.model.sim.ScenarioRunner;
 import org.blkmig.sender.MigrationResult;
 import org.blkmig.simdisk.History;
 

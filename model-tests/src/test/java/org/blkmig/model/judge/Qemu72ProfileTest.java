@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.model.judge;
 
-import org.blkmig.model.campaign.Campaign;
-import org.blkmig.model.campaign.Findings;
-import org.blkmig.model.scenario.Scenario;
-import org.blkmig.model.scenario.Variant;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Set;
+import org.blkmig.model.campaign.Campaign;
+import org.blkmig.model.campaign.Findings;
+import org.blkmig.model.scenario.Scenario;
+import org.blkmig.model.scenario.Variant;
 import org.blkmig.sender.Profile;
 import org.junit.jupiter.api.Test;
 

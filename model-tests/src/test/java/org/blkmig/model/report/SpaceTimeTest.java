@@ -1,11 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.model.report;
 
-import org.blkmig.model.campaign.MutantMatrix;
-import org.blkmig.model.judge.Judge;
-import org.blkmig.model.scenario.Mutant;
-import org.blkmig.model.scenario.Scenario;
-import org.blkmig.model.scenario.Variant;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -16,6 +11,11 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.xml.parsers.DocumentBuilderFactory;
+import org.blkmig.model.campaign.MutantMatrix;
+import org.blkmig.model.judge.Judge;
+import org.blkmig.model.scenario.Mutant;
+import org.blkmig.model.scenario.Scenario;
+import org.blkmig.model.scenario.Variant;
 import org.blkmig.sender.Profile;
 import org.blkmig.simdisk.History;
 import org.junit.jupiter.api.Test;

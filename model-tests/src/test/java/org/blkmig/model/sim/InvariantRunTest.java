@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.model.sim;
 
-import org.blkmig.model.judge.Properties;
-import org.blkmig.model.judge.Verdict;
-import org.blkmig.model.judge.Judge;
-import org.blkmig.model.scenario.Scenario;
-import org.blkmig.model.scenario.Variant;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import org.blkmig.model.judge.Judge;
+import org.blkmig.model.judge.Properties;
+import org.blkmig.model.judge.Verdict;
+import org.blkmig.model.scenario.Scenario;
+import org.blkmig.model.scenario.Variant;
 import org.blkmig.protocol.PayloadSink;
 import org.blkmig.protocol.Record;
 import org.blkmig.protocol.SectionType;

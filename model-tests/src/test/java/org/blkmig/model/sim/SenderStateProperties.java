@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.model.sim;
 
-import org.blkmig.model.TriesBudget;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,6 +22,7 @@ import net.jqwik.api.state.Action;
 import net.jqwik.api.state.ActionChain;
 import net.jqwik.api.state.Transformer;
 import net.jqwik.api.statistics.Statistics;
+import org.blkmig.model.TriesBudget;
 import org.blkmig.protocol.PayloadSink;
 import org.blkmig.protocol.Record;
 import org.blkmig.protocol.SectionType;
@@ -32,13 +32,13 @@ import org.blkmig.sender.SliceBudget;
 import org.blkmig.simdisk.BlockDevice;
 import org.blkmig.simdisk.DirtyBitmap;
 import org.blkmig.simdisk.Disk;
+import org.blkmig.simdisk.Faults;
 import org.blkmig.simdisk.History;
 import org.blkmig.simdisk.LatencyModel;
 import org.blkmig.simdisk.SimIoContext;
 import org.blkmig.simdisk.SimScheduler;
 import org.blkmig.simdisk.SparseMemoryDisk;
 import org.blkmig.simdisk.WriteContent;
-import org.blkmig.simdisk.Faults;
 
 /**
  * Stateful: guest writes, read samples and completions, iterate calls and the final complete,

@@ -1,11 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.model.sim;
 
-import org.blkmig.model.judge.Properties;
-import org.blkmig.model.judge.Verdict;
-import org.blkmig.model.judge.Liveness;
-import org.blkmig.model.judge.Judge;
-import org.blkmig.model.scenario.Scenario;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -21,6 +16,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.blkmig.model.judge.Judge;
+import org.blkmig.model.judge.Liveness;
+import org.blkmig.model.judge.Properties;
+import org.blkmig.model.judge.Verdict;
+import org.blkmig.model.scenario.Scenario;
 import org.blkmig.simdisk.Disk;
 import org.blkmig.simdisk.History;
 import org.blkmig.simdisk.SparseMemoryDisk;

@@ -16,9 +16,9 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.zip.GZIPInputStream;
 import org.blkmig.model.campaign.Campaign;
+import org.blkmig.model.fuzz.StreamFuzzer;
 import org.blkmig.model.scenario.Mutant;
 import org.blkmig.model.sim.ScenarioRunner;
-import org.blkmig.model.fuzz.StreamFuzzer;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -20,7 +20,6 @@ import org.blkmig.protocol.RecordReader;
 import org.blkmig.protocol.qemu.QemuStreamReader;
 import org.blkmig.receiver.BlockReceiver;
 import org.blkmig.receiver.ReceiveResult;
-import org.blkmig.simdisk.Disk;
 import org.blkmig.simdisk.SparseMemoryDisk;
 
 /**
