@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import org.blkmig.protocol.PayloadSink;
 import org.blkmig.protocol.qemu.QemuFormat;
 import org.blkmig.protocol.qemu.QemuStreamWriter;
@@ -183,6 +184,11 @@ public final class ScenarioRunner {
     }
 
     public static Run run(Scenario s, Variant variant, RunFaults faults) {
+        return run(s, variant, faults, UnaryOperator.identity());
+    }
+
+    /** As {@link #run(Scenario, Variant, RunFaults)}, the receiver's pipelines made by {@code pipelineFactory} (tests' seam). */
+    static Run run(Scenario s, Variant variant, RunFaults faults, UnaryOperator<Pipeline.Factory> pipelineFactory) {
         if (!s.zeroBlocks()) {
             long bulkBytes = s.devices().stream().filter(Scenario.Device::migrated)
                     .mapToLong(d -> (d.sizeBytes() + s.chunkSizeBytes() - 1) / s.chunkSizeBytes() * s.chunkSizeBytes()).sum();
@@ -215,7 +221,8 @@ public final class ScenarioRunner {
         }
         SimLink link = new SimLink(scheduler, linkModel, stream, history);
         List<Pipeline> pipelines = new ArrayList<>();
-        Pipeline.Factory virtual = Pipeline.Factory.virtual(scheduler, WRITE_NANOS, setup.writebackEveryBytes());
+        Pipeline.Factory virtual = pipelineFactory.apply(
+                Pipeline.Factory.virtual(scheduler, WRITE_NANOS, setup.writebackEveryBytes()));
         BlockReceiver receiver = new BlockReceiver(targetMap, s.chunkSizeBytes(), variant.receiverMutants(), p -> {},
                 setup.pipelineBuffers(), variant.destination(s.seed()), (buffers, chunk, mutants) -> {
                     Pipeline p = virtual.create(buffers, chunk, mutants);
@@ -226,7 +233,7 @@ public final class ScenarioRunner {
         QemuStreamWriter framing = new QemuStreamWriter(link.senderChannel(), s.chunkSizeBytes(), 0);
         Source src;
         MigrationResult result;
-        String broken;
+        String broken = null;
         ReceiveResult received;
         boolean receiverReturned;
         try {
@@ -251,26 +258,31 @@ public final class ScenarioRunner {
             // a migration that did not complete just stops, as a dropped connection does
             link.closeSender();
             long deadline = scheduler.nowNanos() + RECEIVER_DRAIN_NANOS;
-            while (!link.receiverDone() && scheduler.runNext(deadline)) {
-                // the receiver reads what is on its way
+            try {
+                while (!link.receiverDone() && scheduler.runNext(deadline)) {
+                    // the receiver reads what is on its way
+                }
+            } catch (Invariant.Violation v) {
+                // the receiver's writes are events too: one that broke an invariant here ends the drain
+                broken = broken != null ? broken : v.getMessage();
             }
             receiverReturned = link.receiverDone();
         } finally {
             link.abortReceiver();
         }
-        try {
-            received = link.result();
-            if (!receiverReturned) {
-                received = new ReceiveResult(false, "the receiver did not return after the sender ended", 0, 0, 0, -1, 0);
-            }
-        } catch (Invariant.Violation v) {
-            received = new ReceiveResult(false, v.getMessage(), 0, 0, 0, -1, 0);
-            broken = broken != null ? broken : v.getMessage();
+        received = link.result();
+        if (!receiverReturned) {
+            received = new ReceiveResult(false, "the receiver did not return after the sender ended", 0, 0, 0, -1, 0);
         }
+        broken = broken != null ? broken : link.brokenInvariant();
         // both ends stopped: what is still scheduled must run out
         int events = 0;
-        while (events < MAX_EVENTS_AFTER_END && scheduler.runNext(Long.MAX_VALUE)) {
-            events++;
+        try {
+            while (events < MAX_EVENTS_AFTER_END && scheduler.runNext(Long.MAX_VALUE)) {
+                events++;
+            }
+        } catch (Invariant.Violation v) {
+            broken = broken != null ? broken : v.getMessage();
         }
         int peakBusy = pipelines.stream().mapToInt(Pipeline::peakBusyBuffers).max().orElse(-1);
         Ends ends = new Ends(src.senderBuffersHeld(), receiverReturned, scheduler.pendingEvents(), link.receiverThreadAlive(),

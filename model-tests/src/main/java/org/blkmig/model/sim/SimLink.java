@@ -12,6 +12,7 @@ import java.util.function.Function;
 import org.blkmig.receiver.ReceiveResult;
 import org.blkmig.simdisk.Durations;
 import org.blkmig.simdisk.History;
+import org.blkmig.simdisk.Invariant;
 import org.blkmig.simdisk.SimScheduler;
 
 /**
@@ -83,6 +84,7 @@ public final class SimLink {
     private boolean aborted;
     private ReceiveResult result;
     private RuntimeException receiverThrew;
+    private String brokenInvariant;
 
     SimLink(SimScheduler scheduler, LinkModel model, StreamBuffer stream, History history) {
         this.scheduler = scheduler;
@@ -385,6 +387,11 @@ public final class SimLink {
             awaitTurn();
             try {
                 result = body.apply(receiver);
+            } catch (Invariant.Violation v) {
+                // a bug of blkmig's on the receiver's side (an Error, so not a RuntimeException): the run is
+                // judged failed by invariants, the receive incomplete where it stopped reading
+                brokenInvariant = v.getMessage();
+                result = new ReceiveResult(false, v.getMessage(), consumedBytes, 0, 0, -1, consumedBytes);
             } catch (RuntimeException e) {
                 receiverThrew = e;
             } finally {
@@ -462,6 +469,11 @@ public final class SimLink {
 
     boolean receiverThreadAlive() {
         return receiverThread.isAlive();
+    }
+
+    /** The message of the invariant the receiver's side broke, or null. */
+    String brokenInvariant() {
+        return brokenInvariant;
     }
 
     /** The receiver's result; what it threw, thrown again here. */
