@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -137,7 +138,7 @@ final class SimulateCommand implements Callable<Integer> {
 
     static Workload.Kind parseKind(String k) {
         try {
-            return Workload.Kind.valueOf(k.toUpperCase());
+            return Workload.Kind.valueOf(k.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new UserError("unknown workload '" + k + "': none, uniform, hotspot, sequential, burst or hammer");
         }
