@@ -29,8 +29,9 @@ final class LinkWire {
     private boolean wakeScheduled;
     private boolean closeArrived;
     private boolean resetArrived;
-    /** Link writes that carried only part of what the sender offered. */
+    /** Link writes that carried only part of what the sender offered; reads that took less than had arrived. */
     private long shortWrites;
+    private long shortReads;
     /** The last write: what it was offered, whether it took less. */
     private long lastOfferedBytes;
     private boolean lastShort;
@@ -78,6 +79,10 @@ final class LinkWire {
 
     long shortWrites() {
         return shortWrites;
+    }
+
+    long shortReads() {
+        return shortReads;
     }
 
     /** Arrivals scheduled and not yet run. */
@@ -153,10 +158,18 @@ final class LinkWire {
         return faults.readableBytes(deliveredBytes, endArrived());
     }
 
-    /** The receiver reads the next {@code n} bytes into {@code dst}. */
-    void consume(ByteBuffer dst, int n) {
-        stream.read(consumedBytes, dst, n);
+    /** The receiver reads the next {@code n} bytes into {@code dst}, or fewer on a link with short reads; returns how many. */
+    int read(ByteBuffer dst, long n) {
+        if (model.maxReadBytes() > 0) {
+            long cap = 1 + scheduler.random().nextInt(model.maxReadBytes());
+            if (cap < n) {
+                n = cap;
+                shortReads++;
+            }
+        }
+        stream.read(consumedBytes, dst, (int) n);
         consumedBytes += n;
+        return (int) n;
     }
 
     /**

@@ -4,8 +4,6 @@ package org.blkmig.model.sim;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
-import org.blkmig.model.scenario.LinkModel;
-import org.blkmig.simdisk.SimScheduler;
 
 /**
  * The receiver's end of the link, a blocking channel: a read takes what has arrived (or less, on a
@@ -13,23 +11,14 @@ import org.blkmig.simdisk.SimScheduler;
  * resumes it; then the end of input, or the reset of a cut.
  */
 final class ReceiverEnd implements ReadableByteChannel {
-    private final SimScheduler scheduler;
-    private final LinkModel model;
     private final LinkWire wire;
     private final LinkFaults faults;
     private final ReceiverCoroutine coroutine;
-    private long shortReads;
 
-    ReceiverEnd(SimScheduler scheduler, LinkModel model, LinkWire wire, LinkFaults faults, ReceiverCoroutine coroutine) {
-        this.scheduler = scheduler;
-        this.model = model;
+    ReceiverEnd(LinkWire wire, LinkFaults faults, ReceiverCoroutine coroutine) {
         this.wire = wire;
         this.faults = faults;
         this.coroutine = coroutine;
-    }
-
-    long shortReads() {
-        return shortReads;
     }
 
     @Override
@@ -45,16 +34,7 @@ final class ReceiverEnd implements ReadableByteChannel {
             faults.noteRead(wire);
             long consumed = wire.consumedBytes();
             if (consumed < readable) {
-                long n = Math.min(readable - consumed, dst.remaining());
-                if (model.maxReadBytes() > 0) {
-                    long cap = 1 + scheduler.random().nextInt(model.maxReadBytes());
-                    if (cap < n) {
-                        n = cap;
-                        shortReads++;
-                    }
-                }
-                wire.consume(dst, (int) n);
-                return (int) n;
+                return wire.read(dst, Math.min(readable - consumed, dst.remaining()));
             }
             if (consumed >= wire.deliveredBytes() && wire.resetArrived()) {
                 throw new IOException("connection reset by peer");

@@ -44,7 +44,7 @@ public final class SimLink {
         this.faults = new LinkFaults(scheduler, model, history);
         this.wire = new LinkWire(scheduler, model, stream, faults, coroutine);
         this.sender = new SenderEnd(scheduler, model, wire, faults, coroutine);
-        this.receiver = new ReceiverEnd(scheduler, model, wire, faults, coroutine);
+        this.receiver = new ReceiverEnd(wire, faults, coroutine);
     }
 
     /** Where the sender writes. */
@@ -62,7 +62,7 @@ public final class SimLink {
     }
 
     long shortReads() {
-        return receiver.shortReads();
+        return wire.shortReads();
     }
 
     /** Whether the link's fault fired inside a block's data. */

@@ -11,9 +11,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.ByteBuffer;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.blkmig.receiver.Pipeline;
 import org.blkmig.simdisk.Disk;
 import org.blkmig.protocol.PayloadSink;
@@ -22,6 +24,9 @@ import org.blkmig.protocol.SectionType;
 import org.blkmig.sender.MigrationResult;
 import org.blkmig.simdisk.Invariant;
 import org.junit.jupiter.api.Test;
+import org.mockito.AdditionalAnswers;
+import org.mockito.Mockito;
+import org.mockito.stubbing.Answer;
 
 /** A broken invariant is a failed run, judged and printed with its scenario: never a silent pass, never a crash. */
 class InvariantRunTest {
@@ -66,6 +71,7 @@ class InvariantRunTest {
     /** Pipelines whose target writes count, the n-th breaking an invariant in whichever thread runs it. */
     private static final class BreaksTargetWrite {
         private final int breakingWrite;
+        private final Map<Disk, Disk> counting = new IdentityHashMap<>();
         private int writes;
         private Thread breakingThread;
 
@@ -73,80 +79,32 @@ class InvariantRunTest {
             this.breakingWrite = breakingWrite;
         }
 
+        /** The virtual pipelines, each handed-over block's target counting its writes: the rest delegated. */
         Pipeline.Factory wrap(Pipeline.Factory virtual) {
             return (buffers, chunkBytes, mutants) -> {
                 Pipeline inner = virtual.create(buffers, chunkBytes, mutants);
-                return new Pipeline() {
-                    @Override
-                    public ByteBuffer takeFree() throws IOException {
-                        return inner.takeFree();
+                Answer<Object> delegate = AdditionalAnswers.delegatesTo(inner);
+                return Mockito.mock(Pipeline.class, call -> {
+                    if (call.getMethod().getName().equals("submit")) {
+                        Disk target = counting.computeIfAbsent(call.getArgument(0), this::counting);
+                        inner.submit(target, call.getArgument(1), call.getArgument(2), call.getArgument(3),
+                                call.getArgument(4));
+                        return null;
                     }
-
-                    @Override
-                    public void submit(Disk target, long sector, long sectorCount, ByteBuffer data, long offsetBytes)
-                            throws IOException {
-                        inner.submit(breaking(target), sector, sectorCount, data, offsetBytes);
-                    }
-
-                    @Override
-                    public void drain() throws IOException {
-                        inner.drain();
-                    }
-
-                    @Override
-                    public void close() {
-                        inner.close();
-                    }
-                };
+                    return delegate.answer(call);
+                });
             };
         }
 
-        private Disk breaking(Disk target) {
-            return new Disk() {
-                @Override
-                public String name() {
-                    return target.name();
+        private Disk counting(Disk target) {
+            Answer<Object> delegate = AdditionalAnswers.delegatesTo(target);
+            return Mockito.mock(Disk.class, call -> {
+                if (call.getMethod().getName().startsWith("write") && ++writes == breakingWrite) {
+                    breakingThread = Thread.currentThread();
+                    throw new Invariant.Violation("the test's target write " + breakingWrite);
                 }
-
-                @Override
-                public long sizeBytes() {
-                    return target.sizeBytes();
-                }
-
-                @Override
-                public boolean readOnly() {
-                    return target.readOnly();
-                }
-
-                @Override
-                public void read(long sector, ByteBuffer dst) throws IOException {
-                    target.read(sector, dst);
-                }
-
-                @Override
-                public void write(long sector, ByteBuffer src) throws IOException {
-                    count();
-                    target.write(sector, src);
-                }
-
-                @Override
-                public void writeZeros(long sector, long sectorCount) throws IOException {
-                    count();
-                    target.writeZeros(sector, sectorCount);
-                }
-
-                @Override
-                public void force() throws IOException {
-                    target.force();
-                }
-            };
-        }
-
-        private void count() {
-            if (++writes == breakingWrite) {
-                breakingThread = Thread.currentThread();
-                throw new Invariant.Violation("the test's target write " + breakingWrite);
-            }
+                return delegate.answer(call);
+            });
         }
     }
 
@@ -163,10 +121,11 @@ class InvariantRunTest {
                 + "bandwidth=32M;downtime=300ms;latency=uniform:100us-2ms;chunk=1M;zero-blocks=false;shared-base=false;"
                 + "alloc=60;faults=none;seed=1;link=8M/s:50ms~0ns:w0:r0:win64M");
         Thread simulation = Thread.currentThread();
-        java.util.Set<String> where = new java.util.TreeSet<>();
+        Set<String> where = new TreeSet<>();
         for (int k = 1;; k++) {
             BreaksTargetWrite breaks = new BreaksTargetWrite(k);
-            ScenarioRunner.Run run = ScenarioRunner.run(slowLink, Variant.BLKMIG, ScenarioRunner.RunFaults.NONE, breaks::wrap);
+            ScenarioRunner.Run run = ScenarioRunner.run(slowLink, Variant.BLKMIG, ScenarioRunner.RunFaults.NONE,
+                    breaks::wrap);
             if (breaks.writes < k) {
                 break; // the run wrote fewer: each of its writes has broken once
             }
@@ -187,6 +146,6 @@ class InvariantRunTest {
                 where.add("the simulation's thread, the migration " + (run.migration().completed() ? "ended" : "running"));
             }
         }
-        assertEquals(java.util.Set.of("the receiver's thread", "the simulation's thread, the migration ended"), where);
+        assertEquals(Set.of("the receiver's thread", "the simulation's thread, the migration ended"), where);
     }
 }
