@@ -89,7 +89,7 @@ record CampaignReport(long seed, int scenarios, List<String> shards, String prof
         try {
             j = new ObjectMapper().readTree(reportJson.toFile());
         } catch (IOException e) {
-            throw new UserError("cannot read " + reportJson + ": " + e.getMessage().lines().findFirst().orElse(""));
+            throw UserError.cannotRead(reportJson, e);
         }
         if (j == null || !"campaign".equals(j.path("kind").asText()) || !j.has("shards") || !j.has("findings")) {
             throw new UserError(reportJson + " is not the report.json of a blkmig campaign");

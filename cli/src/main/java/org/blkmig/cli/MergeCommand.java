@@ -57,7 +57,7 @@ final class MergeCommand implements Callable<Integer> {
             try {
                 j = new ObjectMapper().readTree(json.toFile());
             } catch (IOException e) {
-                throw new UserError("cannot read " + json + ": " + e.getMessage().lines().findFirst().orElse(""));
+                throw UserError.cannotRead(json, e);
             }
             String kind = j == null ? "" : j.path("kind").asText();
             if (kind.equals("campaign")) {

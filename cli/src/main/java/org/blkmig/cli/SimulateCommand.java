@@ -4,6 +4,7 @@ package org.blkmig.cli;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.blkmig.model.judge.Judge;
@@ -133,7 +134,7 @@ final class SimulateCommand implements Callable<Integer> {
 
     static Workload.Kind parseKind(String k) {
         try {
-            return Workload.Kind.valueOf(k.toUpperCase());
+            return Workload.Kind.valueOf(k.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new UserError("unknown workload '" + k + "': none, uniform, hotspot, sequential, burst or hammer");
         }

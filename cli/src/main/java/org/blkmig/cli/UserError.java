@@ -4,12 +4,19 @@ package org.blkmig.cli;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import org.blkmig.protocol.ProtocolException;
 
 /** Turns an exception into the one line a user reads: what and where, never a stack trace. */
 final class UserError extends RuntimeException {
     UserError(String message) {
         super(message);
+    }
+
+    /** "cannot read FILE: " and the first line of why (a JSON parser's message goes on with an excerpt of the input). */
+    static UserError cannotRead(Path file, IOException e) {
+        String why = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
+        return new UserError("cannot read " + file + ": " + (why.isBlank() ? e.getClass().getSimpleName() : why));
     }
 
     static String describe(Throwable t) {

@@ -2,17 +2,23 @@
 package org.blkmig.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.File;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mockito.ArgumentMatchers;
+import org.mockito.MockedConstruction;
+import org.mockito.Mockito;
 
 /** Four shards merged are the single campaign of the same seed and size: report, JUnit cases and summary. */
 class MergeCommandTest {
@@ -85,5 +91,37 @@ class MergeCommandTest {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
+    }
+
+    /** JSON readers made meanwhile (on this thread) fail with an IOException that has no message, as an I/O error may. */
+    private static MockedConstruction<ObjectMapper> readersFailWithoutAMessage() {
+        return Mockito.mockConstruction(ObjectMapper.class, (mapper, context) ->
+                Mockito.when(mapper.readTree(ArgumentMatchers.any(File.class))).thenThrow(new IOException()));
+    }
+
+    private Path shardWithReport() throws IOException {
+        Path shard = Files.createDirectories(dir.resolve("shard"));
+        Files.writeString(shard.resolve("report.json"), "{\"kind\": \"campaign\"}");
+        return shard;
+    }
+
+    @Test
+    void aReportUnreadableWithoutAMessageIsNamedByTheErrorsClass() throws IOException {
+        Path shard = shardWithReport();
+        Cli c;
+        try (MockedConstruction<ObjectMapper> readers = readersFailWithoutAMessage()) {
+            c = Cli.run("merge", shard.toString(), "--output", dir.resolve("merged").toString());
+        }
+        assertEquals(Main.USAGE, c.exit(), c.err());
+        assertEquals("blkmig: cannot read " + shard.resolve("report.json") + ": IOException", c.err().strip());
+    }
+
+    @Test
+    void aCampaignReportUnreadableWithoutAMessageIsNamedByTheErrorsClass() throws IOException {
+        Path json = shardWithReport().resolve("report.json");
+        try (MockedConstruction<ObjectMapper> readers = readersFailWithoutAMessage()) {
+            UserError e = assertThrows(UserError.class, () -> CampaignReport.read(json));
+            assertEquals("cannot read " + json + ": IOException", e.getMessage());
+        }
     }
 }

@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
+import org.blkmig.simdisk.Workload;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,6 +46,19 @@ class SimulateCommandTest {
         assertEquals(1, again.exit());
         assertTrue(again.out().contains("property identical failed"));
         assertEquals(0, Cli.run("simulate", "--scenario", line).exit(), "without the mutant the same scenario passes");
+    }
+
+    @Test
+    void workloadNamesParseInTurkish() {
+        Locale saved = Locale.getDefault();
+        // Turkish upper-cases "i" to a dotted "İ": "uniform" would name no workload
+        Locale.setDefault(Locale.forLanguageTag("tr"));
+        try {
+            assertEquals(Workload.Kind.UNIFORM, SimulateCommand.parseKind("uniform"));
+            assertEquals(Workload.Kind.HOTSPOT, SimulateCommand.parseKind("hotspot"));
+        } finally {
+            Locale.setDefault(saved);
+        }
     }
 
     @Test

@@ -2,6 +2,7 @@
 package org.blkmig.simdisk;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
@@ -118,7 +119,8 @@ public record Workload(Kind kind, long writeRateBytesPerSecond, int minWriteSect
 
     /** Prints as {@code KIND@RATE/s[SMIN-SMAX]}; rates in bytes per second. */
     public String spec() {
-        return kind.name().toLowerCase() + "@" + writeRateBytesPerSecond + "[" + minWriteSectors + "-" + maxWriteSectors + "]";
+        return kind.name().toLowerCase(Locale.ROOT) + "@" + writeRateBytesPerSecond + "[" + minWriteSectors + "-"
+                + maxWriteSectors + "]";
     }
 
     public static Workload parse(String spec) {
@@ -126,7 +128,7 @@ public record Workload(Kind kind, long writeRateBytesPerSecond, int minWriteSect
             int at = spec.indexOf('@');
             int open = spec.indexOf('[');
             int dash = spec.indexOf('-', open);
-            Kind kind = Kind.valueOf(spec.substring(0, at).toUpperCase());
+            Kind kind = Kind.valueOf(spec.substring(0, at).toUpperCase(Locale.ROOT));
             return new Workload(kind, Long.parseLong(spec.substring(at + 1, open)),
                     Integer.parseInt(spec.substring(open + 1, dash)),
                     Integer.parseInt(spec.substring(dash + 1, spec.length() - 1)));

@@ -87,8 +87,9 @@ public final class Corpus {
         try {
             root = new ObjectMapper().readTree(index.toFile());
         } catch (IOException e) {
+            String why = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
             throw new IllegalArgumentException("cannot read the corpus index " + index + ": "
-                    + (Files.exists(index) ? e.getMessage().lines().findFirst().orElse("") : "no such file"));
+                    + (!Files.exists(index) ? "no such file" : why.isBlank() ? e.getClass().getSimpleName() : why));
         }
         if (root == null || !root.path("entries").isArray()) {
             throw new IllegalArgumentException(index + " has no \"entries\" list");

@@ -377,7 +377,7 @@ public final class StreamFuzzer {
         Map<String, Long> outcomes = new LinkedHashMap<>();
         for (long i = 0; i < count; i++) {
             Finding f = check(seed + i);
-            outcomes.merge(lastOutcome.name().toLowerCase(), 1L, Long::sum);
+            outcomes.merge(lastOutcome.name().toLowerCase(java.util.Locale.ROOT), 1L, Long::sum);
             if (f != null) {
                 findings++;
                 if (first.size() < 20) {

@@ -3,6 +3,7 @@ package org.blkmig.model.scenario;
 
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.Locale;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -67,11 +68,11 @@ public enum Mutant {
 
     /** The command-line name: lower case with dashes. */
     public String cliName() {
-        return name().toLowerCase().replace('_', '-');
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     public static Mutant parse(String name) {
-        String n = name.trim().toUpperCase().replace('-', '_');
+        String n = name.trim().toUpperCase(Locale.ROOT).replace('-', '_');
         try {
             return valueOf(n);
         } catch (IllegalArgumentException e) {

@@ -7,6 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
 import org.blkmig.model.scenario.LinkModel;
 import org.blkmig.model.scenario.Mutant;
 import org.blkmig.model.scenario.RunSetup;
@@ -182,65 +184,109 @@ public final class ScenarioRunner {
     }
 
     public static Run run(Scenario s, Variant variant, RunFaults faults) {
-        if (!s.zeroBlocks()) {
-            long bulkBytes = s.devices().stream().filter(Scenario.Device::migrated)
-                    .mapToLong(d -> (d.sizeBytes() + s.chunkSizeBytes() - 1) / s.chunkSizeBytes() * s.chunkSizeBytes()).sum();
-            if (bulkBytes > MAX_STREAM_BYTES) {
-                throw new TooLarge(bulkBytes); // the bulk pass alone would pass the bound
-            }
-        }
-        RunSetup setup = s.setup();
+        return run(s, variant, faults, UnaryOperator.identity());
+    }
+
+    /** As {@link #run(Scenario, Variant, RunFaults)}, the receiver's pipelines made by {@code pipelineFactory} (tests' seam). */
+    static Run run(Scenario s, Variant variant, RunFaults faults, UnaryOperator<Pipeline.Factory> pipelineFactory) {
+        checkBulkFits(s);
         // one scheduler: sender, link, receiver and its pipeline live in the same virtual time
         SimScheduler scheduler = new SimScheduler(s.seed());
         History history = new History();
         Map<String, Disk> bases = World.bases(s);
+        Map<String, GuardedDisk> targets = targets(s, bases, scheduler, faults);
+        StreamBuffer stream = new StreamBuffer(MAX_STREAM_BYTES);
+        SimLink link = new SimLink(scheduler, linkModel(s.setup().link(), faults), stream, history);
+        List<Pipeline> pipelines = new ArrayList<>();
+        Pipeline.Factory virtual = pipelineFactory.apply(
+                Pipeline.Factory.virtual(scheduler, WRITE_NANOS, s.setup().writebackEveryBytes()));
+        link.startReceiver(receiver(s, variant, targets, virtual, pipelines)::receive);
+        Sent sent = sendAndDrain(s, variant, faults, scheduler, history, link, stream);
+        Source src = sent.source();
+        ReceiveResult received = link.result(); // what the receiver threw, thrown again
+        if (!sent.receiverReturned()) {
+            received = new ReceiveResult(false, "the receiver did not return after the sender ended", 0, 0, 0, -1, 0);
+        }
+        String broken = firstNonNull(sent.brokenInvariant(), link.brokenInvariant());
+        // both ends stopped: what is still scheduled must run out
+        int[] events = {0};
+        broken = firstNonNull(broken, runWhile(() -> events[0]++ < MAX_EVENTS_AFTER_END && scheduler.runNext(Long.MAX_VALUE)));
+        int peakBusy = pipelines.stream().mapToInt(Pipeline::peakBusyBuffers).max().orElse(-1);
+        Ends ends = new Ends(src.senderBuffersHeld(), sent.receiverReturned(), scheduler.pendingEvents(),
+                link.receiverThreadAlive(), link.shortWrites(), link.shortReads(), link.writeEnds(), peakBusy,
+                src.zeroCopySamples(), link.faultMidBlock());
+        return new Run(s, variant, src.migration(), received, stream, history, src.sources(), src.devices(),
+                targets, bases, src.guestWrites(), scheduler.eventsRun(), broken, faults, src.clock(), ends);
+    }
+
+    /** A scenario whose bulk pass alone would pass the stream's bound is refused before it runs. */
+    private static void checkBulkFits(Scenario s) {
+        if (!s.zeroBlocks()) {
+            long bulkBytes = s.devices().stream().filter(Scenario.Device::migrated)
+                    .mapToLong(d -> (d.sizeBytes() + s.chunkSizeBytes() - 1) / s.chunkSizeBytes() * s.chunkSizeBytes()).sum();
+            if (bulkBytes > MAX_STREAM_BYTES) {
+                throw new TooLarge(bulkBytes);
+            }
+        }
+    }
+
+    /** Empty targets, their writes logged for the space-time diagram, the n-th failing if the run's faults say so. */
+    private static Map<String, GuardedDisk> targets(Scenario s, Map<String, Disk> bases, SimScheduler scheduler,
+            RunFaults faults) {
         Map<String, GuardedDisk> targets = new LinkedHashMap<>();
-        Map<String, Disk> targetMap = new LinkedHashMap<>();
         for (Scenario.Device d : s.devices()) {
             GuardedDisk t = new GuardedDisk(World.target(s, d, bases), false);
-            t.logWrites(scheduler::nowNanos); // for the space-time diagram
+            t.logWrites(scheduler::nowNanos);
             if (faults.failTargetWrite() > 0) {
                 t.failWrite(faults.failTargetWrite());
             }
             targets.put(d.name(), t);
-            targetMap.put(d.name(), t);
         }
-        StreamBuffer stream = new StreamBuffer(MAX_STREAM_BYTES);
-        LinkModel linkModel = setup.link();
-        if (faults.dropAfterBytes() >= 0) {
-            linkModel = new LinkModel(linkModel.bandwidthBytesPerSecond(), linkModel.latencyNanos(), linkModel.jitterNanos(),
-                    linkModel.maxWriteBytes(), linkModel.maxReadBytes(), linkModel.windowBytes(), LinkModel.Fault.CUT,
-                    faults.dropAfterBytes(), 0);
+        return targets;
+    }
+
+    /** The scenario's link, or one that drops after the run's number of bytes. */
+    private static LinkModel linkModel(LinkModel link, RunFaults faults) {
+        if (faults.dropAfterBytes() < 0) {
+            return link;
         }
-        SimLink link = new SimLink(scheduler, linkModel, stream, history);
-        List<Pipeline> pipelines = new ArrayList<>();
-        Pipeline.Factory virtual = Pipeline.Factory.virtual(scheduler, WRITE_NANOS, setup.writebackEveryBytes());
-        BlockReceiver receiver = new BlockReceiver(targetMap, s.chunkSizeBytes(), variant.receiverMutants(), p -> {},
-                setup.pipelineBuffers(), variant.destination(s.seed()), (buffers, chunk, mutants) -> {
-                    Pipeline p = virtual.create(buffers, chunk, mutants);
+        return new LinkModel(link.bandwidthBytesPerSecond(), link.latencyNanos(), link.jitterNanos(), link.maxWriteBytes(),
+                link.maxReadBytes(), link.windowBytes(), LinkModel.Fault.CUT, faults.dropAfterBytes(), 0);
+    }
+
+    /** The shipped receiver on the targets; each pipeline it makes is kept in {@code pipelines} for its peak. */
+    private static BlockReceiver receiver(Scenario s, Variant variant, Map<String, GuardedDisk> targets,
+            Pipeline.Factory factory, List<Pipeline> pipelines) {
+        return new BlockReceiver(new LinkedHashMap<>(targets), s.chunkSizeBytes(), variant.receiverMutants(), p -> {},
+                s.setup().pipelineBuffers(), variant.destination(s.seed()), (buffers, chunk, mutants) -> {
+                    Pipeline p = factory.create(buffers, chunk, mutants);
                     pipelines.add(p);
                     return p;
                 });
-        link.startReceiver(receiver::receive);
+    }
+
+    /** The sending side of a run and how the receiver's drain ended: the first invariant broken so far, or null. */
+    private record Sent(Source source, String brokenInvariant, boolean receiverReturned) {}
+
+    /**
+     * The header, the migration, the EOF marker if it completed; then the sender closes and the
+     * receiver reads what is on its way, for {@link #RECEIVER_DRAIN_NANOS} at most. A receiver
+     * still waiting then is ended.
+     */
+    private static Sent sendAndDrain(Scenario s, Variant variant, RunFaults faults, SimScheduler scheduler, History history,
+            SimLink link, StreamBuffer stream) {
         QemuStreamWriter framing = new QemuStreamWriter(link.senderChannel(), s.chunkSizeBytes(), 0);
-        Source src;
-        MigrationResult result;
-        String broken;
-        ReceiveResult received;
-        boolean receiverReturned;
         try {
             try {
                 framing.writeHeader(QemuFormat.DEFAULT_MACHINE_TYPE);
             } catch (IOException e) {
                 // a link cut inside the header: the sender's first write fails the migration
             }
-            src = simulateSource(scheduler, history, s, variant, framing, faults.cancelAtNanos());
+            Source src = simulateSource(scheduler, history, s, variant, framing, faults.cancelAtNanos());
             if (stream.overflowed()) {
                 throw new TooLarge(stream.length()); // a bound of the testbed, not a failure of the migration
             }
-            result = src.migration();
-            broken = src.brokenInvariant();
-            if (result.completed()) {
+            if (src.migration().completed()) {
                 try {
                     framing.writeEof();
                 } catch (IOException e) {
@@ -250,31 +296,27 @@ public final class ScenarioRunner {
             // a migration that did not complete just stops, as a dropped connection does
             link.closeSender();
             long deadline = scheduler.nowNanos() + RECEIVER_DRAIN_NANOS;
-            while (!link.receiverDone() && scheduler.runNext(deadline)) {
-                // the receiver reads what is on its way
-            }
-            receiverReturned = link.receiverDone();
+            // the receiver's writes are events too: one that breaks an invariant ends the drain
+            String drainBroke = runWhile(() -> !link.receiverDone() && scheduler.runNext(deadline));
+            return new Sent(src, firstNonNull(src.brokenInvariant(), drainBroke), link.receiverDone());
         } finally {
             link.abortReceiver();
         }
+    }
+
+    /** Runs {@code step} while it returns true; returns the message of the invariant it broke, or null. */
+    private static String runWhile(BooleanSupplier step) {
         try {
-            received = link.result();
-            if (!receiverReturned) {
-                received = new ReceiveResult(false, "the receiver did not return after the sender ended", 0, 0, 0, -1, 0);
+            while (step.getAsBoolean()) {
+                // the next event
             }
+            return null;
         } catch (Invariant.Violation v) {
-            received = new ReceiveResult(false, v.getMessage(), 0, 0, 0, -1, 0);
-            broken = broken != null ? broken : v.getMessage();
+            return v.getMessage();
         }
-        // both ends stopped: what is still scheduled must run out
-        int events = 0;
-        while (events < MAX_EVENTS_AFTER_END && scheduler.runNext(Long.MAX_VALUE)) {
-            events++;
-        }
-        int peakBusy = pipelines.stream().mapToInt(Pipeline::peakBusyBuffers).max().orElse(-1);
-        Ends ends = new Ends(src.senderBuffersHeld(), receiverReturned, scheduler.pendingEvents(), link.receiverThreadAlive(),
-                link.shortWrites(), link.shortReads(), link.writeEnds(), peakBusy, src.zeroCopySamples(), link.faultMidBlock());
-        return new Run(s, variant, result, received, stream, history, src.sources(), src.devices(),
-                targets, bases, src.guestWrites(), scheduler.eventsRun(), broken, faults, src.clock(), ends);
+    }
+
+    private static String firstNonNull(String first, String second) {
+        return first != null ? first : second;
     }
 }

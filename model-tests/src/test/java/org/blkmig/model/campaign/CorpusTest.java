@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.File;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -12,6 +15,9 @@ import org.blkmig.model.scenario.Mutant;
 import org.blkmig.model.scenario.Variant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mockito.ArgumentMatchers;
+import org.mockito.MockedConstruction;
+import org.mockito.Mockito;
 
 /** The golden corpus holds on the code as it is, and each way of breaking it is caught. */
 class CorpusTest {
@@ -81,5 +87,16 @@ class CorpusTest {
         Files.writeString(dir.resolve(Corpus.INDEX), "{\"entries\": [{\"name\": \"x\", \"kind\": \"other\", \"stream\": \"x.gz\"}]}");
         e = assertThrows(IllegalArgumentException.class, () -> Corpus.load(dir));
         assertTrue(e.getMessage().contains("needs a name, a kind"), e.getMessage());
+    }
+
+    @Test
+    void anIndexUnreadableWithoutAMessageIsNamedByTheErrorsClass() throws Exception {
+        Path c = copy();
+        // an IOException with no message, as an I/O error may have
+        try (MockedConstruction<ObjectMapper> readers = Mockito.mockConstruction(ObjectMapper.class, (mapper, context) ->
+                Mockito.when(mapper.readTree(ArgumentMatchers.any(File.class))).thenThrow(new IOException()))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Corpus.load(c));
+            assertEquals("cannot read the corpus index " + c.resolve(Corpus.INDEX) + ": IOException", e.getMessage());
+        }
     }
 }
