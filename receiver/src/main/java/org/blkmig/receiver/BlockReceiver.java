@@ -28,7 +28,7 @@ import org.blkmig.simdisk.Disk;
 public final class BlockReceiver {
     private final Map<String, Disk> targets;
     private final int chunkSizeBytes;
-    private final Set<ReceiverMutant> mutants;
+    private final ReceiverPolicies policies;
     private final LongConsumer progress;
     private final int writeBuffers;
     private final Destination destination;
@@ -57,12 +57,17 @@ public final class BlockReceiver {
     /** As above, with pipelines from {@code pipelines}: threads, or the simulation's virtual time. */
     public BlockReceiver(Map<String, Disk> targets, int chunkSizeBytes, Set<ReceiverMutant> mutants, LongConsumer progress,
             int writeBuffers, Destination destination, Pipeline.Factory pipelines) {
+        this(targets, chunkSizeBytes, ReceiverPolicies.of(mutants), progress, writeBuffers, destination, pipelines);
+    }
+
+    /** As above, by these policies rather than blkmig's with seeded bugs. */
+    public BlockReceiver(Map<String, Disk> targets, int chunkSizeBytes, ReceiverPolicies policies, LongConsumer progress,
+            int writeBuffers, Destination destination, Pipeline.Factory pipelines) {
         this.pipelines = pipelines;
-        this.destination = destination == Destination.BLKMIG && mutants.contains(ReceiverMutant.PARTIAL_CHUNK_FULL_WRITE)
-                ? new Destination.Blkmig(true) : destination;
+        this.policies = policies;
+        this.destination = destination.withPolicies(policies);
         this.targets = Map.copyOf(targets);
         this.chunkSizeBytes = Wire.checkChunkSize(chunkSizeBytes);
-        this.mutants = Set.copyOf(mutants);
         this.progress = progress;
         this.writeBuffers = destination.pipelined() ? writeBuffers : 0;
     }
@@ -84,7 +89,7 @@ public final class BlockReceiver {
         long zeroBlocks = 0;
         long lastProgress = -1;
         boolean sawStart = false;
-        Pipeline pipeline = writeBuffers > 0 ? pipelines.create(writeBuffers, chunkSizeBytes, mutants) : null;
+        Pipeline pipeline = writeBuffers > 0 ? pipelines.create(writeBuffers, chunkSizeBytes, policies.zeroWrite()) : null;
         zeroRun = null;
         ByteBuffer lent = null; // the pool buffer the reader fills next
         try {
@@ -122,9 +127,7 @@ public final class BlockReceiver {
                     // complete only once every block handed to the writer has landed
                     if (pipeline != null) {
                         submitZeroRun(pipeline);
-                        if (!mutants.contains(ReceiverMutant.COMPLETE_BEFORE_DRAIN)) {
-                            pipeline.drain();
-                        }
+                        policies.completion().beforeFlush(pipeline);
                     }
                     long flushStart = System.nanoTime();
                     flushTargets();
@@ -132,20 +135,11 @@ public final class BlockReceiver {
                             in.offset(), System.nanoTime() - flushStart);
                 }
             }
-            if (mutants.contains(ReceiverMutant.COMPLETE_AT_END_OF_INPUT)) {
-                return new ReceiveResult(Failure.NONE, "complete", in.offset(), dataBlocks, zeroBlocks, lastProgress,
-                        in.offset(), 0);
-            }
-            return incomplete(Failure.NO_END_PAYLOAD, "the stream ended without the block section's END payload",
-                    in.offset(), dataBlocks, zeroBlocks, lastProgress, in);
-        } catch (ProtocolException pe) {
-            boolean truncated = pe.kind() == ProtocolException.Kind.TRUNCATED;
-            if (mutants.contains(ReceiverMutant.COMPLETE_AT_END_OF_INPUT) && truncated) {
-                return new ReceiveResult(Failure.NONE, "complete", in.offset(), dataBlocks, zeroBlocks, lastProgress,
-                        in.offset(), 0);
-            }
-            return incomplete(truncated ? Failure.TRUNCATED : Failure.PROTOCOL_ERROR, pe.problem(), pe.offsetBytes(),
+            return endedEarly(Failure.NO_END_PAYLOAD, "the stream ended without the block section's END payload", in.offset(),
                     dataBlocks, zeroBlocks, lastProgress, in);
+        } catch (ProtocolException pe) {
+            return endedEarly(pe.kind() == ProtocolException.Kind.TRUNCATED ? Failure.TRUNCATED : Failure.PROTOCOL_ERROR,
+                    pe.problem(), pe.offsetBytes(), dataBlocks, zeroBlocks, lastProgress, in);
         } catch (TargetException te) {
             return incomplete(te.failure, te.getMessage(), te.offsetBytes, dataBlocks, zeroBlocks, lastProgress, in);
         } catch (WritePipeline.WriteFailed wf) {
@@ -168,6 +162,18 @@ public final class BlockReceiver {
     private static ReceiveResult incomplete(Failure failure, String reason, long offset, long data, long zero, long progress,
             ByteInput in) {
         return new ReceiveResult(failure, reason, offset, data, zero, progress, in.offset(), 0);
+    }
+
+    /**
+     * The input stopped before the END payload, as {@code how} says: incomplete, unless the policy
+     * takes such an end for complete (a seeded bug: then nothing is drained nor flushed).
+     */
+    private ReceiveResult endedEarly(Failure how, String reason, long offset, long data, long zero, long progress,
+            ByteInput in) {
+        if (policies.ending().completes(how)) {
+            return new ReceiveResult(Failure.NONE, "complete", in.offset(), data, zero, progress, in.offset(), 0);
+        }
+        return incomplete(how, reason, offset, data, zero, progress, in);
     }
 
     /** A block the targets refuse, or a target that failed: the stream itself may be fine. */
