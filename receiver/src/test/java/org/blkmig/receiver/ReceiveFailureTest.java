@@ -74,8 +74,8 @@ class ReceiveFailureTest {
         }
     }
 
-    @Test
-    void aStreamThatEndsWithoutItsEndPayloadSaysSo() throws IOException {
+    /** A stream that ends cleanly (its EOF marker) after a START and a PART with one block: no END payload. */
+    static byte[] streamWithoutEndPayload() throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         QemuStreamWriter w = new QemuStreamWriter(Channels.newChannel(out), CHUNK, 3);
         w.writeHeader("pc-i440fx-7.2");
@@ -86,8 +86,13 @@ class ReceiveFailureTest {
         w.write(ReceiverTest.block("drive0", 0, CHUNK, 1));
         w.write(ReceiverTest.EOS);
         w.endPayload();
-        w.writeEof(); // a clean end of the stream: no END payload
-        ReceiveResult r = receive(disk(), out.toByteArray(), 0);
+        w.writeEof();
+        return out.toByteArray();
+    }
+
+    @Test
+    void aStreamThatEndsWithoutItsEndPayloadSaysSo() throws IOException {
+        ReceiveResult r = receive(disk(), streamWithoutEndPayload(), 0);
         assertEquals(Failure.NO_END_PAYLOAD, r.failure(), r.toString());
         assertEquals("the stream ended without the block section's END payload", r.reason());
         assertEquals(1, r.dataBlocks());
