@@ -340,7 +340,7 @@ public final class StreamFuzzer {
         }
         return new Verdict(null, switch (result.failure()) {
             case NONE -> Outcome.COMPLETE;
-            case UNKNOWN_DEVICE, BLOCK_REFUSED, TARGET_FAILED -> Outcome.TARGET_REFUSED;
+            case UNKNOWN_DEVICE, BLOCK_REFUSED, WRITE_CROSSES_END, TARGET_FAILED -> Outcome.TARGET_REFUSED;
             case NO_START_PAYLOAD, NO_END_PAYLOAD -> Outcome.INCOMPLETE;
             case PROTOCOL_ERROR, TRUNCATED, INPUT_FAILED, UNCLASSIFIED -> Outcome.PROTOCOL_ERROR;
         });

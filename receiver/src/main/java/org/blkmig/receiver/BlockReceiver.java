@@ -179,7 +179,7 @@ public final class BlockReceiver {
     /** A block the targets refuse, or a target that failed: the stream itself may be fine. */
     private static final class TargetException extends IOException {
         final long offsetBytes;
-        final Failure failure; // UNKNOWN_DEVICE, BLOCK_REFUSED or TARGET_FAILED
+        final Failure failure; // UNKNOWN_DEVICE, BLOCK_REFUSED, WRITE_CROSSES_END or TARGET_FAILED
 
         TargetException(Failure failure, long offsetBytes, String message) {
             super(message);
@@ -214,7 +214,7 @@ public final class BlockReceiver {
         } catch (WritePipeline.WriteFailed wf) {
             throw wf; // an earlier block's write failed on the writer: its offset and words, not this block's
         } catch (Destination.Refused r) {
-            throw new TargetException(Failure.BLOCK_REFUSED, offset, r.getMessage());
+            throw new TargetException(r.failure, offset, r.getMessage());
         } catch (IOException | IllegalArgumentException e) {
             throw new TargetException(Failure.TARGET_FAILED, offset, "write to '" + device + "' at sector " + sector + " failed: " + e.getMessage());
         }

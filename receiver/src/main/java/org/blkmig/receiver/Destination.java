@@ -35,12 +35,20 @@ public sealed interface Destination permits Destination.Blkmig, Destination.Qemu
      */
     void write(Disk target, String device, long sector, ByteBuffer data, int chunkSizeBytes) throws IOException;
 
-    /** Refused or failed: the message says why, as the destination would. */
+    /** Refused or failed: the message says why, as the destination would; {@code failure} says which kind. */
     final class Refused extends IOException {
         private static final long serialVersionUID = 1L;
 
+        /** BLOCK_REFUSED, or WRITE_CROSSES_END for QEMU 7.2's write across the device's end. */
+        final ReceiveResult.Failure failure;
+
         Refused(String message) {
+            this(ReceiveResult.Failure.BLOCK_REFUSED, message);
+        }
+
+        Refused(ReceiveResult.Failure failure, String message) {
             super(message);
+            this.failure = failure;
         }
     }
 
@@ -170,7 +178,7 @@ public sealed interface Destination permits Destination.Blkmig, Destination.Qemu
             for (int i = 0; i < chunkSizeBytes / cluster; i++) {
                 long at = sector + i * clusterSectors;
                 if (at + clusterSectors > totalSectors) {
-                    throw new Refused("write of " + cluster + " bytes at sector " + at + " of '" + device + "' crosses its end"
+                    throw new Refused(ReceiveResult.Failure.WRITE_CROSSES_END, "write of " + cluster + " bytes at sector " + at + " of '" + device + "' crosses its end"
                             + " (" + totalSectors + " sectors): Input/output error, the load fails (as QEMU 7.2's destination)");
                 }
                 target.write(at, data.duplicate().clear().position(i * cluster).limit((i + 1) * cluster));

@@ -25,8 +25,13 @@ public record ReceiveResult(Failure failure, String reason, long offsetBytes, lo
         NO_END_PAYLOAD,
         /** A block for a device that is not one of the targets: the stream itself may be fine. */
         UNKNOWN_DEVICE,
-        /** The destination's rules refuse the block: not chunk-aligned, outside its device, or a write QEMU 7.2 fails. */
+        /** The destination's rules refuse the block: not chunk-aligned, or outside its device. */
         BLOCK_REFUSED,
+        /**
+         * QEMU 7.2's destination wrote a data block cluster by cluster and the cluster across the
+         * device's end failed (EIO): the load fails, after the clusters before it were written.
+         */
+        WRITE_CROSSES_END,
         /** A target failed a write or a flush. */
         TARGET_FAILED,
         /** Reading the input failed (the connection, not its content). */

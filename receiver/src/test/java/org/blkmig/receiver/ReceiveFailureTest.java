@@ -108,11 +108,15 @@ class ReceiveFailureTest {
                 assertEquals(Failure.BLOCK_REFUSED, refused.failure(), r + ": " + refused);
             }
         }
-        // QEMU 7.2's destination refuses a data block across the device's end
+        // QEMU 7.2's destination: a data block's write across the device's end fails, a zero block past it is refused
         SparseMemoryDisk odd = new SparseMemoryDisk("drive0", DISK_BYTES - 512);
-        ReceiveResult qemu = receive(odd, new ByteArrayInputStream(streamOf(ReceiverTest.block("drive0", 3 * SECTORS_PER_CHUNK,
+        ReceiveResult across = receive(odd, new ByteArrayInputStream(streamOf(ReceiverTest.block("drive0", 3 * SECTORS_PER_CHUNK,
                 CHUNK, 1))), 0, Destination.qemu72(512));
-        assertEquals(Failure.BLOCK_REFUSED, qemu.failure(), qemu.toString());
+        assertEquals(Failure.WRITE_CROSSES_END, across.failure(), across.toString());
+        assertTrue(across.reason().contains("crosses its end"), across.reason());
+        ReceiveResult past = receive(disk(), new ByteArrayInputStream(streamOf(new Record.ZeroBlock(DISK_BYTES / 512, "drive0"))), 0,
+                Destination.qemu72(512));
+        assertEquals(Failure.BLOCK_REFUSED, past.failure(), past.toString());
     }
 
     /** Fails every write, or only the final flush. */
