@@ -70,7 +70,7 @@ public final class ByteInput {
 
     private void need(int bytes, String what) throws IOException {
         if (!fill(bytes)) {
-            throw new ProtocolException(offsetBytes, "truncated: input ends inside " + what
+            throw ProtocolException.truncated(offsetBytes, "input ends inside " + what
                     + " (" + buffer.remaining() + " of " + bytes + " bytes present)");
         }
     }
@@ -120,7 +120,7 @@ public final class ByteInput {
                     offsetBytes += n;
                 }
             } else if (!fill(1)) {
-                throw new ProtocolException(startOffset, "truncated: input ends inside " + what + " ("
+                throw ProtocolException.truncated(startOffset, "input ends inside " + what + " ("
                         + (wantBytes - dst.remaining()) + " of " + wantBytes + " bytes present)");
             }
         }
@@ -136,7 +136,7 @@ public final class ByteInput {
         long left = bytes;
         while (left > 0) {
             if (!fill(1)) {
-                throw new ProtocolException(startOffset, "truncated: input ends inside " + what + " ("
+                throw ProtocolException.truncated(startOffset, "input ends inside " + what + " ("
                         + (bytes - left) + " of " + bytes + " bytes present)");
             }
             int n = (int) Math.min(left, buffer.remaining());

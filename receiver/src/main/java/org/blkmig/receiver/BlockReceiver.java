@@ -16,6 +16,7 @@ import org.blkmig.protocol.SectionType;
 import org.blkmig.protocol.Wire;
 import org.blkmig.protocol.qemu.QemuEvent;
 import org.blkmig.protocol.qemu.QemuStreamReader;
+import org.blkmig.receiver.ReceiveResult.Failure;
 import org.blkmig.simdisk.Disk;
 
 /**
@@ -27,7 +28,7 @@ import org.blkmig.simdisk.Disk;
 public final class BlockReceiver {
     private final Map<String, Disk> targets;
     private final int chunkSizeBytes;
-    private final Set<ReceiverMutant> mutants;
+    private final ReceiverPolicies policies;
     private final LongConsumer progress;
     private final int writeBuffers;
     private final Destination destination;
@@ -56,12 +57,17 @@ public final class BlockReceiver {
     /** As above, with pipelines from {@code pipelines}: threads, or the simulation's virtual time. */
     public BlockReceiver(Map<String, Disk> targets, int chunkSizeBytes, Set<ReceiverMutant> mutants, LongConsumer progress,
             int writeBuffers, Destination destination, Pipeline.Factory pipelines) {
+        this(targets, chunkSizeBytes, ReceiverPolicies.of(mutants), progress, writeBuffers, destination, pipelines);
+    }
+
+    /** As above, by these policies rather than blkmig's with seeded bugs. */
+    public BlockReceiver(Map<String, Disk> targets, int chunkSizeBytes, ReceiverPolicies policies, LongConsumer progress,
+            int writeBuffers, Destination destination, Pipeline.Factory pipelines) {
         this.pipelines = pipelines;
-        this.destination = destination == Destination.BLKMIG && mutants.contains(ReceiverMutant.PARTIAL_CHUNK_FULL_WRITE)
-                ? new Destination.Blkmig(true) : destination;
+        this.policies = policies;
+        this.destination = destination.withPolicies(policies);
         this.targets = Map.copyOf(targets);
         this.chunkSizeBytes = Wire.checkChunkSize(chunkSizeBytes);
-        this.mutants = Set.copyOf(mutants);
         this.progress = progress;
         this.writeBuffers = destination.pipelined() ? writeBuffers : 0;
     }
@@ -83,7 +89,7 @@ public final class BlockReceiver {
         long zeroBlocks = 0;
         long lastProgress = -1;
         boolean sawStart = false;
-        Pipeline pipeline = writeBuffers > 0 ? pipelines.create(writeBuffers, chunkSizeBytes, mutants) : null;
+        Pipeline pipeline = writeBuffers > 0 ? pipelines.create(writeBuffers, chunkSizeBytes, policies.zeroWrite()) : null;
         zeroRun = null;
         ByteBuffer lent = null; // the pool buffer the reader fills next
         try {
@@ -115,38 +121,32 @@ public final class BlockReceiver {
                     }
                 } else if (e instanceof QemuEvent.SectionEnd s && s.type() == SectionType.END) {
                     if (!sawStart) {
-                        return incomplete("the block section ended without a START payload", s.offsetBytes(), dataBlocks,
-                                zeroBlocks, lastProgress, in);
+                        return incomplete(Failure.NO_START_PAYLOAD, "the block section ended without a START payload",
+                                s.offsetBytes(), dataBlocks, zeroBlocks, lastProgress, in);
                     }
                     // complete only once every block handed to the writer has landed
                     if (pipeline != null) {
                         submitZeroRun(pipeline);
-                        if (!mutants.contains(ReceiverMutant.COMPLETE_BEFORE_DRAIN)) {
-                            pipeline.drain();
-                        }
+                        policies.completion().beforeFlush(pipeline);
                     }
                     long flushStart = System.nanoTime();
                     flushTargets();
-                    return new ReceiveResult(true, "complete", in.offset(), dataBlocks, zeroBlocks, lastProgress, in.offset(),
-                            System.nanoTime() - flushStart);
+                    return new ReceiveResult(Failure.NONE, "complete", in.offset(), dataBlocks, zeroBlocks, lastProgress,
+                            in.offset(), System.nanoTime() - flushStart);
                 }
             }
-            if (mutants.contains(ReceiverMutant.COMPLETE_AT_END_OF_INPUT)) {
-                return new ReceiveResult(true, "complete", in.offset(), dataBlocks, zeroBlocks, lastProgress, in.offset());
-            }
-            return incomplete("the stream ended without the block section's END payload", in.offset(), dataBlocks,
-                    zeroBlocks, lastProgress, in);
+            return endedEarly(Failure.NO_END_PAYLOAD, "the stream ended without the block section's END payload", in.offset(),
+                    dataBlocks, zeroBlocks, lastProgress, in);
         } catch (ProtocolException pe) {
-            if (mutants.contains(ReceiverMutant.COMPLETE_AT_END_OF_INPUT) && pe.problem().startsWith("truncated")) {
-                return new ReceiveResult(true, "complete", in.offset(), dataBlocks, zeroBlocks, lastProgress, in.offset());
-            }
-            return incomplete(pe.problem(), pe.offsetBytes(), dataBlocks, zeroBlocks, lastProgress, in);
+            return endedEarly(pe.kind() == ProtocolException.Kind.TRUNCATED ? Failure.TRUNCATED : Failure.PROTOCOL_ERROR,
+                    pe.problem(), pe.offsetBytes(), dataBlocks, zeroBlocks, lastProgress, in);
         } catch (TargetException te) {
-            return incomplete(te.getMessage(), te.offsetBytes, dataBlocks, zeroBlocks, lastProgress, in);
+            return incomplete(te.failure, te.getMessage(), te.offsetBytes, dataBlocks, zeroBlocks, lastProgress, in);
         } catch (WritePipeline.WriteFailed wf) {
-            return incomplete(wf.getMessage(), wf.offsetBytes, dataBlocks, zeroBlocks, lastProgress, in);
+            return incomplete(Failure.TARGET_FAILED, wf.getMessage(), wf.offsetBytes, dataBlocks, zeroBlocks, lastProgress, in);
         } catch (IOException io) {
-            return incomplete("input failed: " + io.getMessage(), in.offset(), dataBlocks, zeroBlocks, lastProgress, in);
+            return incomplete(Failure.INPUT_FAILED, "input failed: " + io.getMessage(), in.offset(), dataBlocks, zeroBlocks,
+                    lastProgress, in);
         } finally {
             if (pipeline != null) {
                 try {
@@ -159,24 +159,39 @@ public final class BlockReceiver {
         }
     }
 
-    private static ReceiveResult incomplete(String reason, long offset, long data, long zero, long progress, ByteInput in) {
-        return new ReceiveResult(false, reason, offset, data, zero, progress, in.offset());
+    private static ReceiveResult incomplete(Failure failure, String reason, long offset, long data, long zero, long progress,
+            ByteInput in) {
+        return new ReceiveResult(failure, reason, offset, data, zero, progress, in.offset(), 0);
+    }
+
+    /**
+     * The input stopped before the END payload, as {@code how} says: incomplete, unless the policy
+     * takes such an end for complete (a seeded bug: then nothing is drained nor flushed).
+     */
+    private ReceiveResult endedEarly(Failure how, String reason, long offset, long data, long zero, long progress,
+            ByteInput in) {
+        if (policies.ending().completes(how)) {
+            return new ReceiveResult(Failure.NONE, "complete", in.offset(), data, zero, progress, in.offset(), 0);
+        }
+        return incomplete(how, reason, offset, data, zero, progress, in);
     }
 
     /** A block the targets refuse, or a target that failed: the stream itself may be fine. */
     private static final class TargetException extends IOException {
         final long offsetBytes;
+        final Failure failure; // UNKNOWN_DEVICE, BLOCK_REFUSED, WRITE_CROSSES_END or TARGET_FAILED
 
-        TargetException(long offsetBytes, String message) {
+        TargetException(Failure failure, long offsetBytes, String message) {
             super(message);
             this.offsetBytes = offsetBytes;
+            this.failure = failure;
         }
     }
 
     private void apply(long sector, String device, ByteBuffer data, long offset, Pipeline pipeline) throws IOException {
         Disk target = targets.get(device);
         if (target == null) {
-            throw new TargetException(offset, "block for unknown device '" + printable(device) + "' (targets: "
+            throw new TargetException(Failure.UNKNOWN_DEVICE, offset, "block for unknown device '" + printable(device) + "' (targets: "
                     + String.join(", ", new java.util.TreeSet<>(targets.keySet())) + ")");
         }
         try {
@@ -199,9 +214,9 @@ public final class BlockReceiver {
         } catch (WritePipeline.WriteFailed wf) {
             throw wf; // an earlier block's write failed on the writer: its offset and words, not this block's
         } catch (Destination.Refused r) {
-            throw new TargetException(offset, r.getMessage());
+            throw new TargetException(r.failure, offset, r.getMessage());
         } catch (IOException | IllegalArgumentException e) {
-            throw new TargetException(offset, "write to '" + device + "' at sector " + sector + " failed: " + e.getMessage());
+            throw new TargetException(Failure.TARGET_FAILED, offset, "write to '" + device + "' at sector " + sector + " failed: " + e.getMessage());
         }
     }
 
@@ -238,7 +253,7 @@ public final class BlockReceiver {
             try {
                 t.getValue().force();
             } catch (IOException e) {
-                throw new TargetException(-1, "flushing '" + t.getKey() + "' failed: " + e.getMessage());
+                throw new TargetException(Failure.TARGET_FAILED, -1, "flushing '" + t.getKey() + "' failed: " + e.getMessage());
             }
         }
     }

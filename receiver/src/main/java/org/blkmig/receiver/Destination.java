@@ -14,7 +14,7 @@ import org.blkmig.simdisk.Zeros;
  * this stream, and what would it write?".
  */
 public sealed interface Destination permits Destination.Blkmig, Destination.Qemu72 {
-    Destination BLKMIG = new Blkmig(false);
+    Destination BLKMIG = new Blkmig(ReceiverPolicies.LastChunk.IN_BOUNDS);
 
     /** QEMU 7.2's destination over images of this cluster size (1 MiB for raw images, as QEMU takes it). */
     static Destination qemu72(int clusterSizeBytes) {
@@ -26,27 +26,42 @@ public sealed interface Destination permits Destination.Blkmig, Destination.Qemu
     /** Whether this destination may write through the receiver's pipeline (QEMU writes in order, at once). */
     boolean pipelined();
 
+    /** These rules with the policies' write rules in place (blkmig's rules take their {@code lastChunk}). */
+    Destination withPolicies(ReceiverPolicies policies);
+
     /**
      * Writes one block (data null: a zero block) to the target, or throws with the reason the
      * destination refuses or fails it; what it wrote before failing stays written.
      */
     void write(Disk target, String device, long sector, ByteBuffer data, int chunkSizeBytes) throws IOException;
 
-    /** Refused or failed: the message says why, as the destination would. */
+    /** Refused or failed: the message says why, as the destination would; {@code failure} says which kind. */
     final class Refused extends IOException {
         private static final long serialVersionUID = 1L;
 
+        /** BLOCK_REFUSED, or WRITE_CROSSES_END for QEMU 7.2's write across the device's end. */
+        final ReceiveResult.Failure failure;
+
         Refused(String message) {
+            this(ReceiveResult.Failure.BLOCK_REFUSED, message);
+        }
+
+        Refused(ReceiveResult.Failure failure, String message) {
             super(message);
+            this.failure = failure;
         }
     }
 
     /**
      * docs/PROTOCOL.md's receiver: a chunk-aligned sector inside the device, only the in-bounds sectors
-     * written, zeros (zero blocks and all-zero data) as zero writes that keep the target sparse; {@code wholeLastChunk} is the seeded bug of QEMU >= 2.10 that writes all of a partial
-     * last chunk, so the write past the end fails.
+     * written, zeros (zero blocks and all-zero data) as zero writes that keep the target sparse;
+     * {@code lastChunk} says how much of a partial last chunk is written (all of it is a seeded bug).
      */
-    record Blkmig(boolean wholeLastChunk) implements Destination {
+    record Blkmig(ReceiverPolicies.LastChunk lastChunk) implements Destination {
+        public Blkmig {
+            java.util.Objects.requireNonNull(lastChunk, "lastChunk");
+        }
+
         @Override
         public RecordReader.Flags flags() {
             return RecordReader.Flags.STRICT;
@@ -55,6 +70,11 @@ public sealed interface Destination permits Destination.Blkmig, Destination.Qemu
         @Override
         public boolean pipelined() {
             return true;
+        }
+
+        @Override
+        public Destination withPolicies(ReceiverPolicies policies) {
+            return new Blkmig(policies.lastChunk());
         }
 
         @Override
@@ -108,7 +128,7 @@ public sealed interface Destination permits Destination.Blkmig, Destination.Qemu
             if (sector >= target.sizeSectors()) {
                 throw new Refused("sector " + sector + " is outside '" + device + "' (" + target.sizeSectors() + " sectors)");
             }
-            return wholeLastChunk ? sectorsPerChunk : Math.min(sectorsPerChunk, target.sizeSectors() - sector);
+            return lastChunk.sectorsToWrite(sectorsPerChunk, target.sizeSectors() - sector);
         }
     }
 
@@ -134,6 +154,12 @@ public sealed interface Destination permits Destination.Blkmig, Destination.Qemu
             return false;
         }
 
+        /** QEMU 7.2 writes a partial last chunk by its own cluster rule, and at once: no policy of the receiver's applies. */
+        @Override
+        public Destination withPolicies(ReceiverPolicies policies) {
+            return this;
+        }
+
         @Override
         public void write(Disk target, String device, long sector, ByteBuffer data, int chunkSizeBytes) throws IOException {
             long totalSectors = target.sizeSectors();
@@ -152,7 +178,7 @@ public sealed interface Destination permits Destination.Blkmig, Destination.Qemu
             for (int i = 0; i < chunkSizeBytes / cluster; i++) {
                 long at = sector + i * clusterSectors;
                 if (at + clusterSectors > totalSectors) {
-                    throw new Refused("write of " + cluster + " bytes at sector " + at + " of '" + device + "' crosses its end"
+                    throw new Refused(ReceiveResult.Failure.WRITE_CROSSES_END, "write of " + cluster + " bytes at sector " + at + " of '" + device + "' crosses its end"
                             + " (" + totalSectors + " sectors): Input/output error, the load fails (as QEMU 7.2's destination)");
                 }
                 target.write(at, data.duplicate().clear().position(i * cluster).limit((i + 1) * cluster));

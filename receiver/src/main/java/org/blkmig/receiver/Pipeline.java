@@ -3,7 +3,6 @@ package org.blkmig.receiver;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.Set;
 import org.blkmig.simdisk.Disk;
 import org.blkmig.simdisk.SimScheduler;
 
@@ -34,16 +33,17 @@ public interface Pipeline extends AutoCloseable {
     /** Makes the pipelines of a receiver. */
     @FunctionalInterface
     interface Factory {
-        Pipeline create(int buffers, int chunkSizeBytes, Set<ReceiverMutant> mutants);
+        /** A pipeline of {@code buffers} chunk buffers that applies zero blocks by {@code zeroWrite}. */
+        Pipeline create(int buffers, int chunkSizeBytes, ReceiverPolicies.ZeroWrite zeroWrite);
 
         /** The shipped pipeline: a writer thread and a writeback thread. */
-        Factory THREADS = (buffers, chunk, mutants) -> new WritePipeline(buffers, chunk, WritePipeline.WRITEBACK_EVERY_BYTES,
-                mutants);
+        Factory THREADS = (buffers, chunk, zeroWrite) -> new WritePipeline(buffers, chunk, WritePipeline.WRITEBACK_EVERY_BYTES,
+                zeroWrite);
 
         /** The pipeline in virtual time: each write takes {@code writeNanos} of the scheduler's time. */
         static Factory virtual(SimScheduler scheduler, long writeNanos, long writebackEveryBytes) {
-            return (buffers, chunk, mutants) -> new VirtualPipeline(scheduler, writeNanos, buffers, chunk, writebackEveryBytes,
-                    mutants);
+            return (buffers, chunk, zeroWrite) -> new VirtualPipeline(scheduler, writeNanos, buffers, chunk, writebackEveryBytes,
+                    zeroWrite);
         }
     }
 }

@@ -24,7 +24,7 @@ final class VirtualPipeline implements Pipeline {
     private final long writeNanos;
     private final int buffers;
     private final long writebackEveryBytes;
-    private final boolean dropZeroWrites;
+    private final ReceiverPolicies.ZeroWrite zeroWrite;
     private final ArrayDeque<ByteBuffer> free = new ArrayDeque<>();
     private final ArrayDeque<WritePipeline.Job> jobs = new ArrayDeque<>();
     private final Set<Disk> writtenSinceWriteback = new LinkedHashSet<>();
@@ -37,12 +37,12 @@ final class VirtualPipeline implements Pipeline {
     private int peakBusy;
 
     VirtualPipeline(SimScheduler scheduler, long writeNanos, int buffers, int chunkSizeBytes, long writebackEveryBytes,
-            Set<ReceiverMutant> mutants) {
+            ReceiverPolicies.ZeroWrite zeroWrite) {
         this.scheduler = scheduler;
         this.writeNanos = writeNanos;
         this.buffers = buffers;
         this.writebackEveryBytes = writebackEveryBytes;
-        this.dropZeroWrites = mutants.contains(ReceiverMutant.PIPELINE_DROPS_ZERO_WRITES);
+        this.zeroWrite = zeroWrite;
         for (int i = 0; i < buffers; i++) {
             free.add(ByteBuffer.allocate(chunkSizeBytes));
         }
@@ -82,7 +82,7 @@ final class VirtualPipeline implements Pipeline {
         }
         scheduler.afterInBackground(writeNanos, () -> {
             if (failure == null) {
-                failure = j.write(dropZeroWrites);
+                failure = j.write(zeroWrite);
                 if (failure == null && j.data() != null) {
                     countWritten(j.target(), j.sectorCount() * Wire.SECTOR_SIZE_BYTES);
                 }

@@ -26,15 +26,13 @@ final class WritePipeline implements Pipeline {
 
     record Job(Disk target, long sector, long sectorCount, ByteBuffer data, long offsetBytes) {
         /**
-         * Writes the job (zeros for no data; none at all with the zero-dropping mutant); returns the
-         * failure, if it failed. The one write of every pipeline.
+         * Writes the job (no data: zeros, as {@code zeroWrite} applies them); returns the failure, if
+         * it failed. The one write of every pipeline.
          */
-        Failure write(boolean dropZeroWrites) {
+        Failure write(ReceiverPolicies.ZeroWrite zeroWrite) {
             try {
                 if (data == null) {
-                    if (!dropZeroWrites) {
-                        target.writeZeros(sector, sectorCount);
-                    }
+                    zeroWrite.apply(target, sector, sectorCount);
                 } else {
                     Destination.Blkmig.writeData(target, sector, sectorCount, data);
                 }
@@ -53,7 +51,7 @@ final class WritePipeline implements Pipeline {
     private final BlockingQueue<Job> jobs;
     private final Thread writer;
     private final long writebackEveryBytes;
-    private final boolean dropZeroWrites; // ReceiverMutant.PIPELINE_DROPS_ZERO_WRITES
+    private final ReceiverPolicies.ZeroWrite zeroWrite;
     private final Thread flusher;
     private final Semaphore writebackRequested = new Semaphore(0);
     private final Set<Disk> writtenSinceWriteback = ConcurrentHashMap.newKeySet();
@@ -71,12 +69,12 @@ final class WritePipeline implements Pipeline {
     }
 
     WritePipeline(int buffers, int chunkSizeBytes, long writebackEveryBytes) {
-        this(buffers, chunkSizeBytes, writebackEveryBytes, Set.of());
+        this(buffers, chunkSizeBytes, writebackEveryBytes, ReceiverPolicies.BLKMIG.zeroWrite());
     }
 
-    WritePipeline(int buffers, int chunkSizeBytes, long writebackEveryBytes, Set<ReceiverMutant> mutants) {
+    WritePipeline(int buffers, int chunkSizeBytes, long writebackEveryBytes, ReceiverPolicies.ZeroWrite zeroWrite) {
         this.writebackEveryBytes = writebackEveryBytes;
-        this.dropZeroWrites = mutants.contains(ReceiverMutant.PIPELINE_DROPS_ZERO_WRITES);
+        this.zeroWrite = zeroWrite;
         this.buffers = buffers;
         free = new ArrayBlockingQueue<>(buffers);
         jobs = new ArrayBlockingQueue<>(buffers + 1);
@@ -136,7 +134,7 @@ final class WritePipeline implements Pipeline {
                 }
                 try {
                     if (failure == null) {
-                        Failure f = j.write(dropZeroWrites);
+                        Failure f = j.write(zeroWrite);
                         if (f != null) {
                             failure = f;
                         } else if (j.data() != null) {

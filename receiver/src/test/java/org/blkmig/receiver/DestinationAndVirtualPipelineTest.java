@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.blkmig.protocol.Record;
+import org.blkmig.receiver.ReceiverPolicies.ZeroWrite;
 import org.blkmig.simdisk.Disk;
 import org.blkmig.simdisk.SimScheduler;
 import org.blkmig.simdisk.SparseMemoryDisk;
@@ -150,7 +151,7 @@ class DestinationAndVirtualPipelineTest {
     void theVirtualPipelineWritesInOrderAndDrainsInVirtualTime() throws IOException {
         SimScheduler time = new SimScheduler(1);
         SparseMemoryDisk d = new SparseMemoryDisk("d", 8L * CHUNK);
-        try (Pipeline p = Pipeline.Factory.virtual(time, 1000, CHUNK).create(2, CHUNK, Set.of())) {
+        try (Pipeline p = Pipeline.Factory.virtual(time, 1000, CHUNK).create(2, CHUNK, ZeroWrite.WRITE_ZEROS)) {
             for (int i = 0; i < 6; i++) {
                 ByteBuffer b = p.takeFree();
                 b.clear().put(0, (byte) (i + 1));
@@ -170,7 +171,7 @@ class DestinationAndVirtualPipelineTest {
     void theVirtualPipelineReportsAFailedWriteAtItsBlock() throws IOException {
         SimScheduler time = new SimScheduler(2);
         SparseMemoryDisk small = new SparseMemoryDisk("d", CHUNK);
-        Pipeline p = Pipeline.Factory.virtual(time, 1000, CHUNK).create(1, CHUNK, Set.of());
+        Pipeline p = Pipeline.Factory.virtual(time, 1000, CHUNK).create(1, CHUNK, ZeroWrite.WRITE_ZEROS);
         ByteBuffer b = p.takeFree();
         p.submit(small, CHUNK / 512, CHUNK / 512, b, 77); // past the end
         WritePipeline.WriteFailed f = assertThrows(WritePipeline.WriteFailed.class, p::drain);

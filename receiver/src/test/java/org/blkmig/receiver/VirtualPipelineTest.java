@@ -9,7 +9,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import org.blkmig.receiver.ReceiverPolicies.ZeroWrite;
 import org.blkmig.simdisk.SimScheduler;
 import org.blkmig.simdisk.SparseMemoryDisk;
 import org.junit.jupiter.api.Test;
@@ -53,7 +53,7 @@ class VirtualPipelineTest {
         SimScheduler time = new SimScheduler(1);
         ForcedDisk a = new ForcedDisk("a", time);
         ForcedDisk b = new ForcedDisk("b", time);
-        try (Pipeline p = Pipeline.Factory.virtual(time, 1000, 2L * CHUNK).create(4, CHUNK, Set.of())) {
+        try (Pipeline p = Pipeline.Factory.virtual(time, 1000, 2L * CHUNK).create(4, CHUNK, ZeroWrite.WRITE_ZEROS)) {
             write(p, a, 0);
             write(p, a, 1); // 2 chunks: a is forced when this write is done, at 2 us
             write(p, b, 2);
@@ -70,7 +70,7 @@ class VirtualPipelineTest {
     void zeroWritesNeverBringAWriteback() throws IOException {
         SimScheduler time = new SimScheduler(2);
         ForcedDisk a = new ForcedDisk("a", time);
-        try (Pipeline p = Pipeline.Factory.virtual(time, 1000, CHUNK).create(2, CHUNK, Set.of())) {
+        try (Pipeline p = Pipeline.Factory.virtual(time, 1000, CHUNK).create(2, CHUNK, ZeroWrite.WRITE_ZEROS)) {
             for (int i = 0; i < 4; i++) {
                 p.submit(a, i * SECTORS, SECTORS, null, (long) i * CHUNK);
             }
@@ -84,7 +84,7 @@ class VirtualPipelineTest {
         SimScheduler time = new SimScheduler(3);
         ForcedDisk a = new ForcedDisk("a", time);
         a.failForce = true;
-        Pipeline p = Pipeline.Factory.virtual(time, 1000, CHUNK).create(2, CHUNK, Set.of());
+        Pipeline p = Pipeline.Factory.virtual(time, 1000, CHUNK).create(2, CHUNK, ZeroWrite.WRITE_ZEROS);
         write(p, a, 0);
         p.drain(); // the write landed; its writeback is an event of its own, in the background
         while (time.runNext(Long.MAX_VALUE)) {
@@ -100,7 +100,7 @@ class VirtualPipelineTest {
     void aWriteThatFailsWhileWaitingForABufferEndsTheWait() throws IOException {
         SimScheduler time = new SimScheduler(4);
         SparseMemoryDisk small = new SparseMemoryDisk("s", CHUNK);
-        Pipeline p = Pipeline.Factory.virtual(time, 1000, CHUNK).create(1, CHUNK, Set.of());
+        Pipeline p = Pipeline.Factory.virtual(time, 1000, CHUNK).create(1, CHUNK, ZeroWrite.WRITE_ZEROS);
         ByteBuffer only = p.takeFree();
         p.submit(small, SECTORS, SECTORS, only, 99); // past the end: fails when written
         // the one buffer comes back with the failure: takeFree reports it instead of lending the buffer
@@ -116,7 +116,7 @@ class VirtualPipelineTest {
     void writesAfterAFailureAreNotMade() throws IOException {
         SimScheduler time = new SimScheduler(5);
         SparseMemoryDisk small = new SparseMemoryDisk("s", 2L * CHUNK);
-        Pipeline p = Pipeline.Factory.virtual(time, 1000, CHUNK).create(3, CHUNK, Set.of());
+        Pipeline p = Pipeline.Factory.virtual(time, 1000, CHUNK).create(3, CHUNK, ZeroWrite.WRITE_ZEROS);
         ByteBuffer bad = p.takeFree();
         p.submit(small, 2 * SECTORS, SECTORS, bad, 1); // past the end
         ByteBuffer good = p.takeFree();
@@ -133,7 +133,7 @@ class VirtualPipelineTest {
     void thePeakOfBusyBuffersIsKept() throws IOException {
         SimScheduler time = new SimScheduler(6);
         ForcedDisk a = new ForcedDisk("a", time);
-        Pipeline p = Pipeline.Factory.virtual(time, 1000, 64L * CHUNK).create(3, CHUNK, Set.of());
+        Pipeline p = Pipeline.Factory.virtual(time, 1000, 64L * CHUNK).create(3, CHUNK, ZeroWrite.WRITE_ZEROS);
         assertEquals(0, p.peakBusyBuffers());
         ByteBuffer x = p.takeFree();
         ByteBuffer y = p.takeFree();

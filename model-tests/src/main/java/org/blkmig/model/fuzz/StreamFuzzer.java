@@ -344,9 +344,12 @@ public final class StreamFuzzer {
         if (!result.complete() && (result.reason() == null || result.reason().isBlank())) {
             return Verdict.bad("incomplete without a reason");
         }
-        return new Verdict(null, result.complete() ? Outcome.COMPLETE
-                : result.reason().startsWith("block for") || result.reason().startsWith("sector") || result.reason().startsWith("write to")
-                ? Outcome.TARGET_REFUSED : result.reason().contains("ended without") ? Outcome.INCOMPLETE : Outcome.PROTOCOL_ERROR);
+        return new Verdict(null, switch (result.failure()) {
+            case NONE -> Outcome.COMPLETE;
+            case UNKNOWN_DEVICE, BLOCK_REFUSED, WRITE_CROSSES_END, TARGET_FAILED -> Outcome.TARGET_REFUSED;
+            case NO_START_PAYLOAD, NO_END_PAYLOAD -> Outcome.INCOMPLETE;
+            case PROTOCOL_ERROR, TRUNCATED, INPUT_FAILED, UNCLASSIFIED -> Outcome.PROTOCOL_ERROR;
+        });
     }
 
     /** Independent of the receiver: does a block END payload with its EOS end at or before this offset? */

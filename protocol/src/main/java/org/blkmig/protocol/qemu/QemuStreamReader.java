@@ -114,7 +114,7 @@ public final class QemuStreamReader {
     private void readHeader() throws IOException {
         long offset = in.offset();
         if (in.atEnd()) {
-            throw new ProtocolException(offset, "truncated: empty input, no QEMU migration stream header");
+            throw ProtocolException.truncated(offset, "empty input, no QEMU migration stream header");
         }
         int magic = in.readBE32("file magic");
         if (magic != QemuFormat.FILE_MAGIC) {
@@ -130,7 +130,7 @@ public final class QemuStreamReader {
     private QemuEvent readTop() throws IOException {
         long offset = in.offset();
         if (in.atEnd()) {
-            throw new ProtocolException(offset, "truncated: stream ends without its EOF marker");
+            throw ProtocolException.truncated(offset, "stream ends without its EOF marker");
         }
         int type = in.readU8("section type");
         switch (type) {
@@ -271,7 +271,7 @@ public final class QemuStreamReader {
         long offset = in.offset();
         if (Boolean.TRUE.equals(footers) && in.peek(0) < 0) {
             // a sender that stopped after its EOS: cut short, not malformed
-            throw new ProtocolException(offset, "truncated: input ends before the footer of section " + currentId
+            throw ProtocolException.truncated(offset, "input ends before the footer of section " + currentId
                     + " ('" + currentIdstr + "')");
         }
         boolean present = in.peek(0) == QemuFormat.SECTION_FOOTER;
@@ -364,7 +364,7 @@ public final class QemuStreamReader {
         while (true) {
             int b = in.peek(0);
             if (b < 0) {
-                throw new ProtocolException(currentStartOffset, "truncated: no footer found for section "
+                throw ProtocolException.truncated(currentStartOffset, "no footer found for section "
                         + currentId + " ('" + currentIdstr + "')");
             }
             if (b == QemuFormat.SECTION_FOOTER && peekBE32(1) == currentId && plausibleSectionAt(5)) {

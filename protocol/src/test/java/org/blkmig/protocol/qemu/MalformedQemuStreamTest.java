@@ -56,6 +56,7 @@ class MalformedQemuStreamTest {
                 assertTrue(e.offsetBytes() <= cut, e.getMessage());
                 // a run that stops early must read as truncated, never as malformed (the checks rely on it)
                 assertTrue(e.problem().startsWith("truncated"), "cut at " + cut + ": " + e.getMessage());
+                assertEquals(ProtocolException.Kind.TRUNCATED, e.kind(), "cut at " + cut + ": " + e.getMessage());
             } catch (Throwable t) {
                 fail("cut at " + cut + ": " + t + " is not a ProtocolException");
             }
@@ -68,10 +69,12 @@ class MalformedQemuStreamTest {
         byte[] magic = s.clone();
         magic[0] = 'X';
         assertTrue(fails(magic).getMessage().contains("not a QEMU migration stream"));
+        assertEquals(ProtocolException.Kind.MALFORMED, fails(magic).kind(), "wrong, not cut short");
         byte[] version = s.clone();
         version[7] = 2;
         assertTrue(fails(version).getMessage().contains("unsupported QEMU stream version 2"));
         assertTrue(fails(new byte[0]).getMessage().contains("empty input"));
+        assertEquals(ProtocolException.Kind.TRUNCATED, fails(new byte[0]).kind(), "no header at all: cut short");
     }
 
     @Test
