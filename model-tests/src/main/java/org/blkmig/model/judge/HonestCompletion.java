@@ -25,7 +25,7 @@ final class HonestCompletion extends NamedProperty {
             Cause cause = crossesEnd(r) ? Cause.DESTINATION_WRITE_CROSSES_END : Cause.COMPLETION_DISAGREES;
             return Verdict.fail(this, cause, "the migration ended " + f.run().migration().outcome() + " ("
                     + f.run().migration().reason() + ") but the receiver says " + r)
-                    .subject(f.run().migration().outcome() + "/" + (r.complete() ? "complete" : "incomplete"));
+                    .subject(f.run().migration().outcome() + "/" + r.failure());
         }
         if (r.complete()) {
             // complete means written and flushed: a write after the final flush landed after the claim
@@ -39,8 +39,8 @@ final class HonestCompletion extends NamedProperty {
         return Verdict.pass(this);
     }
 
-    /** QEMU 7.2's destination refused a block's write past the device's end (a partial last chunk). */
+    /** QEMU 7.2's destination failed a block's write past the device's end (a partial last chunk). */
     private static boolean crossesEnd(ReceiveResult r) {
-        return !r.complete() && r.reason() != null && r.reason().contains("crosses its end");
+        return r.failure() == ReceiveResult.Failure.WRITE_CROSSES_END;
     }
 }
