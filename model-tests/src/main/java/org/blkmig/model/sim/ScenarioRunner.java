@@ -208,9 +208,10 @@ public final class ScenarioRunner {
             received = new ReceiveResult(false, "the receiver did not return after the sender ended", 0, 0, 0, -1, 0);
         }
         String broken = firstNonNull(sent.brokenInvariant(), link.brokenInvariant());
-        // both ends stopped: what is still scheduled must run out
-        int[] events = {0};
-        broken = firstNonNull(broken, runWhile(() -> events[0]++ < MAX_EVENTS_AFTER_END && scheduler.runNext(Long.MAX_VALUE)));
+        // both ends stopped: what is still scheduled must run out, within MAX_EVENTS_AFTER_END events
+        int[] eventsTried = {0};
+        String runOutBroke = runWhile(() -> eventsTried[0]++ < MAX_EVENTS_AFTER_END && scheduler.runNext(Long.MAX_VALUE));
+        broken = firstNonNull(broken, runOutBroke);
         int peakBusy = pipelines.stream().mapToInt(Pipeline::peakBusyBuffers).max().orElse(-1);
         Ends ends = new Ends(src.senderBuffersHeld(), sent.receiverReturned(), scheduler.pendingEvents(),
                 link.receiverThreadAlive(), link.shortWrites(), link.shortReads(), link.writeEnds(), peakBusy,
