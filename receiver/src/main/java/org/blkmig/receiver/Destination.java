@@ -178,8 +178,9 @@ public sealed interface Destination permits Destination.Blkmig, Destination.Qemu
             for (int i = 0; i < chunkSizeBytes / cluster; i++) {
                 long at = sector + i * clusterSectors;
                 if (at + clusterSectors > totalSectors) {
-                    throw new Refused(ReceiveResult.Failure.WRITE_CROSSES_END, "write of " + cluster + " bytes at sector " + at + " of '" + device + "' crosses its end"
-                            + " (" + totalSectors + " sectors): Input/output error, the load fails (as QEMU 7.2's destination)");
+                    throw new Refused(ReceiveResult.Failure.WRITE_CROSSES_END, "write of " + cluster + " bytes at sector " + at
+                            + " of '" + device + "' crosses its end (" + totalSectors + " sectors): Input/output error, the load"
+                            + " fails (as QEMU 7.2's destination)");
                 }
                 target.write(at, data.duplicate().clear().position(i * cluster).limit((i + 1) * cluster));
             }
