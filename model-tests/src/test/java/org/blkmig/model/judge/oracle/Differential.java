@@ -90,7 +90,7 @@ public final class Differential {
             }
             return new Trace(lines, "ok", "");
         } catch (ProtocolException e) {
-            return new Trace(lines, e.problem().startsWith("truncated") ? "truncated" : "malformed", e.getMessage());
+            return new Trace(lines, e.kind() == org.blkmig.protocol.ProtocolException.Kind.TRUNCATED ? "truncated" : "malformed", e.getMessage());
         } catch (IOException e) {
             return new Trace(lines, "io", e.toString());
         }
