@@ -16,6 +16,7 @@ import java.util.Map;
 import org.blkmig.model.judge.Judge;
 import org.blkmig.model.judge.Verdict;
 import org.blkmig.model.report.SpaceTime;
+import org.blkmig.model.report.Ticks;
 import org.blkmig.model.scenario.Mutant;
 import org.blkmig.sender.MigrationResult;
 import org.blkmig.sender.SenderStats;
@@ -278,7 +279,7 @@ final class Reports {
     /** Tick labels with the digits their spacing needs, never a raw double such as ".0625448226928 71". */
     private static void plainAxes(XYChart c, MigrationResult m) {
         double[] t = times(m);
-        int decimals = SpaceTime.Ticks.decimals(SpaceTime.Ticks.nice(t[0], t[t.length - 1], 8));
+        int decimals = Ticks.decimals(Ticks.nice(t[0], t[t.length - 1], 8));
         c.getStyler().setXAxisDecimalPattern(decimals == 0 ? "#,##0" : "#,##0." + "0".repeat(decimals));
         c.getStyler().setYAxisDecimalPattern("#,##0.###");
     }

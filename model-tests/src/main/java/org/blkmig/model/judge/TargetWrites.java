@@ -39,10 +39,17 @@ public final class TargetWrites {
 
     private final List<Landing> landings;
     private final long unexplainedWrites;
+    private final long finalFlushNanos;
 
-    private TargetWrites(List<Landing> landings, long unexplainedWrites) {
+    private TargetWrites(List<Landing> landings, long unexplainedWrites, long finalFlushNanos) {
         this.landings = landings;
         this.unexplainedWrites = unexplainedWrites;
+        this.finalFlushNanos = finalFlushNanos;
+    }
+
+    /** When the receiver that declared the targets complete last flushed them; -1 if it did not declare them complete. */
+    public long finalFlushNanos() {
+        return finalFlushNanos;
     }
 
     /** One per block of the stream, in stream order. */
@@ -80,7 +87,10 @@ public final class TargetWrites {
             logs.put(name, t.applied());
             writesAtForce.put(name, t.writesAtForce());
         });
-        return match(blocks, logs, writesAtForce, f.run().receive().complete(), chunkSectors);
+        boolean complete = f.run().receive().complete();
+        TargetWrites t = match(blocks, logs, writesAtForce, complete, chunkSectors);
+        long flushed = f.run().targets().values().stream().mapToLong(GuardedDisk::forcedAtNanos).max().orElse(-1);
+        return new TargetWrites(t.landings, t.unexplainedWrites, complete ? flushed : -1);
     }
 
     /**
@@ -115,7 +125,7 @@ public final class TargetWrites {
             out.add(new Landing(i, chunk, b.sentNanos(), writes.get(to - 1).timeNanos(), to - from, durable,
                     finalFlush && !durable));
         }
-        return new TargetWrites(List.copyOf(out), total - explained);
+        return new TargetWrites(List.copyOf(out), total - explained, -1);
     }
 
     /**

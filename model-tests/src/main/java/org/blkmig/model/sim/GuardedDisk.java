@@ -148,9 +148,20 @@ public final class GuardedDisk implements Disk {
     public void force() throws IOException {
         delegate.force();
         writesAtForce = writes.get();
+        forcedAtNanos = clockNanos();
     }
 
     private volatile long writesAtForce;
+    private volatile long forcedAtNanos = -1;
+
+    /** When the last force made the writes durable, on the clock of {@link #logWrites}; -1: never, or not logged. */
+    public long forcedAtNanos() {
+        return forcedAtNanos;
+    }
+
+    private synchronized long clockNanos() {
+        return clock == null ? -1 : clock.getAsLong();
+    }
 
     @Override
     public Allocation allocation(long sector, long maxSectors) {
