@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-package org.blkmig.cli;
+package org.blkmig.cli.report;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -28,7 +28,7 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.Styler;
 
 /** report.json, CSV figures and a self-contained report.html with charts. */
-final class Reports {
+public final class Reports {
     private Reports() {}
 
     static {
@@ -37,7 +37,7 @@ final class Reports {
 
     private static final double MIB = 1024.0 * 1024.0;
 
-    static void writeSimulation(Path dir, Judge.Outcome o, long wallNanos) throws IOException {
+    public static void writeSimulation(Path dir, Judge.Outcome o, long wallNanos) throws IOException {
         writeSimulation(dir, o, wallNanos, "blkmig simulate");
     }
 
@@ -73,7 +73,7 @@ final class Reports {
     }
 
     /** A real migration's report (send): its figures, per-slice CSV and charts. */
-    static void writeSend(Path dir, MigrationResult m, long guestWrites, Map<String, String> sources, Map<String, String> sha256)
+    public static void writeSend(Path dir, MigrationResult m, long guestWrites, Map<String, String> sources, Map<String, String> sha256)
             throws IOException {
         Files.createDirectories(dir);
         Map<String, Object> json = new LinkedHashMap<>();
@@ -93,7 +93,7 @@ final class Reports {
     }
 
     /** One property's verdict in a report.json: the simulation's and the real QEMU runs' alike. */
-    static Map<String, Object> verdictJson(String property, boolean passed, String evidence, String means) {
+    public static Map<String, Object> verdictJson(String property, boolean passed, String evidence, String means) {
         Map<String, Object> x = new LinkedHashMap<>();
         x.put("property", property);
         x.put("passed", passed);
@@ -143,7 +143,7 @@ final class Reports {
         return out;
     }
 
-    static void writeJson(Path file, Object json) throws IOException {
+    public static void writeJson(Path file, Object json) throws IOException {
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), json);
     }
 
@@ -199,7 +199,7 @@ final class Reports {
      * A self-contained page: the summary table, a space-time diagram if given, the charts of a
      * migration that has them, and the names of the files written beside it ({@code figures}).
      */
-    static void writeHtml(Path file, String title, String verdict, List<String[]> rows, MigrationResult m, String diagramSvg,
+    public static void writeHtml(Path file, String title, String verdict, List<String[]> rows, MigrationResult m, String diagramSvg,
             List<String> figures) throws IOException {
         StringBuilder h = new StringBuilder();
         h.append(pageStart(title, verdict));
