@@ -179,31 +179,32 @@ final class DiagramSvg {
         }
     }
 
+    /** The guest's stop: where the migration's final copy begins. */
     private void stopLine() {
         long stop = d.phases().guestStopNanos();
-        if (stop < 0) {
-            return;
+        if (stop >= 0) {
+            instantLine(stop, "#c60", "6 3", 30, "the guest stops at " + ms(stop) + " ms", "guest stop " + ms(stop) + " ms", true);
         }
-        double px = x(stop);
-        out.append(String.format(Locale.ROOT, "<line x1='%.1f' y1='%d' x2='%.1f' y2='%d' stroke='#c60' stroke-width='2'"
-                + " stroke-dasharray='6 3'><title>the guest stops at %s ms</title></line>", px, 30, px, bottom(), ms(stop)));
-        out.append(String.format(Locale.ROOT, "<text x='%.1f' y='40' fill='#c60' text-anchor='end'>guest stop %s ms</text>",
-                px - 3, ms(stop)));
     }
 
     /** The receiver's final flush, when blocks landed after it: they are not durable though it said complete. */
     private void flushLine() {
         long flush = d.phases().finalFlushNanos();
-        if (flush < 0) {
-            return;
+        if (flush >= 0) {
+            // near the plot's end, the label stands to the line's left
+            boolean left = x(flush) > LABEL_PX + PLOT_PX - 150;
+            instantLine(flush, "#a0a", "2 2", 44, "the receiver flushes the targets for the last time at " + ms(flush) + " ms",
+                    "final flush " + ms(flush) + " ms", left);
         }
-        double px = x(flush);
-        out.append(String.format(Locale.ROOT, "<line x1='%.1f' y1='%d' x2='%.1f' y2='%d' stroke='#a0a' stroke-width='2'"
-                + " stroke-dasharray='2 2'><title>the receiver flushes the targets for the last time at %s ms</title></line>",
-                px, 44, px, bottom(), ms(flush)));
-        boolean right = px > LABEL_PX + PLOT_PX - 150; // near the plot's end, the label stands to the line's left
-        out.append(String.format(Locale.ROOT, "<text x='%.1f' y='54' fill='#a0a' text-anchor='%s'>final flush %s ms</text>",
-                right ? px - 3 : px + 3, right ? "end" : "start", ms(flush)));
+    }
+
+    /** A dashed line across the rows from {@code topY}, its title, and its label 10 pixels below its top. */
+    private void instantLine(long nanos, String colour, String dashes, int topY, String title, String label, boolean left) {
+        double px = x(nanos);
+        out.append(String.format(Locale.ROOT, "<line x1='%.1f' y1='%d' x2='%.1f' y2='%d' stroke='%s' stroke-width='2'"
+                + " stroke-dasharray='%s'><title>%s</title></line>", px, topY, px, bottom(), colour, dashes, esc(title)));
+        out.append(String.format(Locale.ROOT, "<text x='%.1f' y='%d' fill='%s' text-anchor='%s'>%s</text>", left ? px - 3 : px + 3,
+                topY + 10, colour, left ? "end" : "start", esc(label)));
     }
 
     /** Failed verdicts' instants that name no chunk: a red line across the rows. */
