@@ -4,6 +4,8 @@ package org.blkmig.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.blkmig.cli.report.CampaignReport;
+import org.blkmig.cli.report.CiReport;
 import org.blkmig.model.campaign.Campaign;
 import org.blkmig.model.scenario.Variant;
 import picocli.CommandLine.Command;

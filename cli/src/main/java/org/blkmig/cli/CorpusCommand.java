@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.blkmig.cli.report.CiReport;
 import org.blkmig.model.campaign.Corpus;
 import org.blkmig.model.scenario.Variant;
 import picocli.CommandLine.Command;

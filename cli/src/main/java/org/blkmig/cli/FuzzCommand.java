@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.blkmig.cli.report.CiReport;
 import org.blkmig.model.fuzz.StreamFuzzer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -4,6 +4,7 @@ package org.blkmig.cli;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.blkmig.cli.report.CiReport;
 import org.blkmig.model.campaign.MutantMatrix;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -9,6 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.blkmig.cli.report.CiReport;
+import org.blkmig.cli.report.Reports;
 import org.blkmig.qemu.QemuCampaign;
 import org.blkmig.qemu.QemuProcess;
 import org.blkmig.qemu.QemuRun;

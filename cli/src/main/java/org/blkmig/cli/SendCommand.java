@@ -17,6 +17,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.blkmig.cli.report.Reports;
 import org.blkmig.protocol.qemu.QemuFormat;
 import org.blkmig.protocol.qemu.QemuSplicer;
 import org.blkmig.protocol.qemu.QemuStreamWriter;

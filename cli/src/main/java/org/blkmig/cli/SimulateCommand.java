@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.blkmig.cli.report.Reports;
 import org.blkmig.model.judge.Judge;
 import org.blkmig.model.judge.Verdict;
 import org.blkmig.model.scenario.Scenario;

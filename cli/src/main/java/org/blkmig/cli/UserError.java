@@ -8,13 +8,13 @@ import java.nio.file.Path;
 import org.blkmig.protocol.ProtocolException;
 
 /** Turns an exception into the one line a user reads: what and where, never a stack trace. */
-final class UserError extends RuntimeException {
-    UserError(String message) {
+public final class UserError extends RuntimeException {
+    public UserError(String message) {
         super(message);
     }
 
     /** "cannot read FILE: " and the first line of why (a JSON parser's message goes on with an excerpt of the input). */
-    static UserError cannotRead(Path file, IOException e) {
+    public static UserError cannotRead(Path file, IOException e) {
         String why = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
         return new UserError("cannot read " + file + ": " + (why.isBlank() ? e.getClass().getSimpleName() : why));
     }

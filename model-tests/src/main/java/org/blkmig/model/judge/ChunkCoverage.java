@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.model.judge;
 
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.blkmig.model.scenario.Scenario;
 import org.blkmig.simdisk.Disk;
 
 /** Every (allocated) chunk is sent at least once. */
 final class ChunkCoverage extends NamedProperty {
+    /** The verdict names the first chunks never sent, this many at most, and counts them all. */
+    static final int NAMED_CHUNKS = 8;
+
     @Override
     public String id() {
         return "chunk-coverage";
@@ -27,6 +32,8 @@ final class ChunkCoverage extends NamedProperty {
         long spc = s.chunkSizeBytes() / Disk.SECTOR_SIZE_BYTES;
         Set<String> sent = new HashSet<>();
         f.stream().blocks().forEach(b -> sent.add(b.device() + "@" + b.sector()));
+        List<ChunkRef> never = new ArrayList<>();
+        long neverCount = 0;
         for (Scenario.Device dev : s.devices()) {
             if (!Facts.migrated(dev)) {
                 continue;
@@ -40,10 +47,18 @@ final class ChunkCoverage extends NamedProperty {
                     needed = a.state() != Disk.State.UNALLOCATED || a.sectorCount() < Math.min(spc, sectors - sec);
                 }
                 if (needed && !sent.contains(dev.name() + "@" + sec)) {
-                    return Verdict.fail(this, Cause.CHUNK_NEVER_SENT, "chunk at sector " + sec + " of " + dev.name()
-                            + " was never sent").about(new ChunkRef(dev.name(), sec / spc));
+                    neverCount++;
+                    if (never.size() < NAMED_CHUNKS) {
+                        never.add(new ChunkRef(dev.name(), sec / spc));
+                    }
                 }
             }
+        }
+        if (neverCount > 0) {
+            ChunkRef first = never.get(0);
+            return Verdict.fail(this, Cause.CHUNK_NEVER_SENT, "chunk at sector " + first.chunk() * spc + " of " + first.device()
+                    + " was never sent" + (neverCount > 1 ? " (" + neverCount + " chunks in all)" : ""))
+                    .about(never.toArray(ChunkRef[]::new));
         }
         return Verdict.pass(this);
     }

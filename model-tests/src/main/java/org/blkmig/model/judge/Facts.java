@@ -23,6 +23,7 @@ public final class Facts {
     private Replay replay;
     private Map<String, Optional<FirstDifference>> differences;
     private Liveness liveness;
+    private TargetWrites targetWrites;
 
     private Facts(ScenarioRunner.Run run, ScenarioRunner.Run rerun) {
         this.run = run;
@@ -97,6 +98,14 @@ public final class Facts {
     /** The first difference over the targets in device order, if any. */
     public Optional<FirstDifference> firstDifference() {
         return differences().values().stream().flatMap(Optional::stream).findFirst();
+    }
+
+    /** Which blocks the receiver applied, and when, from the targets' write logs. */
+    public TargetWrites targetWrites() {
+        if (targetWrites == null) {
+            targetWrites = TargetWrites.of(this);
+        }
+        return targetWrites;
     }
 
     public Liveness liveness() {

@@ -24,7 +24,7 @@ final class ReadHistory extends NamedProperty {
             return Verdict.fail(this, Cause.REPLAY_FAILED, r.replayError());
         }
         for (Replay.Match m : r.matches()) {
-            if (m.read() != null) {
+            if (m.cause() == Cause.NONE) {
                 continue;
             }
             OracleStream.SentBlock b = f.stream().blocks().get(m.index());

@@ -29,7 +29,11 @@ public final class Replay {
     public record Read(long id, ChunkRef chunk, String device, long sector, long submitNanos, long sampleNanos,
             long completeNanos, boolean failed, long hash, boolean zero, boolean holeLookup, int sampleNumber) {}
 
-    /** Block {@code index} of the stream came from {@code read}, or could not have ({@code cause}, read null). */
+    /**
+     * Block {@code index} of the stream came from {@code read} ({@code cause} NONE), or could not
+     * have: {@code cause} says why, and {@code read} is the older sample a stale block carries
+     * (null for any other cause).
+     */
     public record Match(int index, Read read, Cause cause) {}
 
     private final List<Read> reads;
@@ -47,7 +51,7 @@ public final class Replay {
         return reads;
     }
 
-    /** One per block of the stream, in stream order, up to the first block no read explains. */
+    /** One per block of the stream, in stream order. */
     public List<Match> matches() {
         return matches;
     }
@@ -121,43 +125,38 @@ public final class Replay {
 
     /**
      * Each block's read: among the samples of its chunk that saw its content (all zero, for a zero
-     * block), the earliest one not older than the one the chunk's previous block came from.
-     * Stops at the first block no read explains.
+     * block), the earliest one not older than the one the chunk's previous block came from. A block
+     * no read explains gets its cause, and the matching goes on past it, so the diagram can tell
+     * where every block came from: a stale block with the older sample it carries.
      */
     private static List<Match> match(OracleStream stream, Map<String, List<Read>> sampled, Map<Integer, Read> bySample) {
         List<Match> out = new ArrayList<>();
         Map<String, Integer> lastSample = new HashMap<>();
-        int index = 0;
         for (OracleStream.SentBlock b : stream.blocks()) {
             String key = b.device() + "@" + b.sector();
-            List<Read> samples = sampled.get(key);
-            if (samples == null) {
-                out.add(new Match(index, null, Cause.BLOCK_WITHOUT_READ));
-                break;
-            }
-            boolean seen = false;
+            List<Read> samples = sampled.getOrDefault(key, List.of());
             Read pick = null;
+            Read older = null; // the latest sample that saw the content but is older than the previous block's
             int previous = lastSample.getOrDefault(key, -1);
             for (Read r : samples) {
                 if (b.zero() ? r.zero() : r.hash() == b.hash()) {
-                    seen = true;
                     if (r.sampleNumber() >= previous) {
                         pick = r;
                         break;
                     }
+                    older = r;
                 }
             }
-            if (!seen) {
-                out.add(new Match(index, null, b.zero() ? Cause.ZERO_BLOCK_NOT_ZERO : Cause.BLOCK_UNSEEN));
-                break;
+            int index = out.size();
+            if (pick != null) {
+                lastSample.put(key, pick.sampleNumber());
+                out.add(new Match(index, bySample.get(pick.sampleNumber()), Cause.NONE));
+            } else if (older != null) {
+                out.add(new Match(index, bySample.get(older.sampleNumber()), Cause.STALE_BLOCK));
+            } else {
+                out.add(new Match(index, null, samples.isEmpty() ? Cause.BLOCK_WITHOUT_READ
+                        : b.zero() ? Cause.ZERO_BLOCK_NOT_ZERO : Cause.BLOCK_UNSEEN));
             }
-            if (pick == null) {
-                out.add(new Match(index, null, Cause.STALE_BLOCK));
-                break;
-            }
-            lastSample.put(key, pick.sampleNumber());
-            out.add(new Match(index, bySample.get(pick.sampleNumber()), Cause.NONE));
-            index++;
         }
         return List.copyOf(out);
     }

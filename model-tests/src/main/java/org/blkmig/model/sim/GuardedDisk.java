@@ -17,8 +17,13 @@ public final class GuardedDisk implements Disk {
     private java.util.List<Applied> applied; // null: not logged
     private java.util.function.LongSupplier clock;
 
-    /** A write that reached the disk, in order, at a virtual instant: what the space-time diagram draws as "applied". */
-    public record Applied(long sector, long sectorCount, boolean zero, long timeNanos) {}
+    /**
+     * A write that reached the disk, in order, at a virtual instant: data, or zeros (a zero block, a
+     * run of zeros in a data block, a hole punched where data was); {@code number} counts every
+     * write tried on this disk from 1, as {@link #writes()} does, so {@code number <= writesAtForce()}
+     * says a force made it durable. The fact base reads them to tell which blocks the receiver applied.
+     */
+    public record Applied(long sector, long sectorCount, boolean zero, long timeNanos, long number) {}
 
     public GuardedDisk(Disk delegate, boolean readOnly) {
         this.delegate = delegate;
@@ -110,23 +115,26 @@ public final class GuardedDisk implements Disk {
 
     @Override
     public void write(long sector, ByteBuffer src) throws IOException {
-        guard(sector, src.remaining() / SECTOR_SIZE_BYTES);
-        injectFailure(writes.incrementAndGet());
-        log(sector, src.remaining() / SECTOR_SIZE_BYTES, false);
+        long sectors = src.remaining() / SECTOR_SIZE_BYTES;
+        guard(sector, sectors);
+        long number = writes.incrementAndGet();
+        injectFailure(number);
         delegate.write(sector, src);
+        log(sector, sectors, false, number); // after the write: one the disk refused never reached it
     }
 
     @Override
     public void writeZeros(long sector, long sectorCount) throws IOException {
         guard(sector, sectorCount);
-        injectFailure(writes.incrementAndGet());
-        log(sector, sectorCount, true);
+        long number = writes.incrementAndGet();
+        injectFailure(number);
         delegate.writeZeros(sector, sectorCount);
+        log(sector, sectorCount, true, number);
     }
 
-    private synchronized void log(long sector, long sectorCount, boolean zero) {
+    private synchronized void log(long sector, long sectorCount, boolean zero, long number) {
         if (applied != null) {
-            applied.add(new Applied(sector, sectorCount, zero, clock.getAsLong()));
+            applied.add(new Applied(sector, sectorCount, zero, clock.getAsLong(), number));
         }
     }
 
@@ -140,9 +148,20 @@ public final class GuardedDisk implements Disk {
     public void force() throws IOException {
         delegate.force();
         writesAtForce = writes.get();
+        forcedAtNanos = clockNanos();
     }
 
     private volatile long writesAtForce;
+    private volatile long forcedAtNanos = -1;
+
+    /** When the last force made the writes durable, on the clock of {@link #logWrites}; -1: never, or not logged. */
+    public long forcedAtNanos() {
+        return forcedAtNanos;
+    }
+
+    private synchronized long clockNanos() {
+        return clock == null ? -1 : clock.getAsLong();
+    }
 
     @Override
     public Allocation allocation(long sector, long maxSectors) {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-package org.blkmig.cli;
+package org.blkmig.cli.report;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -16,6 +16,7 @@ import java.util.Map;
 import org.blkmig.model.judge.Judge;
 import org.blkmig.model.judge.Verdict;
 import org.blkmig.model.report.SpaceTime;
+import org.blkmig.model.report.Ticks;
 import org.blkmig.model.scenario.Mutant;
 import org.blkmig.sender.MigrationResult;
 import org.blkmig.sender.SenderStats;
@@ -27,7 +28,7 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.Styler;
 
 /** report.json, CSV figures and a self-contained report.html with charts. */
-final class Reports {
+public final class Reports {
     private Reports() {}
 
     static {
@@ -36,7 +37,7 @@ final class Reports {
 
     private static final double MIB = 1024.0 * 1024.0;
 
-    static void writeSimulation(Path dir, Judge.Outcome o, long wallNanos) throws IOException {
+    public static void writeSimulation(Path dir, Judge.Outcome o, long wallNanos) throws IOException {
         writeSimulation(dir, o, wallNanos, "blkmig simulate");
     }
 
@@ -72,7 +73,7 @@ final class Reports {
     }
 
     /** A real migration's report (send): its figures, per-slice CSV and charts. */
-    static void writeSend(Path dir, MigrationResult m, long guestWrites, Map<String, String> sources, Map<String, String> sha256)
+    public static void writeSend(Path dir, MigrationResult m, long guestWrites, Map<String, String> sources, Map<String, String> sha256)
             throws IOException {
         Files.createDirectories(dir);
         Map<String, Object> json = new LinkedHashMap<>();
@@ -92,7 +93,7 @@ final class Reports {
     }
 
     /** One property's verdict in a report.json: the simulation's and the real QEMU runs' alike. */
-    static Map<String, Object> verdictJson(String property, boolean passed, String evidence, String means) {
+    public static Map<String, Object> verdictJson(String property, boolean passed, String evidence, String means) {
         Map<String, Object> x = new LinkedHashMap<>();
         x.put("property", property);
         x.put("passed", passed);
@@ -142,7 +143,7 @@ final class Reports {
         return out;
     }
 
-    static void writeJson(Path file, Object json) throws IOException {
+    public static void writeJson(Path file, Object json) throws IOException {
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), json);
     }
 
@@ -198,7 +199,7 @@ final class Reports {
      * A self-contained page: the summary table, a space-time diagram if given, the charts of a
      * migration that has them, and the names of the files written beside it ({@code figures}).
      */
-    static void writeHtml(Path file, String title, String verdict, List<String[]> rows, MigrationResult m, String diagramSvg,
+    public static void writeHtml(Path file, String title, String verdict, List<String[]> rows, MigrationResult m, String diagramSvg,
             List<String> figures) throws IOException {
         StringBuilder h = new StringBuilder();
         h.append(pageStart(title, verdict));
@@ -278,7 +279,7 @@ final class Reports {
     /** Tick labels with the digits their spacing needs, never a raw double such as ".0625448226928 71". */
     private static void plainAxes(XYChart c, MigrationResult m) {
         double[] t = times(m);
-        int decimals = SpaceTime.Ticks.decimals(SpaceTime.Ticks.nice(t[0], t[t.length - 1], 8));
+        int decimals = Ticks.decimals(Ticks.nice(t[0], t[t.length - 1], 8));
         c.getStyler().setXAxisDecimalPattern(decimals == 0 ? "#,##0" : "#,##0." + "0".repeat(decimals));
         c.getStyler().setYAxisDecimalPattern("#,##0.###");
     }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-package org.blkmig.cli;
+package org.blkmig.cli.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.blkmig.cli.UserError;
 import org.blkmig.model.campaign.Campaign;
 import org.blkmig.model.judge.Judge;
 import org.blkmig.model.scenario.Mutant;
@@ -22,13 +23,13 @@ import org.blkmig.model.scenario.Variant;
  * Markdown summary. Each finding's shrunk run gets its own directory (finding-N/: report.html
  * with its space-time diagram, diagram.svg, report.json, slices.csv, rounds.csv).
  */
-record CampaignReport(long seed, int scenarios, List<String> shards, String profile, List<String> mutants, int run,
+public record CampaignReport(long seed, int scenarios, List<String> shards, String profile, List<String> mutants, int run,
         int passed, int failed, boolean timedOut, List<Finding> findings, double elapsedSeconds) {
 
     /** A finding: its key, how many scenarios failed so, the first of them, its shrunk form; {@code dir} holds its report. */
-    record Finding(String key, int scenarios, int firstIndex, String shrunkScenario, String replay, String report, String dir) {}
+    public record Finding(String key, int scenarios, int firstIndex, String shrunkScenario, String replay, String report, String dir) {}
 
-    static CampaignReport of(Campaign.Settings settings, Campaign.Summary s) {
+    public static CampaignReport of(Campaign.Settings settings, Campaign.Summary s) {
         List<Finding> fs = new ArrayList<>();
         int n = 1;
         for (Campaign.Failure f : s.failures()) {
@@ -48,11 +49,11 @@ record CampaignReport(long seed, int scenarios, List<String> shards, String prof
     }
 
     /** What identifies the campaign: shards of one campaign agree on it. */
-    String identity() {
+    public String identity() {
         return "seed " + seed + ", " + scenarios + " scenarios, profile " + profile + (mutants.isEmpty() ? "" : ", mutants " + mutants);
     }
 
-    Map<String, Object> json() {
+    public Map<String, Object> json() {
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("kind", "campaign");
         j.put("seed", seed);
@@ -84,7 +85,7 @@ record CampaignReport(long seed, int scenarios, List<String> shards, String prof
         return j;
     }
 
-    static CampaignReport read(Path reportJson) throws IOException {
+    public static CampaignReport read(Path reportJson) throws IOException {
         JsonNode j;
         try {
             j = new ObjectMapper().readTree(reportJson.toFile());
@@ -109,7 +110,7 @@ record CampaignReport(long seed, int scenarios, List<String> shards, String prof
     }
 
     /** JUnit cases: one per finding, or one passing case when there is none. */
-    List<CiReport.Case> cases(String suite) {
+    public List<CiReport.Case> cases(String suite) {
         List<CiReport.Case> cs = new ArrayList<>();
         String with = mutants.isEmpty() ? "" : " [mutant " + String.join(", ", mutants) + "]";
         String what = "seed " + seed + ": " + run + " of " + scenarios + " scenarios" + (timedOut ? " (time limit reached)" : "");
@@ -124,7 +125,7 @@ record CampaignReport(long seed, int scenarios, List<String> shards, String prof
     }
 
     /** report.json and report.html; each finding's directory is written by {@link #writeFindings}. */
-    void writePage(Path dir, Map<String, String> diagrams) throws IOException {
+    public void writePage(Path dir, Map<String, String> diagrams) throws IOException {
         Files.createDirectories(dir);
         Reports.writeJson(dir.resolve("report.json"), json());
         StringBuilder h = new StringBuilder(Reports.pageStart("blkmig campaign", passedAll() ? "PASSED" : "FAILED"));
@@ -156,7 +157,7 @@ record CampaignReport(long seed, int scenarios, List<String> shards, String prof
     }
 
     /** Each finding's shrunk run as a full simulation report in its directory; returns the diagrams by directory. */
-    static Map<String, String> writeFindings(Path dir, Campaign.Summary s) throws IOException {
+    public static Map<String, String> writeFindings(Path dir, Campaign.Summary s) throws IOException {
         Map<String, String> diagrams = new LinkedHashMap<>();
         int n = 1;
         for (Campaign.Failure f : s.failures()) {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-package org.blkmig.cli;
+package org.blkmig.cli.report;
 
 import java.io.IOException;
 import java.io.Writer;
@@ -14,6 +14,7 @@ import java.util.Map;
 import javax.xml.stream.XMLOutputFactory;
 import javax.xml.stream.XMLStreamException;
 import javax.xml.stream.XMLStreamWriter;
+import org.blkmig.cli.UserError;
 import picocli.CommandLine.Option;
 
 /**
@@ -21,20 +22,20 @@ import picocli.CommandLine.Option;
  * per finding, so any CI shows failures natively) and a Markdown summary fit for a job summary.
  * Every command with {@code --junit}/{@code --summary} fills one of these.
  */
-final class CiReport {
-    enum Status { PASSED, FAILED, SKIPPED }
+public final class CiReport {
+    public enum Status { PASSED, FAILED, SKIPPED }
 
     /** One test case: {@code suite} groups them (campaign, mutants, fuzz, corpus, qemu). */
-    record Case(String suite, String name, Status status, String message, String detail, double seconds) {
-        static Case passed(String suite, String name, String message, double seconds) {
+    public record Case(String suite, String name, Status status, String message, String detail, double seconds) {
+        public static Case passed(String suite, String name, String message, double seconds) {
             return new Case(suite, name, Status.PASSED, message, "", seconds);
         }
 
-        static Case failed(String suite, String name, String message, String detail, double seconds) {
+        public static Case failed(String suite, String name, String message, String detail, double seconds) {
             return new Case(suite, name, Status.FAILED, message, detail, seconds);
         }
 
-        static Case skipped(String suite, String name, String message) {
+        public static Case skipped(String suite, String name, String message) {
             return new Case(suite, name, Status.SKIPPED, message, "", 0);
         }
     }
@@ -43,31 +44,31 @@ final class CiReport {
     private final List<Case> cases = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
 
-    CiReport(String title) {
+    public CiReport(String title) {
         this.title = title;
     }
 
-    CiReport add(Case c) {
+    public CiReport add(Case c) {
         cases.add(c);
         return this;
     }
 
-    CiReport addAll(List<Case> cs) {
+    public CiReport addAll(List<Case> cs) {
         cases.addAll(cs);
         return this;
     }
 
     /** A line for the summary's end (what ran, how long, what was skipped and why). */
-    CiReport note(String line) {
+    public CiReport note(String line) {
         notes.add(line);
         return this;
     }
 
-    List<Case> cases() {
+    public List<Case> cases() {
         return List.copyOf(cases);
     }
 
-    boolean failed() {
+    public boolean failed() {
         return cases.stream().anyMatch(c -> c.status() == Status.FAILED);
     }
 
@@ -80,7 +81,7 @@ final class CiReport {
     }
 
     /** JUnit XML as surefire writes it: testsuites of testcases, a failure or skipped element where one is. */
-    void writeJunit(Path file) throws IOException {
+    public void writeJunit(Path file) throws IOException {
         createParent(file);
         try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
             XMLStreamWriter x = XMLOutputFactory.newFactory().createXMLStreamWriter(w);
@@ -137,7 +138,7 @@ final class CiReport {
     }
 
     /** Markdown: the verdict, one table row per suite, then every failed case with its message. */
-    void writeSummary(Path file) throws IOException {
+    public void writeSummary(Path file) throws IOException {
         createParent(file);
         StringBuilder b = new StringBuilder();
         b.append("## ").append(title).append(": ").append(failed() ? "FAILED" : "PASSED").append("\n\n");
@@ -176,7 +177,7 @@ final class CiReport {
     }
 
     /** The cases as data, for a report.json that {@code merge} reads back. */
-    List<Map<String, Object>> json() {
+    public List<Map<String, Object>> json() {
         List<Map<String, Object>> out = new ArrayList<>();
         for (Case c : cases) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -191,7 +192,7 @@ final class CiReport {
         return out;
     }
 
-    static List<Case> casesOf(com.fasterxml.jackson.databind.JsonNode list) {
+    public static List<Case> casesOf(com.fasterxml.jackson.databind.JsonNode list) {
         List<Case> out = new ArrayList<>();
         for (com.fasterxml.jackson.databind.JsonNode c : list) {
             Status st;
@@ -206,12 +207,12 @@ final class CiReport {
         return out;
     }
 
-    List<String> notes() {
+    public List<String> notes() {
         return List.copyOf(notes);
     }
 
     /** Writes what the options ask for. */
-    void write(Outputs o) throws IOException {
+    public void write(Outputs o) throws IOException {
         if (o.junit != null) {
             writeJunit(o.junit);
         }
@@ -241,7 +242,7 @@ final class CiReport {
     }
 
     /** {@code --junit FILE --summary FILE}: a picocli mixin every reporting command shares. */
-    static final class Outputs {
+    public static final class Outputs {
         @Option(names = "--junit", paramLabel = "FILE", description = "Write a JUnit XML file: one test case per check, mutant or finding.")
         Path junit;
 

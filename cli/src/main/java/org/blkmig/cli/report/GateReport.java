@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-package org.blkmig.cli;
+package org.blkmig.cli.report;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,10 +15,10 @@ import org.blkmig.model.scenario.Variant;
  * A gate's report directory: report.json (kind "gate": every check), report.html, junit.xml,
  * summary.md, and campaign/ (the campaign's own report, each finding with its space-time diagram).
  */
-final class GateReport {
+public final class GateReport {
     private GateReport() {}
 
-    static void write(Path dir, CiReport gate, CampaignReport campaign, Campaign.Summary s, Variant variant, double seconds)
+    public static void write(Path dir, CiReport gate, CampaignReport campaign, Campaign.Summary s, Variant variant, double seconds)
             throws IOException {
         Files.createDirectories(dir);
         Path campaignDir = dir.resolve("campaign");
@@ -35,7 +35,7 @@ final class GateReport {
     }
 
     /** report.html, junit.xml and summary.md of a list of checks. */
-    static void writeFiles(Path dir, CiReport r, String title, List<String> figures) throws IOException {
+    public static void writeFiles(Path dir, CiReport r, String title, List<String> figures) throws IOException {
         r.writeJunit(dir.resolve("junit.xml"));
         r.writeSummary(dir.resolve("summary.md"));
         StringBuilder h = new StringBuilder(Reports.pageStart(title, r.failed() ? "FAILED" : "PASSED"));
