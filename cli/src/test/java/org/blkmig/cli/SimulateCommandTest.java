@@ -49,6 +49,23 @@ class SimulateCommandTest {
     }
 
     @Test
+    void aFailedVerdictIsDataInReportJson(@TempDir Path dir) throws Exception {
+        Cli c = Cli.run("simulate", "--mutant", "early-completion", "--report", dir.toString());
+        assertEquals(Main.CHECK_FAILED, c.exit(), c.err());
+        JsonNode identical = null;
+        for (JsonNode v : new ObjectMapper().readTree(dir.resolve("report.json").toFile()).get("verdicts")) {
+            assertTrue(v.has("status") && v.has("cause") && v.has("chunks") && v.has("instantsNanos"), v.toString());
+            if (v.get("property").asText().equals("identical")) {
+                identical = v;
+            }
+        }
+        assertEquals("FAIL", identical.get("status").asText());
+        assertEquals("TARGET_DIFFERS", identical.get("cause").asText());
+        assertEquals("drive0", identical.get("chunks").get(0).get("device").asText());
+        assertEquals(4, identical.get("chunks").get(0).get("chunk").asLong(), "the first differing chunk, as data");
+    }
+
+    @Test
     void workloadNamesParseInTurkish() {
         Locale saved = Locale.getDefault();
         // Turkish upper-cases "i" to a dotted "İ": "uniform" would name no workload

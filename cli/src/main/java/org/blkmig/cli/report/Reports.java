@@ -51,8 +51,7 @@ public final class Reports {
         json.put("replay", Judge.replayCommand(o.run().scenario(), o.run().variant()));
         json.put("verified", o.passed());
         json.put("verdict", o.headline());
-        json.put("verdicts", o.verdicts().stream().map(v -> verdictJson(v.property().id(), v.passed(), v.evidence(),
-                v.property().promise())).toList());
+        json.put("verdicts", o.verdicts().stream().map(Reports::verdictJson).toList());
         json.put("migration", migrationJson(m, o.run().guestWrites()));
         Map<String, Object> rx = new LinkedHashMap<>();
         rx.put("complete", o.run().receive().complete());
@@ -92,6 +91,21 @@ public final class Reports {
                 List.of("report.json", "slices.csv", "rounds.csv"));
     }
 
+    /**
+     * One verdict in a report.json, as data: the property, its status and cause, the chunks and
+     * virtual instants it concerns, what broke ({@code subject}), the sentence and what it promises.
+     */
+    public static Map<String, Object> verdictJson(Verdict v) {
+        Map<String, Object> x = verdictJson(v.property().id(), v.passed(), v.evidence(), v.property().promise());
+        x.put("status", v.status().name());
+        x.put("cause", v.cause().name());
+        x.put("causeText", v.cause().text);
+        x.put("subject", v.subject());
+        x.put("chunks", v.chunks().stream().map(c -> Map.of("device", c.device(), "chunk", c.chunk())).toList());
+        x.put("instantsNanos", v.instantsNanos());
+        return x;
+    }
+
     /** One property's verdict in a report.json: the simulation's and the real QEMU runs' alike. */
     public static Map<String, Object> verdictJson(String property, boolean passed, String evidence, String means) {
         Map<String, Object> x = new LinkedHashMap<>();
@@ -100,6 +114,16 @@ public final class Reports {
         x.put("evidence", evidence);
         x.put("means", means);
         return x;
+    }
+
+    /** PASS, FAIL, N/A (with why) or INCONCLUSIVE, as a person reads a verdict's status. */
+    static String statusWord(Verdict v) {
+        return switch (v.status()) {
+            case PASS -> "PASS";
+            case FAIL -> "FAIL";
+            case NOT_APPLICABLE -> "N/A (" + v.cause().text.replaceFirst("^n/a: ", "") + ")";
+            case INCONCLUSIVE -> "INCONCLUSIVE";
+        };
     }
 
     static Map<String, Object> migrationJson(MigrationResult m, long guestWrites) {
@@ -189,8 +213,8 @@ public final class Reports {
         rows.add(new String[] {"receiver", o.run().receive().toString()});
         migrationRows(rows, m, " (simulated)");
         for (Verdict v : o.verdicts()) {
-            rows.add(new String[] {"property " + v.property().id(), (v.passed() ? "PASS" : "FAIL")
-                    + (v.evidence().isEmpty() ? "" : " — " + v.evidence())});
+            rows.add(new String[] {"property " + v.property().id(), statusWord(v)
+                    + (v.evidence().isEmpty() || v.status() == Verdict.Status.NOT_APPLICABLE ? "" : " — " + v.evidence())});
         }
         return rows;
     }
