@@ -171,11 +171,22 @@ public final class QemuRun {
             throw e;
         } catch (IOException e) {
             // a run that cannot be carried out is a finding of its own, not the campaign's end
-            return new Outcome(s, dest, List.of(fail(Property.SETUP, e.getMessage(), e.getMessage().lines().findFirst().orElse(""))),
-                    new Facts("not run", 0, 0, 0, 0, "not run", "not run", 0, 0, false));
+            return setupFailed(s, dest, e);
         } finally {
             deleteTree(dir);
         }
+    }
+
+    /** The outcome of a run that could not be carried out: its setup verdict names what failed. */
+    static Outcome setupFailed(QemuScenario s, Destination dest, IOException e) {
+        String message = message(e);
+        return new Outcome(s, dest, List.of(fail(Property.SETUP, message, message.lines().findFirst().orElse(""))),
+                new Facts("not run", 0, 0, 0, 0, "not run", "not run", 0, 0, false));
+    }
+
+    /** An exception's message; one without (a closed channel's) is named by its class. */
+    static String message(Throwable e) {
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     /** Deletes a directory and all it holds. */
@@ -569,7 +580,7 @@ public final class QemuRun {
                 q = QemuProcess.start(dir, qemuTargets(), "exec:cat " + stream, s.ramMiB());
             } catch (IOException e) {
                 // it can fail on the stream before its monitor is up
-                return new String[] {"failed", errorLines(e.getMessage())};
+                return new String[] {"failed", errorLines(message(e))};
             }
             String log;
             try {
