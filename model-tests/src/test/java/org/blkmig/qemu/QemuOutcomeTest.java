@@ -43,6 +43,28 @@ class QemuOutcomeTest {
                 QemuRun.setupFailed(SMALL, QemuRun.Destination.BOTH, new IOException((String) null)).key().toString());
     }
 
+    /** The gate's cases name a failure by its key too: a case that throws is a setup finding, its temporary directory gone. */
+    @Test
+    void aConformanceCaseThatThrowsIsASetupFindingNamedByItsClass() {
+        java.nio.file.Path[] used = new java.nio.file.Path[1];
+        QemuConformance.Result r = QemuConformance.run(new QemuConformance.Case() {
+            @Override
+            public String name() {
+                return "throws";
+            }
+
+            @Override
+            public Verdict run(java.nio.file.Path dir) throws IOException {
+                used[0] = dir;
+                throw new ClosedChannelException();
+            }
+        });
+        assertFalse(r.passed());
+        assertEquals(new FindingKey("setup", Cause.SETUP_FAILED, "HARNESS ClosedChannelException"), r.key());
+        assertEquals("ClosedChannelException", r.problem());
+        assertFalse(java.nio.file.Files.exists(used[0]), "the case's directory is deleted");
+    }
+
     @Test
     void qemusLinesAreClassifiedWhereTheLogIsRead() {
         QemuError load = QemuError.inLog("some progress\n" + PARTIAL_CHUNK_LOG);
