@@ -153,7 +153,7 @@ public final class QemuConformance {
         ReceiveResult r = QemuMigration.receive(stream, into -> into.put("drive0", FileDisk.create("drive0", dst, sizeBytes)));
         if (!r.complete()) {
             return Verdict.fail(Properties.HONEST_COMPLETION, Cause.RECEIVER_INCOMPLETE, "blkmig's receiver did not complete"
-                    + " QEMU's stream: " + r);
+                    + " QEMU's stream: " + r).subject(r.failure().name());
         }
         long off = Files.mismatch(carried, dst);
         if (off >= 0) {

@@ -180,7 +180,8 @@ final class QemuJudge {
         if (o.blkmig() != null && o.blkmig().complete() != completed) {
             said.add("the source QEMU said " + source + " but blkmig's receiver says " + receiverWord(o.blkmig()));
             cause = completed ? Cause.RECEIVER_INCOMPLETE : Cause.RECEIVER_COMPLETE_UNFINISHED;
-            subject = completed ? "" : o.source().ending().name();
+            // the receiver's own kind of failure (typed where it built its result), or how the source ended
+            subject = completed ? o.blkmig().failure().name() : o.source().ending().name();
         }
         if (o.qemu() != null && o.qemu().completed() != completed) {
             said.add("the source QEMU said " + source + " but the destination QEMU says " + o.qemu());

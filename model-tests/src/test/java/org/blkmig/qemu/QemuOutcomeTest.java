@@ -140,9 +140,9 @@ class QemuOutcomeTest {
 
     @Test
     void eachDestinationsEndingMustBeASuccessExactlyWhenTheSourceCompleted() {
-        ReceiveResult incomplete = new ReceiveResult(false, "no END payload", 10, 1, 0, 50, 10);
+        ReceiveResult incomplete = new ReceiveResult(ReceiveResult.Failure.NO_END_PAYLOAD, "no END payload", 10, 1, 0, 50, 10, 0);
         Verdict blkmigShort = judgeOf(source(Ending.COMPLETED, QemuError.NONE), incomplete, null).honestCompletion();
-        assertEquals(Cause.RECEIVER_INCOMPLETE, blkmigShort.cause());
+        assertEquals(new FindingKey("honest-completion", Cause.RECEIVER_INCOMPLETE, "NO_END_PAYLOAD"), FindingKey.of(blkmigShort));
         assertTrue(blkmigShort.evidence().contains("no END payload"), blkmigShort.evidence());
         QemuMigration.Source failed = source(Ending.FAILED, QemuMigration.ended("failed"));
         Verdict blkmigEarly = judgeOf(failed, COMPLETE, null).honestCompletion();
