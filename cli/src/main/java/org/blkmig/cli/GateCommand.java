@@ -115,23 +115,7 @@ final class GateCommand implements Callable<Integer> {
             gate.addAll(fuzzFailures);
         }
 
-        out.println("== qemu: conformance against a real QEMU 7.2");
-        if (QemuProcess.available()) {
-            for (QemuConformance.Case c : QemuConformance.cases()) {
-                QemuConformance.Result r = QemuConformance.run(c);
-                out.println("qemu " + c.name() + ": " + (r.passed() ? "identical" : "FAILED: " + r.problem()));
-                gate.add(r.passed() ? CiReport.Case.passed("qemu", c.name(), "identical disks", r.seconds())
-                        : CiReport.Case.failed("qemu", c.name(), r.problem(), "", r.seconds()));
-            }
-        } else {
-            String why = "QEMU 7.2 is not installed here (" + QemuProcess.BINARY + " not found; apt-get install qemu-system-x86"
-                    + " qemu-utils): the conformance cases did not run";
-            out.println("qemu: SKIPPED: " + why);
-            for (QemuConformance.Case c : QemuConformance.cases()) {
-                gate.add(CiReport.Case.skipped("qemu", c.name(), why));
-            }
-            gate.note("qemu: skipped, QEMU 7.2 is not installed");
-        }
+        qemu(out, gate);
 
         long left = deadline - System.nanoTime();
         long campaignNanos = Math.max(5_000_000_000L, left - (long) (budgetNanos * RESERVE_SHARE));
@@ -160,5 +144,26 @@ final class GateCommand implements Callable<Integer> {
         out.printf("gate: %s in %.0f s: %d checks, %d failed, %d skipped%n", failed == 0 ? "PASSED" : "FAILED", seconds,
                 gate.cases().size(), failed, gate.cases().stream().filter(c -> c.status() == CiReport.Status.SKIPPED).count());
         return failed == 0 ? Main.OK : Main.CHECK_FAILED;
+    }
+
+    /** The QEMU 7.2 conformance cases, each failure named by its verdict's typed fields; skipped without QEMU. */
+    private static void qemu(PrintWriter out, CiReport gate) {
+        out.println("== qemu: conformance against a real QEMU 7.2");
+        if (QemuProcess.available()) {
+            for (QemuConformance.Case c : QemuConformance.cases()) {
+                QemuConformance.Result r = QemuConformance.run(c);
+                out.println("qemu " + c.name() + ": " + (r.passed() ? "identical" : "FAILED: " + r.key() + ": " + r.problem()));
+                gate.add(r.passed() ? CiReport.Case.passed("qemu", c.name(), "identical disks", r.seconds())
+                        : CiReport.Case.failed("qemu", c.name(), r.key().toString(), r.problem(), r.seconds()));
+            }
+        } else {
+            String why = "QEMU 7.2 is not installed here (" + QemuProcess.BINARY + " not found; apt-get install qemu-system-x86"
+                    + " qemu-utils): the conformance cases did not run";
+            out.println("qemu: SKIPPED: " + why);
+            for (QemuConformance.Case c : QemuConformance.cases()) {
+                gate.add(CiReport.Case.skipped("qemu", c.name(), why));
+            }
+            gate.note("qemu: skipped, QEMU 7.2 is not installed");
+        }
     }
 }

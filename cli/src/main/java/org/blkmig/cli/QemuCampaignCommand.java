@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.blkmig.cli.report.CiReport;
 import org.blkmig.cli.report.Reports;
+import org.blkmig.model.judge.Verdict;
 import org.blkmig.qemu.QemuCampaign;
 import org.blkmig.qemu.QemuProcess;
 import org.blkmig.qemu.QemuRun;
@@ -111,7 +112,7 @@ final class QemuCampaignCommand implements Callable<Integer> {
         try {
             QemuCampaign.Listener listener = (phase, index, o) -> err.printf("%s #%d: %s in %.1f s (%s; QEMU said %s)%n",
                     phase, index, o.passed() ? "pass" : "FAIL " + o.key(), o.facts().wallMillis() / 1e3,
-                    o.scenario(), o.facts().sourceStatus());
+                    o.scenario(), o.facts().source().word());
             return replay != null ? replay(replay, dest, work, listener, out) : campaign(dest, work, listener, out);
         } finally {
             QemuProcess.killAll();
@@ -131,7 +132,7 @@ final class QemuCampaignCommand implements Callable<Integer> {
         out.println("qemu-campaign replay: " + sc);
         for (QemuRun.Outcome o : os) {
             out.println((o.passed() ? "  pass" : "  FAIL " + o.key()) + facts(o));
-            for (QemuRun.Verdict v : o.verdicts()) {
+            for (Verdict v : o.verdicts()) {
                 if (!v.passed()) {
                     out.println("    " + v);
                 }
@@ -179,43 +180,7 @@ final class QemuCampaignCommand implements Callable<Integer> {
             out.println("  " + f.shrunk().report().replace("\n", "\n  "));
         }
         if (report.dir != null) {
-            Files.createDirectories(report.dir);
-            Map<String, Object> json = new LinkedHashMap<>();
-            json.put("seed", seed);
-            json.put("destination", dest.cliName());
-            json.put("run", s.run());
-            json.put("passed", s.passed());
-            json.put("failed", s.failed());
-            json.put("timedOut", s.timedOut());
-            json.put("elapsedSeconds", s.elapsedNanos() / 1e9);
-            List<Map<String, Object>> findings = new ArrayList<>();
-            for (QemuCampaign.Finding f : s.findings()) {
-                Map<String, Object> row = new LinkedHashMap<>();
-                row.put("finding", f.key());
-                row.put("scenarios", f.occurrences());
-                row.put("firstIndex", f.firstIndex());
-                row.put("originalScenario", f.original().toString());
-                row.put("shrunkScenario", f.shrunk().scenario().toString());
-                row.put("shrinkRuns", f.shrinkRuns());
-                row.put("rateFailures", f.rateFailures());
-                row.put("rateRuns", f.rateRuns());
-                row.put("failureRate", f.rate());
-                row.put("replay", QemuRun.replayCommand(f.shrunk().scenario(), dest) + " --repeat " + Math.max(1, f.rateRuns()));
-                row.put("shrunkRun", outcomeJson(f.shrunk()));
-                findings.add(row);
-            }
-            json.put("findings", findings);
-            Reports.writeJson(report.dir.resolve("report.json"), json);
-            List<String[]> rows = new ArrayList<>();
-            rows.add(new String[] {"qemu-campaign", "seed " + seed + ", destination " + dest.cliName()});
-            rows.add(new String[] {"result", s.run() + " run, " + s.passed() + " passed, " + s.failed() + " failed"
-                    + (s.timedOut() ? " (time limit reached)" : "")});
-            for (QemuCampaign.Finding f : s.findings()) {
-                rows.add(new String[] {"finding", f.key() + " (" + f.occurrences() + " scenarios; " + shrunk(f) + ")\n"
-                        + f.shrunk().report() + facts(f.shrunk())});
-            }
-            Reports.writeHtml(report.dir.resolve("report.html"), "blkmig qemu-campaign", s.failed() == 0 ? "PASSED" : "FAILED",
-                    rows, null, null, List.of("report.json"));
+            writeReport(seed, dest, s);
             out.println("report: " + report.dir.resolve("report.html"));
         }
         CiReport junit = new CiReport("blkmig qemu-campaign");
@@ -225,11 +190,55 @@ final class QemuCampaignCommand implements Callable<Integer> {
                     s.elapsedNanos() / 1e9));
         }
         for (QemuCampaign.Finding f : s.findings()) {
-            junit.add(CiReport.Case.failed("qemu-campaign", f.key(), f.occurrences() + " scenario(s) failed so, first #"
+            junit.add(CiReport.Case.failed("qemu-campaign", f.key().toString(), f.occurrences() + " scenario(s) failed so, first #"
                     + f.firstIndex(), f.shrunk().report(), 0));
         }
         junit.write(ci);
         return s.failed() == 0 ? Main.OK : Main.CHECK_FAILED;
+    }
+
+    /** The campaign's report.json (each finding with its key's typed fields) and report.html. */
+    private void writeReport(long seed, QemuRun.Destination dest, QemuCampaign.Summary s) throws java.io.IOException {
+        Files.createDirectories(report.dir);
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("seed", seed);
+        json.put("destination", dest.cliName());
+        json.put("run", s.run());
+        json.put("passed", s.passed());
+        json.put("failed", s.failed());
+        json.put("timedOut", s.timedOut());
+        json.put("elapsedSeconds", s.elapsedNanos() / 1e9);
+        List<Map<String, Object>> findings = new ArrayList<>();
+        for (QemuCampaign.Finding f : s.findings()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("finding", f.key().toString());
+            row.put("property", f.key().property());
+            row.put("cause", f.key().cause().name());
+            row.put("subject", f.key().subject());
+            row.put("scenarios", f.occurrences());
+            row.put("firstIndex", f.firstIndex());
+            row.put("originalScenario", f.original().toString());
+            row.put("shrunkScenario", f.shrunk().scenario().toString());
+            row.put("shrinkRuns", f.shrinkRuns());
+            row.put("rateFailures", f.rateFailures());
+            row.put("rateRuns", f.rateRuns());
+            row.put("failureRate", f.rate());
+            row.put("replay", QemuRun.replayCommand(f.shrunk().scenario(), dest) + " --repeat " + Math.max(1, f.rateRuns()));
+            row.put("shrunkRun", outcomeJson(f.shrunk()));
+            findings.add(row);
+        }
+        json.put("findings", findings);
+        Reports.writeJson(report.dir.resolve("report.json"), json);
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"qemu-campaign", "seed " + seed + ", destination " + dest.cliName()});
+        rows.add(new String[] {"result", s.run() + " run, " + s.passed() + " passed, " + s.failed() + " failed"
+                + (s.timedOut() ? " (time limit reached)" : "")});
+        for (QemuCampaign.Finding f : s.findings()) {
+            rows.add(new String[] {"finding", f.key() + " (" + f.occurrences() + " scenarios; " + shrunk(f) + ")\n"
+                    + f.shrunk().report() + facts(f.shrunk())});
+        }
+        Reports.writeHtml(report.dir.resolve("report.html"), "blkmig qemu-campaign", s.failed() == 0 ? "PASSED" : "FAILED",
+                rows, null, null, List.of("report.json"));
     }
 
     private static String shrunk(QemuCampaign.Finding f) {
@@ -240,18 +249,26 @@ final class QemuCampaignCommand implements Callable<Integer> {
     private static String facts(QemuRun.Outcome o) {
         QemuRun.Facts f = o.facts();
         return String.format("%n    QEMU said %s after %d ms; %d guest writes; stream %d bytes carried %d of %d chunks;"
-                + " the stream %s its source as QEMU left it; blkmig: %s; destination QEMU: %s", f.sourceStatus(),
+                + " the stream %s its source as QEMU left it; blkmig: %s; destination QEMU: %s", f.source().word(),
                 f.migrationMillis(), f.writesIssued(), f.streamBytes(), f.chunksSent(), f.chunksNeeded(),
                 f.faithfulStream() ? "carries" : "does NOT carry", f.blkmigVerdict(), f.qemuVerdict());
+    }
+
+    /** A verdict as report.json has it, with its typed cause and subject. */
+    private static Map<String, Object> verdictJson(Verdict v) {
+        Map<String, Object> x = Reports.verdictJson(v.property().id(), v.passed(), v.evidence(), v.property().promise());
+        x.put("status", v.status().name());
+        x.put("cause", v.cause().name());
+        x.put("subject", v.subject());
+        return x;
     }
 
     private static Map<String, Object> outcomeJson(QemuRun.Outcome o) {
         Map<String, Object> x = new LinkedHashMap<>();
         x.put("scenario", o.scenario().toString());
         x.put("passed", o.passed());
-        x.put("key", o.passed() ? null : o.key());
-        x.put("verdicts", o.verdicts().stream().map(v -> Reports.verdictJson(v.property().id, v.passed(), v.evidence(),
-                v.property().reason)).toList());
+        x.put("key", o.passed() ? null : o.key().toString());
+        x.put("verdicts", o.verdicts().stream().map(QemuCampaignCommand::verdictJson).toList());
         x.put("facts", o.facts());
         return x;
     }

@@ -30,7 +30,7 @@ public final class QemuCampaign {
     }
 
     /** A finding: its first scenario, how many failed so, its shrunk scenario with a failing run, and its failure rate. */
-    public record Finding(String key, int firstIndex, int occurrences, QemuScenario original, QemuRun.Outcome shrunk,
+    public record Finding(FindingKey key, int firstIndex, int occurrences, QemuScenario original, QemuRun.Outcome shrunk,
             int shrinkRuns, int rateFailures, int rateRuns) {
         Finding seenAgain() {
             return new Finding(key, firstIndex, occurrences + 1, original, shrunk, shrinkRuns, rateFailures, rateRuns);
@@ -60,7 +60,7 @@ public final class QemuCampaign {
         int failed = 0;
         long bytes = 0;
         boolean timedOut = false;
-        Map<String, Finding> byKey = new LinkedHashMap<>();
+        Map<FindingKey, Finding> byKey = new LinkedHashMap<>();
         for (int k = 0; k < s.scenarios(); k++) {
             if (s.timeLimitNanos() > 0 && System.nanoTime() - start > s.timeLimitNanos()) {
                 timedOut = true;
@@ -76,7 +76,7 @@ public final class QemuCampaign {
                 continue;
             }
             failed++;
-            String key = o.key();
+            FindingKey key = o.key();
             Finding known = byKey.get(key);
             byKey.put(key, known != null ? known.seenAgain() : shrink(k, o, s, listener));
         }
@@ -85,7 +85,7 @@ public final class QemuCampaign {
 
     /** Shrinks a failed outcome greedily, then measures how often the shrunk scenario fails the same way. */
     public static Finding shrink(int index, QemuRun.Outcome failed, Settings s, Listener listener) throws IOException {
-        String key = failed.key();
+        FindingKey key = failed.key();
         QemuRun.Outcome current = failed;
         int runs = 0;
         boolean progress = true;

@@ -2,7 +2,6 @@
 package org.blkmig.qemu;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -10,12 +9,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.stream.Stream;
+import org.blkmig.model.judge.Cause;
+import org.blkmig.model.judge.ChunkRef;
+import org.blkmig.model.judge.Properties;
+import org.blkmig.model.judge.Verdict;
 import org.blkmig.model.judge.oracle.OracleRebuild;
 import org.blkmig.model.judge.oracle.Rejected;
 import org.blkmig.model.scenario.Scenario;
@@ -23,9 +24,7 @@ import org.blkmig.model.scenario.Variant;
 import org.blkmig.model.sim.ScenarioRunner;
 import org.blkmig.protocol.Wire;
 import org.blkmig.protocol.qemu.QemuSplicer;
-import org.blkmig.receiver.BlockReceiver;
 import org.blkmig.receiver.ReceiveResult;
-import org.blkmig.simdisk.Disk;
 import org.blkmig.simdisk.Durations;
 import org.blkmig.simdisk.Faults;
 import org.blkmig.simdisk.FileDisk;
@@ -42,20 +41,30 @@ public final class QemuConformance {
     private QemuConformance() {}
 
     static final int MIB = 1 << 20;
-    static final Duration TIMEOUT = Duration.ofSeconds(60);
+    static final Duration TIMEOUT = QemuMigration.DESTINATION_TIMEOUT;
 
-    /** A case's result: null problem when it passed. */
-    public record Result(String name, String problem, double seconds) {
+    /** A case's result: its verdict (a pass when the disks end identical) and how long it took. */
+    public record Result(String name, Verdict verdict, double seconds) {
         public boolean passed() {
-            return problem == null;
+            return verdict.passed();
+        }
+
+        /** What a failure is named by, from the verdict's typed fields. */
+        public FindingKey key() {
+            return FindingKey.of(verdict);
+        }
+
+        /** What went wrong, for people; null when it passed. */
+        public String problem() {
+            return passed() ? null : verdict.evidence();
         }
     }
 
     public interface Case {
         String name();
 
-        /** Runs in {@code dir}; returns null when the disks are identical, else what went wrong. */
-        String run(Path dir) throws IOException;
+        /** Runs in {@code dir}: a pass when the disks are identical, else what went wrong. */
+        Verdict run(Path dir) throws IOException;
     }
 
     public static List<Case> cases() {
@@ -66,7 +75,7 @@ public final class QemuConformance {
             }
 
             @Override
-            public String run(Path dir) throws IOException {
+            public Verdict run(Path dir) throws IOException {
                 return qemuToBlkmig(dir, 5L * MIB + 1536, 19);
             }
         }, new Case() {
@@ -76,8 +85,8 @@ public final class QemuConformance {
             }
 
             @Override
-            public String run(Path dir) throws IOException {
-                return blkmigToQemu(dir, List.of(4L * MIB, 2L * MIB), false, 23).problem();
+            public Verdict run(Path dir) throws IOException {
+                return blkmigToQemu(dir, List.of(4L * MIB, 2L * MIB), false, 23).verdict();
             }
         });
     }
@@ -86,16 +95,16 @@ public final class QemuConformance {
     public static Result run(Case c) {
         long t0 = System.nanoTime();
         Path dir = null;
-        String problem;
+        Verdict verdict;
         try {
             dir = Files.createTempDirectory("blkmig-qemu-");
-            problem = c.run(dir);
+            verdict = c.run(dir);
         } catch (IOException | RuntimeException e) {
-            problem = e.getClass().getSimpleName() + ": " + e.getMessage();
+            verdict = QemuJudge.setupFailed(e);
         } finally {
             delete(dir);
         }
-        return new Result(c.name(), problem, (System.nanoTime() - t0) / 1e9);
+        return new Result(c.name(), verdict, (System.nanoTime() - t0) / 1e9);
     }
 
     /** A QEMU source whose stream does not carry its disk as it left it (QEMU 7.2's own defect): rerun up to this. */
@@ -104,70 +113,70 @@ public final class QemuConformance {
     /**
      * blkmig's target must equal the oracle's rebuild of QEMU's stream (else blkmig's fault, at
      * once); QEMU's source must equal it too, else that is QEMU's defect (early completion) and the
-     * QEMU side is rerun, a problem only if it is never faithful.
+     * QEMU side is rerun, a failure only if it is never faithful.
      */
-    static String qemuToBlkmig(Path dir, long sizeBytes, long seed) throws IOException {
+    static Verdict qemuToBlkmig(Path dir, long sizeBytes, long seed) throws IOException {
         Path src = randomImage(dir.resolve("src.img"), sizeBytes, seed);
         List<String> qemuDefects = new ArrayList<>();
         for (int n = 1; n <= QEMU_ATTEMPTS; n++) {
-            Path at = Files.createDirectories(dir.resolve("attempt" + n));
-            Path stream = at.resolve("stream.bin");
-            String status;
-            try (QemuProcess q = QemuProcess.start(dir, List.of(QemuProcess.Drive.raw("drive0", src)), null)) {
-                q.migrate("exec:cat > " + stream, true, false);
-                status = q.awaitMigration(TIMEOUT);
+            Verdict v = qemuToBlkmigOnce(dir, Files.createDirectories(dir.resolve("attempt" + n)), src, sizeBytes);
+            if (v.cause() != Cause.STREAM_UNFAITHFUL) {
+                return v;
             }
-            if (!status.equals("completed")) {
-                return "QEMU's migration ended " + status;
-            }
-            Path carried;
-            try {
-                carried = OracleRebuild.rebuild(stream, Map.of("drive0", sizeBytes), Map.of(), Wire.QEMU_CHUNK_SIZE_BYTES, at)
-                        .get("drive0");
-            } catch (Rejected e) {
-                return "the oracle rejects QEMU's stream: " + e.getMessage();
-            }
-            Path dst = at.resolve("dst.img");
-            Disk target = FileDisk.create("drive0", dst, sizeBytes);
-            ReceiveResult r;
-            try (InputStream in = Files.newInputStream(stream)) {
-                r = new BlockReceiver(Map.of("drive0", target)).receive(in);
-            } finally {
-                target.close();
-            }
-            if (!r.complete()) {
-                return "blkmig's receiver did not complete QEMU's stream: " + r;
-            }
-            long off = Files.mismatch(carried, dst);
-            if (off >= 0) {
-                return "blkmig's target differs from what QEMU's stream carries (the oracle's rebuild) at byte " + off;
-            }
-            long lost = Files.mismatch(src, carried);
-            if (lost < 0) {
-                return null;
-            }
-            qemuDefects.add("run " + n + ": QEMU's stream lacks its source from byte " + lost + " (chunk " + lost / MIB
-                    + "; no guest writes: early completion)");
+            qemuDefects.add("run " + n + ": " + v.evidence());
         }
-        return "QEMU 7.2 never put its disk into its stream faithfully in " + QEMU_ATTEMPTS + " runs (QEMU's defect; blkmig's"
-                + " target equalled the stream each time): " + String.join("; ", qemuDefects);
+        return Verdict.fail(Properties.IDENTICAL, Cause.STREAM_UNFAITHFUL, "QEMU 7.2 never put its disk into its stream"
+                + " faithfully in " + QEMU_ATTEMPTS + " runs (QEMU's defect; blkmig's target equalled the stream each time): "
+                + String.join("; ", qemuDefects));
     }
 
-    /** A destination QEMU loads the stream: {status, log}; a load can fail before QEMU's monitor is up. */
-    public static String[] load(Path dir, List<QemuProcess.Drive> drives, Path stream) throws IOException {
-        QemuProcess q;
+    /** One QEMU source into blkmig's receiver, in {@code at}: a pass, blkmig's failure, or QEMU's unfaithful stream. */
+    private static Verdict qemuToBlkmigOnce(Path dir, Path at, Path src, long sizeBytes) throws IOException {
+        Path stream = at.resolve("stream.bin");
+        QemuError ended;
+        try (QemuProcess q = QemuProcess.start(dir, List.of(QemuProcess.Drive.raw("drive0", src)), null)) {
+            q.migrate("exec:cat > " + stream, true, false);
+            ended = QemuMigration.ended(q.awaitMigration(TIMEOUT));
+        }
+        if (ended.kind() != QemuError.Kind.NONE) {
+            return Verdict.fail(Properties.EXPLAINED_FAILURE, Cause.SOURCE_FAILED, "QEMU's migration ended " + ended.detail())
+                    .subject(ended.subject());
+        }
+        Path carried;
         try {
-            q = QemuProcess.start(dir, drives, "exec:cat " + stream);
-        } catch (IOException e) {
-            return new String[] {"failed before its monitor was up", e.getMessage()};
+            carried = OracleRebuild.rebuild(stream, Map.of("drive0", sizeBytes), Map.of(), Wire.QEMU_CHUNK_SIZE_BYTES, at)
+                    .get("drive0");
+        } catch (Rejected e) {
+            return Verdict.fail(Properties.PROTOCOL, Cause.STREAM_UNREADABLE, "the oracle rejects QEMU's stream: " + e.getMessage());
         }
-        try (q) {
-            return new String[] {q.awaitIncoming(TIMEOUT), q.log()};
+        Path dst = at.resolve("dst.img");
+        ReceiveResult r = QemuMigration.receive(stream, into -> into.put("drive0", FileDisk.create("drive0", dst, sizeBytes)));
+        if (!r.complete()) {
+            return Verdict.fail(Properties.HONEST_COMPLETION, Cause.RECEIVER_INCOMPLETE, "blkmig's receiver did not complete"
+                    + " QEMU's stream: " + r).subject(r.failure().name());
         }
+        long off = Files.mismatch(carried, dst);
+        if (off >= 0) {
+            return Verdict.fail(QemuPromise.RECEIVER_MATCHES_STREAM, Cause.RECEIVER_DIFFERS_FROM_STREAM, "blkmig's target"
+                    + " differs from what QEMU's stream carries (the oracle's rebuild) at byte " + off).about(chunkAt(off));
+        }
+        long lost = Files.mismatch(src, carried);
+        return lost < 0 ? Verdict.pass(Properties.IDENTICAL) : Verdict.fail(Properties.IDENTICAL, Cause.STREAM_UNFAITHFUL,
+                "QEMU's stream lacks its source from byte " + lost + " (chunk " + lost / MIB + "; no guest writes: early"
+                + " completion)").about(chunkAt(lost));
     }
 
-    /** What loading a blkmig stream into QEMU gave: null problem when the disks are identical; the guest's writes. */
-    public record Loaded(String problem, long guestWrites) {}
+    private static ChunkRef chunkAt(long offsetBytes) {
+        return new ChunkRef("drive0", offsetBytes / Wire.QEMU_CHUNK_SIZE_BYTES);
+    }
+
+    /** A destination QEMU (the README's RAM) loads the stream into these drives. */
+    public static QemuLoad load(Path dir, List<QemuProcess.Drive> drives, Path stream) throws IOException {
+        return QemuMigration.load(dir, drives, stream, QemuProcess.DEFAULT_RAM_MIB);
+    }
+
+    /** What loading a blkmig stream into QEMU gave: a pass when the disks are identical; the guest's writes. */
+    public record Loaded(Verdict verdict, long guestWrites) {}
 
     /**
      * blkmig's simulated source (a guest writing) spliced into a RAM-only stream of QEMU's, loaded
@@ -175,74 +184,101 @@ public final class QemuConformance {
      */
     public static Loaded blkmigToQemu(Path dir, List<Long> sizesBytes, boolean zeroBlocks, long seed) throws IOException {
         List<QemuProcess.Drive> drives = new ArrayList<>();
-        List<Scenario.Device> devices = new ArrayList<>();
         for (int i = 0; i < sizesBytes.size(); i++) {
-            Path t = dir.resolve("target" + i + ".img");
-            try (FileChannel ch = FileChannel.open(t, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-                ch.write(ByteBuffer.allocate(1), sizesBytes.get(i) - 1);
-            }
-            drives.add(QemuProcess.Drive.raw("drive" + i, t));
-            devices.add(new Scenario.Device("drive" + i, sizesBytes.get(i), false));
+            drives.add(QemuProcess.Drive.raw("drive" + i, QemuImages.blank(dir.resolve("target" + i + ".img"), sizesBytes.get(i))));
         }
         Path ramOnly = dir.resolve("ramonly.bin");
         try (QemuProcess q = QemuProcess.start(dir, drives, null)) {
             q.migrate("exec:cat > " + ramOnly, false, false);
-            String status = q.awaitMigration(TIMEOUT);
-            if (!status.equals("completed")) {
-                return new Loaded("QEMU's RAM-only migration ended " + status, 0);
+            QemuError ended = QemuMigration.ended(q.awaitMigration(TIMEOUT));
+            if (ended.kind() != QemuError.Kind.NONE) {
+                return new Loaded(Verdict.fail(QemuPromise.SETUP, Cause.SETUP_FAILED, "QEMU's RAM-only migration ended " + ended.detail())
+                        .subject(ended.subject()), 0);
             }
+        }
+        Path spliced = dir.resolve("spliced.bin");
+        ScenarioRunner.Source source = spliceBlkmig(ramOnly, spliced, sizesBytes, zeroBlocks, seed);
+        if (!source.migration().completed()) {
+            return new Loaded(Verdict.fail(Properties.CONVERGENCE, Cause.DID_NOT_CONVERGE, "blkmig's simulated migration did"
+                    + " not complete: " + source.migration().reason()), 0);
+        }
+        List<byte[]> expected = new ArrayList<>();
+        for (int i = 0; i < sizesBytes.size(); i++) {
+            byte[] e = new byte[(int) (long) sizesBytes.get(i)];
+            source.sources().get("drive" + i).read(0, ByteBuffer.wrap(e));
+            expected.add(e);
+        }
+        // blkmig's sender judged before QEMU is: the oracle's rebuild of the spliced stream is its source
+        Verdict carried = carriesItsSource(dir, spliced, sizesBytes, expected);
+        return new Loaded(carried.passed() ? loadedIdentical(dir, drives, spliced, sizesBytes, expected) : carried,
+                source.guestWrites());
+    }
+
+    /** blkmig's simulated source with a guest writing, its stream spliced into QEMU's RAM-only one. */
+    private static ScenarioRunner.Source spliceBlkmig(Path ramOnly, Path spliced, List<Long> sizesBytes, boolean zeroBlocks,
+            long seed) throws IOException {
+        List<Scenario.Device> devices = new ArrayList<>();
+        for (int i = 0; i < sizesBytes.size(); i++) {
+            devices.add(new Scenario.Device("drive" + i, sizesBytes.get(i), false));
         }
         Scenario s = new Scenario(devices, seed, Workload.of(Workload.Kind.UNIFORM, 256 << 10), 16L * MIB, 300 * Durations.MILLI,
                 new LatencyModel.Uniform(100_000, 2_000_000), Wire.QEMU_CHUNK_SIZE_BYTES, zeroBlocks, false, 50, Faults.NONE, seed);
-        Path spliced = dir.resolve("spliced.bin");
         ScenarioRunner.Source[] source = new ScenarioRunner.Source[1];
         try (FileChannel out = FileChannel.open(spliced, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             QemuSplicer.splice(ramOnly, out, w -> source[0] = ScenarioRunner.simulateSource(s, Variant.BLKMIG, w));
         }
-        if (!source[0].migration().completed()) {
-            return new Loaded("blkmig's simulated migration did not complete: " + source[0].migration().reason(), 0);
-        }
-        long writes = source[0].guestWrites();
-        // blkmig's sender judged before QEMU is: the oracle's rebuild of the spliced stream is its source
+        return source[0];
+    }
+
+    /** The oracle's rebuild of blkmig's stream equals blkmig's source: a pass, or blkmig's fault. */
+    private static Verdict carriesItsSource(Path dir, Path spliced, List<Long> sizesBytes, List<byte[]> expected)
+            throws IOException {
         Map<String, Long> sizes = new LinkedHashMap<>();
-        for (Scenario.Device d : devices) {
-            sizes.put(d.name(), d.sizeBytes());
+        for (int i = 0; i < sizesBytes.size(); i++) {
+            sizes.put("drive" + i, sizesBytes.get(i));
         }
         Map<String, Path> carried;
         try {
             carried = OracleRebuild.rebuild(spliced, sizes, Map.of(), Wire.QEMU_CHUNK_SIZE_BYTES,
                     Files.createDirectories(dir.resolve("oracle")));
         } catch (Rejected e) {
-            return new Loaded("the oracle rejects blkmig's stream (blkmig's fault): " + e.getMessage(), writes);
+            return Verdict.fail(Properties.PROTOCOL, Cause.STREAM_UNREADABLE, "the oracle rejects blkmig's stream (blkmig's"
+                    + " fault): " + e.getMessage());
         }
-        List<byte[]> expected = new ArrayList<>();
-        for (int i = 0; i < devices.size(); i++) {
-            byte[] e = new byte[(int) (long) sizesBytes.get(i)];
-            source[0].sources().get("drive" + i).read(0, ByteBuffer.wrap(e));
-            expected.add(e);
-            int at = java.util.Arrays.mismatch(e, Files.readAllBytes(carried.get("drive" + i)));
+        for (int i = 0; i < expected.size(); i++) {
+            int at = java.util.Arrays.mismatch(expected.get(i), Files.readAllBytes(carried.get("drive" + i)));
             if (at >= 0) {
-                return new Loaded("blkmig's stream does not carry its source drive" + i + " (the oracle's rebuild differs at"
-                        + " byte " + at + "): blkmig's fault", writes);
+                return Verdict.fail(Properties.IDENTICAL, Cause.STREAM_UNFAITHFUL, "blkmig's stream does not carry its source"
+                        + " drive" + i + " (the oracle's rebuild differs at byte " + at + "): blkmig's fault")
+                        .about(new ChunkRef("drive" + i, at / Wire.QEMU_CHUNK_SIZE_BYTES));
             }
         }
-        String[] loaded = load(dir, drives, spliced);
-        if (!loaded[0].equals("completed")) {
+        return Verdict.pass(Properties.IDENTICAL);
+    }
+
+    /** QEMU loads blkmig's stream and its disks equal blkmig's sources. */
+    private static Verdict loadedIdentical(Path dir, List<QemuProcess.Drive> drives, Path spliced, List<Long> sizesBytes,
+            List<byte[]> expected) throws IOException {
+        QemuLoad loaded = load(dir, drives, spliced);
+        if (!loaded.completed()) {
+            // QEMU 7.2's destination refuses a block that crosses a disk's end: its defect, not blkmig's
             boolean partialLastChunk = sizesBytes.stream().anyMatch(b -> b % Wire.QEMU_CHUNK_SIZE_BYTES != 0);
-            return new Loaded((partialLastChunk ? "QEMU 7.2 refused blkmig's stream on a disk with a partial last chunk, its"
-                    + " known destination defect (the stream carries blkmig's source exactly)"
-                    : "QEMU 7.2 refused blkmig's stream, whose disks are whole chunks (blkmig's fault)") + " (" + loaded[0] + "): "
-                    + loaded[1].strip(), writes);
+            return partialLastChunk ? Verdict.fail(Properties.HONEST_COMPLETION, Cause.DESTINATION_WRITE_CROSSES_END,
+                    "QEMU 7.2 refused blkmig's stream on a disk with a partial last chunk, its known destination defect (the"
+                    + " stream carries blkmig's source exactly): " + loaded).subject(loaded.subject())
+                    : Verdict.fail(Properties.HONEST_COMPLETION, Cause.DESTINATION_NOT_COMPLETED, "QEMU 7.2 refused blkmig's"
+                    + " stream, whose disks are whole chunks (blkmig's fault): " + loaded).subject(loaded.subject());
         }
-        for (int i = 0; i < devices.size(); i++) {
+        for (int i = 0; i < drives.size(); i++) {
             int at = java.util.Arrays.mismatch(expected.get(i), Files.readAllBytes(drives.get(i).image()));
             if (at >= 0) {
-                return new Loaded("QEMU's disk drive" + i + " differs from blkmig's source at byte " + at
-                        + " though the stream carries it (blkmig's framing)", writes);
+                return Verdict.fail(Properties.IDENTICAL, Cause.TARGET_DIFFERS_SENT, "QEMU's disk drive" + i + " differs from"
+                        + " blkmig's source at byte " + at + " though the stream carries it (blkmig's framing)")
+                        .about(new ChunkRef("drive" + i, at / Wire.QEMU_CHUNK_SIZE_BYTES));
             }
         }
-        return new Loaded(null, writes);
+        return Verdict.pass(Properties.IDENTICAL);
     }
 
     static Path randomImage(Path p, long sizeBytes, long seed) throws IOException {
@@ -258,9 +294,9 @@ public final class QemuConformance {
         if (dir == null) {
             return;
         }
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
+        try {
+            QemuRun.deleteTree(dir);
+        } catch (IOException | java.io.UncheckedIOException e) {
             // a temporary directory left behind is not a failed check
         }
     }

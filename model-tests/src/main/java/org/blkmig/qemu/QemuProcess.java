@@ -28,6 +28,24 @@ public final class QemuProcess implements AutoCloseable {
     public static final String BINARY = "qemu-system-x86_64";
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** A failure QEMU or its tools reported, classified where it was read. */
+    public static final class Failure extends IOException {
+        private final transient QemuError error;
+
+        Failure(QemuError error, Throwable cause) {
+            super(error.text(), cause);
+            this.error = error;
+        }
+
+        Failure(QemuError.Kind kind, String detail, String text) {
+            this(new QemuError(kind, detail, text), null);
+        }
+
+        public QemuError error() {
+            return error;
+        }
+    }
+
     /** A disk image and its format (raw or qcow2). */
     public record Drive(String id, Path image, String format) {
         public static Drive raw(String id, Path image) {
@@ -141,7 +159,11 @@ public final class QemuProcess implements AutoCloseable {
                 if (!p.isAlive() || System.nanoTime() > deadline) {
                     p.destroyForcibly();
                     LIVE.remove(p);
-                    throw new IOException("QEMU did not start: " + Files.readString(log).strip(), e);
+                    String said = Files.readString(log).strip();
+                    // a destination can refuse its stream before its monitor is up: its log says why
+                    QemuError inLog = QemuError.inLog(said);
+                    throw new Failure(inLog.kind() != QemuError.Kind.NONE ? inLog
+                            : new QemuError(QemuError.Kind.NOT_STARTED, "", "QEMU did not start: " + said), e);
                 }
                 sleep(Duration.ofMillis(20));
             }
@@ -151,7 +173,7 @@ public final class QemuProcess implements AutoCloseable {
     private JsonNode read() throws IOException {
         String line = in.readLine();
         if (line == null) {
-            throw new IOException("QEMU closed its monitor; log: " + log().strip());
+            throw new Failure(QemuError.Kind.MONITOR_CLOSED, "", "QEMU closed its monitor; log: " + log().strip());
         }
         return JSON.readTree(line);
     }
@@ -170,7 +192,7 @@ public final class QemuProcess implements AutoCloseable {
                 continue;
             }
             if (r.has("error")) {
-                throw new IOException("QMP " + name + ": " + r.get("error").path("desc").asText());
+                throw new Failure(QemuError.Kind.QMP_REFUSED, name, "QMP " + name + ": " + r.get("error").path("desc").asText());
             }
             return r.get("return");
         }
@@ -222,7 +244,7 @@ public final class QemuProcess implements AutoCloseable {
                 return s;
             }
             if (System.nanoTime() > deadline) {
-                throw new IOException("migration still " + s + " after " + timeout);
+                throw new Failure(QemuError.Kind.TIMED_OUT, "", "migration still " + s + " after " + timeout);
             }
             sleep(Duration.ofMillis(20));
         }
@@ -245,7 +267,7 @@ public final class QemuProcess implements AutoCloseable {
                 return s;
             }
             if (System.nanoTime() > deadline) {
-                throw new IOException("incoming migration still " + s + " after " + timeout);
+                throw new Failure(QemuError.Kind.TIMED_OUT, "", "incoming migration still " + s + " after " + timeout);
             }
             sleep(Duration.ofMillis(20));
         }
@@ -311,7 +333,7 @@ public final class QemuProcess implements AutoCloseable {
         try {
             String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IOException(String.join(" ", command) + " failed: " + output.strip());
+                throw new Failure(QemuError.Kind.TOOL_FAILED, command[0], String.join(" ", command) + " failed: " + output.strip());
             }
             return output;
         } catch (InterruptedException e) {

@@ -256,14 +256,7 @@ public record QemuScenario(List<Device> devices, Image image, boolean zeroBlocks
                 throw new IllegalArgumentException("missing '" + k + "='");
             }
         }
-        List<Device> devices = new ArrayList<>();
-        for (String d : kv.get("devices").split(",")) {
-            String[] p = d.split(":");
-            if (p.length != 2) {
-                throw new IllegalArgumentException("a device is SIZE:random or SIZE:sparse, got '" + d + "'");
-            }
-            devices.add(new Device(Sizes.parse(p[0]), enumOf(Content.class, p[1], "content")));
-        }
+        List<Device> devices = parseDevices(kv.get("devices"));
         Image image = enumOf(Image.class, kv.get("image"), "image");
         String zb = kv.get("zero-blocks");
         if (!zb.equals("on") && !zb.equals("off")) {
@@ -274,18 +267,7 @@ public record QemuScenario(List<Device> devices, Image image, boolean zeroBlocks
         if (!ram.matches("\\d{1,6}M")) {
             throw new IllegalArgumentException("ram is a number of MiB such as 32M, got '" + ram + "'");
         }
-        List<Write> writes = new ArrayList<>();
-        if (!kv.get("writes").equals("none")) {
-            for (String w : kv.get("writes").split(",")) {
-                java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,2})%:drive(\\d)@(\\d{1,15})\\+(\\d{1,15}):(z|p[0-9a-f]{2})")
-                        .matcher(w);
-                if (!m.matches()) {
-                    throw new IllegalArgumentException("a write is PERCENT%:driveN@OFFSET+LENGTH:z or :pXX, got '" + w + "'");
-                }
-                writes.add(new Write(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Long.parseLong(m.group(3)),
-                        Long.parseLong(m.group(4)), m.group(5).equals("z") ? 0 : Integer.parseInt(m.group(5).substring(1), 16)));
-            }
-        }
+        List<Write> writes = kv.get("writes").equals("none") ? List.of() : parseWrites(kv.get("writes"));
         long seed;
         try {
             seed = Long.parseLong(kv.get("seed"));
@@ -294,6 +276,34 @@ public record QemuScenario(List<Device> devices, Image image, boolean zeroBlocks
         }
         return new QemuScenario(devices, image, zb.equals("on"), bw, Integer.parseInt(ram.substring(0, ram.length() - 1)), writes,
                 seed);
+    }
+
+    private static List<Device> parseDevices(String list) {
+        List<Device> devices = new ArrayList<>();
+        for (String d : list.split(",")) {
+            String[] p = d.split(":");
+            if (p.length != 2) {
+                throw new IllegalArgumentException("a device is SIZE:random or SIZE:sparse, got '" + d + "'");
+            }
+            devices.add(new Device(Sizes.parse(p[0]), enumOf(Content.class, p[1], "content")));
+        }
+        return devices;
+    }
+
+    private static final java.util.regex.Pattern WRITE =
+            java.util.regex.Pattern.compile("(\\d{1,2})%:drive(\\d)@(\\d{1,15})\\+(\\d{1,15}):(z|p[0-9a-f]{2})");
+
+    private static List<Write> parseWrites(String list) {
+        List<Write> writes = new ArrayList<>();
+        for (String w : list.split(",")) {
+            java.util.regex.Matcher m = WRITE.matcher(w);
+            if (!m.matches()) {
+                throw new IllegalArgumentException("a write is PERCENT%:driveN@OFFSET+LENGTH:z or :pXX, got '" + w + "'");
+            }
+            writes.add(new Write(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Long.parseLong(m.group(3)),
+                    Long.parseLong(m.group(4)), m.group(5).equals("z") ? 0 : Integer.parseInt(m.group(5).substring(1), 16)));
+        }
+        return writes;
     }
 
     private static <E extends Enum<E>> E enumOf(Class<E> type, String text, String what) {

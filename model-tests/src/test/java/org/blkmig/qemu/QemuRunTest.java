@@ -11,8 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.blkmig.qemu.QemuRun;
-import org.blkmig.qemu.QemuScenario;
+import org.blkmig.model.judge.Cause;
+import org.blkmig.model.judge.Properties;
+import org.blkmig.model.judge.Verdict;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -50,9 +51,10 @@ class QemuRunTest {
         QemuScenario s = QemuScenario.parse("devices=16M:random image=raw zero-blocks=off bandwidth=8M ram=32M writes=none seed=1");
         QemuRun.Outcome o = QemuRun.run(s, QemuRun.Destination.BOTH, root, Duration.ofMillis(300));
         assertFalse(o.passed());
-        assertEquals("no-hang: the source's migration hung", o.key(), o.verdicts().toString());
-        assertEquals("hung", o.facts().sourceStatus());
-        assertTrue(o.facts().blkmigVerdict().startsWith("incomplete"), o.facts().toString());
+        assertEquals(new FindingKey("no-hang", Cause.SOURCE_HUNG, ""), o.key(), o.verdicts().toString());
+        assertEquals("no-hang: the source's migration hung", o.key().toString());
+        assertEquals(Ending.HUNG, o.facts().source());
+        assertFalse(o.facts().blkmig().complete(), o.facts().toString());
     }
 
     /**
@@ -64,9 +66,9 @@ class QemuRunTest {
         List<String> qemuDefects = new java.util.ArrayList<>();
         for (int n = 1; n <= 4; n++) {
             QemuRun.Outcome o = QemuRun.run(s, QemuRun.Destination.BOTH, root);
-            QemuRun.Verdict receiver = o.verdicts().stream().filter(v -> v.property() == QemuRun.Property.RECEIVER_MATCHES_STREAM)
+            Verdict receiver = o.verdicts().stream().filter(v -> v.property() == QemuPromise.RECEIVER_MATCHES_STREAM)
                     .findFirst().orElseThrow();
-            assertEquals("PASS receiver-matches-stream", receiver.toString(), "run " + n + ": " + o.verdicts() + o.facts());
+            assertEquals(Verdict.Status.PASS, receiver.status(), "run " + n + ": " + o.verdicts() + o.facts());
             if (o.facts().faithfulStream()) {
                 return o;
             }
@@ -84,7 +86,7 @@ class QemuRunTest {
                 + " writes=none seed=4");
         QemuRun.Outcome o = runJudgingBlkmig(s);
         assertTrue(o.passed(), o.verdicts().toString() + o.facts());
-        assertEquals("completed", o.facts().qemuVerdict());
+        assertEquals(Ending.COMPLETED, o.facts().qemu().ending());
         assertTrue(o.facts().chunksNeeded() < 5, "a qcow2 top holds only some chunks: " + o.facts());
     }
 
@@ -92,10 +94,11 @@ class QemuRunTest {
     void theDestinationQemuFailsOnAPartialLastChunkWhereBlkmigSucceeds() throws IOException {
         QemuScenario s = QemuScenario.parse("devices=1M+512:random image=raw zero-blocks=off bandwidth=32M ram=32M writes=none seed=2");
         QemuRun.Outcome o = runJudgingBlkmig(s);
-        assertEquals("honest-completion: the destination qemu failed where the source completed:"
-                + " error while loading state section id #(block)", o.key(), o.verdicts().toString());
-        assertEquals("complete", o.facts().blkmigVerdict());
-        assertTrue(o.verdicts().stream().filter(v -> v.property() == QemuRun.Property.IDENTICAL).allMatch(QemuRun.Verdict::passed),
+        // QEMU says "error while loading state section id 1(block)": classified where its log is read
+        assertEquals(new FindingKey("honest-completion", Cause.DESTINATION_NOT_COMPLETED, "FAILED, LOAD_SECTION block"), o.key(),
+                o.verdicts().toString());
+        assertTrue(o.facts().blkmig().complete(), o.facts().toString());
+        assertTrue(o.verdicts().stream().filter(v -> v.property() == Properties.IDENTICAL).allMatch(Verdict::passed),
                 "blkmig's target is identical: " + o.verdicts());
     }
 }

@@ -58,7 +58,24 @@ public enum Cause {
     COMPLETE_AFTER_DROP("the link dropped but the receiver reports the target complete"),
     // determinism
     STREAM_DIFFERS("a second run gives another stream"),
-    HISTORY_DIFFERS("a second run gives the same stream but another history");
+    HISTORY_DIFFERS("a second run gives the same stream but another history"),
+    // the real-QEMU harness (org.blkmig.qemu): what QEMU's own runs show
+    SETUP_FAILED("the run could not be set up"),
+    SOURCE_HUNG("the source's migration hung"),
+    DESTINATION_HUNG("the destination QEMU hung"),
+    MIGRATION_HUNG("n/a: the migration hung"),
+    SOURCE_DIED("the source QEMU died"),
+    SOURCE_FAILED("the source's migration failed"),
+    SOURCE_CRASHED("the source QEMU crashed after its migration completed"),
+    STREAM_REJECTED("n/a: the oracle rejects the stream"),
+    RECEIVER_DIFFERS_FROM_STREAM("blkmig's target differs from what the stream carries"),
+    STREAM_UNFAITHFUL("the stream does not carry its source as the source left it"),
+    TARGET_DIFFERS_UNSENT("a target differs from its source where the stream carried nothing"),
+    TARGET_DIFFERS_SENT("a target differs from its source in a chunk the stream carried"),
+    RECEIVER_INCOMPLETE("blkmig's receiver says incomplete where the source completed"),
+    RECEIVER_COMPLETE_UNFINISHED("blkmig's receiver says complete where the source did not complete"),
+    DESTINATION_NOT_COMPLETED("the destination QEMU did not complete what the source completed"),
+    DESTINATION_COMPLETED_UNFINISHED("the destination QEMU completed where the source did not complete");
 
     public final String text;
 
