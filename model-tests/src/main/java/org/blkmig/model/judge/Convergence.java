@@ -7,7 +7,7 @@ import org.blkmig.sender.MigrationResult;
  * A migration the liveness model expects to converge does not give up. It judges migrations that
  * ended DID_NOT_CONVERGE: one that FAILED or was CANCELLED is {@code explained-failure}'s.
  */
-final class Convergence extends NamedProperty {
+final class Convergence extends GaveUp {
     @Override
     public String id() {
         return "convergence";
@@ -21,16 +21,7 @@ final class Convergence extends NamedProperty {
     }
 
     @Override
-    public Verdict judge(Facts f) {
-        MigrationResult m = f.run().migration();
-        if (m.outcome() != MigrationResult.Outcome.DID_NOT_CONVERGE) {
-            return Verdict.pass(this);
-        }
-        Liveness l = f.liveness();
-        if (l.inconclusive()) {
-            return Verdict.inconclusive(this, Cause.DATA_LIMIT_REACHED, "the harness's data limit ended the run: "
-                    + l.figures());
-        }
+    Verdict judge(MigrationResult m, Liveness l) {
         if (l.expectedToConverge()) {
             return Verdict.fail(this, Cause.DID_NOT_CONVERGE, "ended " + m.outcome() + " (" + m.reason() + "), though "
                     + l.figures()).subject(m.outcome().name()).at(m.endNanos());

@@ -7,7 +7,7 @@ import org.blkmig.sender.MigrationResult;
  * A migration gives up only with a reason the sender cannot make up, by the liveness model that
  * {@link Convergence} shares.
  */
-final class JustifiedNonConvergence extends NamedProperty {
+final class JustifiedNonConvergence extends GaveUp {
     @Override
     public String id() {
         return "justified-non-convergence";
@@ -21,16 +21,7 @@ final class JustifiedNonConvergence extends NamedProperty {
     }
 
     @Override
-    public Verdict judge(Facts f) {
-        MigrationResult m = f.run().migration();
-        if (m.outcome() != MigrationResult.Outcome.DID_NOT_CONVERGE) {
-            return Verdict.pass(this);
-        }
-        Liveness l = f.liveness();
-        if (l.inconclusive()) {
-            return Verdict.inconclusive(this, Cause.DATA_LIMIT_REACHED, "the harness's data limit ended the run: "
-                    + l.figures());
-        }
+    Verdict judge(MigrationResult m, Liveness l) {
         Cause excuse = l.excuse();
         return switch (excuse) {
             case NONE -> Verdict.fail(this, Cause.GAVE_UP_UNJUSTIFIED, m.reason() + ", though " + l.figures())
