@@ -42,7 +42,7 @@ final class Promptness extends NamedProperty {
     public String promise() {
         return "once what the migration still had to send (by the history and the stream) fitted 1/" + Liveness.FIT_SHARE
                 + " of what one downtime limit carries, with a budget of " + Liveness.MARGIN + "+ chunks and no faults,"
-                + " the guest stops within the slices sending it takes plus " + GRACE_NANOS / 1_000_000 + " ms";
+                + " the guest stops within the slices sending it takes at that rate and " + GRACE_NANOS / 1_000_000_000 + " s more";
     }
 
     /**
