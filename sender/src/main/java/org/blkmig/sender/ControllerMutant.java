@@ -15,6 +15,16 @@ public enum ControllerMutant {
         int maxStallSlices(int configured) {
             return 1;
         }
+    },
+    /**
+     * Completion waits for the stall counter: the guest is stopped only once pending data has not
+     * shrunk for half the stall limit, though it was under the threshold long before.
+     */
+    COMPLETE_WHEN_STALLED("the guest is stopped only after pending data stopped shrinking for half the stall limit") {
+        @Override
+        int completionStallSlices(int maxStallSlices) {
+            return maxStallSlices / 2;
+        }
     };
 
     public final String description;
@@ -26,6 +36,11 @@ public enum ControllerMutant {
     /** The slices without progress the controller waits for before it gives up. */
     int maxStallSlices(int configured) {
         return configured;
+    }
+
+    /** The slices without a new low of pending data the controller waits for before it may complete. */
+    int completionStallSlices(int maxStallSlices) {
+        return 0;
     }
 
     /** The guest control the controller uses instead of the real one. */

@@ -41,8 +41,10 @@ public final class MigrationController {
     public MigrationResult run(BlockMigrationSender sender, GuestControl realGuest) {
         GuestControl guest = realGuest;
         int maxStallSlices = options.maxStallSlices();
+        int completionStallSlices = 0; // a seeded bug makes completion wait for the stall counter
         for (ControllerMutant m : options.mutants()) {
             guest = m.guest(guest);
+            completionStallSlices = Math.max(completionStallSlices, m.completionStallSlices(maxStallSlices));
             maxStallSlices = m.maxStallSlices(maxStallSlices);
         }
         long start = io.nowNanos();
@@ -67,7 +69,7 @@ public final class MigrationController {
                     }
                     // QEMU sums every section's pending bytes: RAM's can hide or reveal the block section's
                     long pending = sender.pendingBytes(threshold) + ram.pendingBytes(io.nowNanos());
-                    if (pending == 0 || pending < threshold) {
+                    if ((pending == 0 || pending < threshold) && stalled >= completionStallSlices) {
                         return complete(sender, ram, guest, start, slices);
                     }
                     boolean progressed = sender.iterate(budget);

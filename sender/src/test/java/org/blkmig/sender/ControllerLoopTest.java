@@ -142,4 +142,25 @@ class ControllerLoopTest {
         assertEquals(downtimeBytes, io.transferredBytes);
         assertEquals((long) (downtimeBytes * 1e9 / BANDWIDTH), r.downtimeNanos());
     }
+
+    @Test
+    void theCompleteWhenStalledMutantStopsTheGuestOnlyAfterHalfTheStallLimit() {
+        pending(t -> 0); // nothing left to send from the first check on
+        when(sender.bulkCompleted()).thenReturn(true);
+        boolean[] stopped = {false};
+        MigrationResult prompt = new MigrationController(options(6, 20), io).run(sender, () -> stopped[0] = true);
+        assertEquals(MigrationResult.Outcome.COMPLETED, prompt.outcome(), prompt.reason());
+        assertEquals(0, prompt.slices().size(), "the first check completes");
+        assertTrue(stopped[0]);
+        // the slice that first sees pending at 0 is a new low; each slice after it counts one without:
+        // 3 of them (half the stall limit of 6) and the fourth slice's first check completes
+        stopped[0] = false;
+        StepIo late = new StepIo();
+        MigrationResult r = new MigrationController(options(6, 20).withMutants(java.util.Set.of(ControllerMutant.COMPLETE_WHEN_STALLED)),
+                late).run(sender, () -> stopped[0] = true);
+        assertEquals(MigrationResult.Outcome.COMPLETED, r.outcome(), r.reason());
+        assertEquals(4, r.slices().size());
+        assertEquals(400 * MS, r.guestStoppedNanos());
+        assertTrue(stopped[0]);
+    }
 }

@@ -14,6 +14,7 @@ public enum Cause {
     DATA_LIMIT_REACHED("inconclusive: the harness's data limit ended the run"),
     EXCUSED_READ_SHORTFALL("excused: the reads in flight cannot fill the rate limit"),
     EXCUSED_SLOW_LINK("excused: the link is no faster than the rate limit"),
+    FAULT_STRUCK("n/a: a fault struck (of reads or of the link): what the migration carries is unknown"),
     // invariants
     INVARIANT_BROKEN("an invariant of blkmig's main code broke"),
     // identical
@@ -40,6 +41,7 @@ public enum Cause {
     DID_NOT_CONVERGE("a migration expected to converge did not"),
     GAVE_UP_UNJUSTIFIED("gave up though the guest dirtied chunks slower than the migration carries them"),
     COMPLETED_LATE("completed long after completing fitted the downtime limit"),
+    NOT_COMPLETED_THOUGH_FITTED("did not complete, though completing fitted the downtime limit long before it ended"),
     // honest-completion
     DESTINATION_WRITE_CROSSES_END("the destination failed: a block's write crosses the device's end (a partial last chunk)"),
     COMPLETION_DISAGREES("the destination did not complete what the source completed"),

@@ -10,24 +10,29 @@ import org.blkmig.model.sim.ScenarioRunner;
 import org.blkmig.model.sim.SimLink;
 import org.blkmig.model.sim.World;
 import org.blkmig.sender.MigrationResult;
+import org.blkmig.sender.RamModel;
 import org.blkmig.simdisk.Disk;
 import org.blkmig.simdisk.History;
 
 /**
- * The one model of liveness that {@code convergence} and {@code justified-non-convergence} share,
- * so their verdicts on a run cannot contradict each other: what the migration can carry (the rate
- * limit, or the link where slower, less what the reads in flight cannot fill), how fast the guest
- * measurably re-dirtied chunks the target held up to date (from the history, over the migration's
- * last seconds, plus RAM's dirtying), and the scenario's faults. A migration is expected to
- * converge when the guest dirties at most {@code 1/}{@value #MARGIN} of what is carried and the
- * downtime budget holds at least {@value #MARGIN} chunks; giving up is excused when the guest
- * dirties as fast as what is carried, the budget is smaller, a fault struck, or the link is the
- * bottleneck and convergence was not expected. A run the harness's own data limit stopped decides
- * neither.
+ * The one model of liveness that {@code convergence}, {@code justified-non-convergence} and
+ * {@code promptness} share, so their verdicts on a run cannot contradict each other: what the
+ * migration can carry (the rate limit, or the link where slower, less what the reads in flight
+ * cannot fill), how fast the guest measurably re-dirtied chunks the target held up to date (from
+ * the history, over the migration's last seconds, plus RAM's dirtying), and the scenario's faults.
+ * A migration is expected to converge when the guest dirties at most {@code 1/}{@value #MARGIN} of
+ * what is carried and the downtime budget holds at least {@value #MARGIN} chunks; giving up is
+ * excused when the guest dirties as fast as what is carried, the budget is smaller, a fault struck,
+ * or the link is the bottleneck and convergence was not expected. A run the harness's own data
+ * limit stopped decides neither. Completing fits the downtime limit when what was still to send
+ * (by the history and the stream, plus guest RAM's bound) fits half of what one downtime limit
+ * carries ({@link #completionFits}).
  */
 public final class Liveness {
     /** The margin of "light": a guest dirtying at most 1/4 of what is carried, a budget of at least 4 chunks. */
     public static final int MARGIN = 4;
+    /** Completing fits when what remains is at most 1/2 of what one downtime limit carries. */
+    public static final int FIT_SHARE = 2;
     /** Over this much of the migration's end the guest's dirtying rate is measured. */
     public static final long RATE_WINDOW_NANOS = 3_000_000_000L;
 
@@ -42,6 +47,11 @@ public final class Liveness {
     private final boolean dataLimitReached;
     private final long dataLimitBytes;
     private final long totalBytes;
+    private final double downtimeSeconds;
+    private final long sliceNanos;
+    private final long ramBoundBytes;
+    private final Facts facts;
+    private Backlog backlog;
 
     private Liveness(Facts f) {
         Scenario s = f.scenario();
@@ -64,6 +74,10 @@ public final class Liveness {
         dataLimitBytes = ScenarioRunner.dataLimitBytes(s);
         dataLimitReached = run.stream().length() >= dataLimitBytes;
         totalBytes = s.totalBytes();
+        downtimeSeconds = s.maxDowntimeNanos() / 1e9;
+        sliceNanos = s.setup().sliceNanos();
+        ramBoundBytes = ramBoundBytes(s.ram(), sliceNanos);
+        facts = f;
     }
 
     static Liveness of(Facts f) {
@@ -132,6 +146,68 @@ public final class Liveness {
             return Cause.EXCUSED_SLOW_LINK;
         }
         return Cause.NONE;
+    }
+
+    /** What the migration carries in one downtime limit, after the reads' expected shortfall. */
+    public double downtimeCarriedBytes() {
+        return effectiveBytesPerSecond() * downtimeSeconds;
+    }
+
+    /** What the migration carries in one slice, after the reads' expected shortfall. */
+    public double sliceCarriedBytes() {
+        return effectiveBytesPerSecond() * sliceNanos / 1e9;
+    }
+
+    /**
+     * What the migration still had to send at a point of the run, on the wire: its chunks (by the
+     * history and the stream, {@link Backlog}), of which {@code neverSentBytes} no block had carried
+     * yet, and guest RAM's bound ({@link #ramBoundBytes()}).
+     */
+    public record Remaining(long chunkBytes, long neverSentBytes, long ramBytes) {
+        public long bytes() {
+            return chunkBytes + ramBytes;
+        }
+    }
+
+    /** What was still to send when the stream held {@code offsetBytes} bytes, at {@code nanos}. */
+    public Remaining remaining(long offsetBytes, long nanos) {
+        if (backlog == null) {
+            backlog = Backlog.of(facts);
+        }
+        Backlog.Bytes b = backlog.at(offsetBytes, nanos);
+        return new Remaining(b.bytes(), b.neverSentBytes(), ramBoundBytes);
+    }
+
+    /**
+     * Whether stopping the guest with {@code r} still to send fitted the downtime limit with room to
+     * spare: a budget of {@value #MARGIN}+ chunks (below it, fitting is an instant with nothing
+     * dirty, which a controller may miss), what remained within 1/{@value #FIT_SHARE} of what one
+     * downtime limit carries (so a controller that measured half the model's rate completes too),
+     * and chunks never sent only under a light guest (a sender that finishes its bulk pass first,
+     * as blkmig's does, then has at most that half to send, while a heavier guest can outgrow it).
+     */
+    public boolean completionFits(Remaining r) {
+        return downtimeCarriedBytes() >= (double) MARGIN * chunkSizeBytes
+                && r.bytes() * (double) FIT_SHARE <= downtimeCarriedBytes()
+                && (r.neverSentBytes() == 0 || dirtyBytesPerSecond * MARGIN <= effectiveBytesPerSecond());
+    }
+
+    /**
+     * The most guest RAM can still add to the migration on the wire: every page of its first pass
+     * (the stream carries no RAM, so the judge cannot see how far it got) and a slice of its
+     * dirtying; 0 without a RAM model.
+     */
+    public long ramBoundBytes() {
+        return ramBoundBytes;
+    }
+
+    /** A page on the wire as RamModel counts it: an 8-byte header, then 4 KiB of data or one byte for a zero page. */
+    static long ramBoundBytes(RamModel.Settings ram, long sliceNanos) {
+        long pages = ram.ramBytes() / RamModel.PAGE_SIZE_BYTES;
+        long dataPages = pages * ram.dataPercent() / 100;
+        long firstPass = dataPages * (8 + RamModel.PAGE_SIZE_BYTES) + (pages - dataPages) * (8 + 1);
+        long dirtiedPages = (long) Math.ceil(ram.dirtyBytesPerSecond() * (sliceNanos / 1e9) / RamModel.PAGE_SIZE_BYTES);
+        return firstPass + dirtiedPages * (8 + RamModel.PAGE_SIZE_BYTES);
     }
 
     /** The figures, for evidence. */

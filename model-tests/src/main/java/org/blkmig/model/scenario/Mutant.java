@@ -30,6 +30,7 @@ public enum Mutant {
     DIRTY_BIT_KEPT("blkmig", SenderMutant.DIRTY_BIT_KEPT),
     GUEST_NOT_STOPPED("blkmig", ControllerMutant.GUEST_NOT_STOPPED),
     GIVE_UP_AFTER_ONE_STALL("blkmig", ControllerMutant.GIVE_UP_AFTER_ONE_STALL),
+    COMPLETE_WHEN_STALLED("blkmig", ControllerMutant.COMPLETE_WHEN_STALLED),
     SENDER_EXCEPTION("blkmig", SenderMutant.SENDER_EXCEPTION),
     RATE_LIMIT_SUBMITTED_MINUS_DONE("blkmig", SenderMutant.RATE_LIMIT_SUBMITTED_MINUS_DONE),
     FINAL_COPY_SENDS_BEFORE_READ("blkmig", SenderMutant.FINAL_COPY_SENDS_BEFORE_READ),

@@ -68,6 +68,9 @@ class MigrationProperties {
         Statistics.label("block split across link writes").collect(Facts.of(run).stream().blocks().stream()
                 .anyMatch(b -> !b.zero() && ends.writeEndsInside(b.offsetBytes(), b.offsetBytes() + b.wireBytes())));
         Statistics.label("link fault mid-block").collect(ends.linkFaultMidBlock());
+        // promptness's case: a slice start at which completing fitted the downtime limit
+        Statistics.label("completing fitted at a slice start").collect(!o.facts().liveness().faults()
+                && Promptness.firstFit(o.facts()).isPresent());
 
         if (TriesBudget.full()) {
             Statistics.label("writes during the bulk phase").coverage(c -> c.check(true).percentage(p -> p >= 10));
@@ -81,6 +84,7 @@ class MigrationProperties {
             Statistics.label("pipeline with more than one buffer busy").coverage(c -> c.check(true).percentage(p -> p >= 10));
             Statistics.label("block split across link writes").coverage(c -> c.check(true).percentage(p -> p >= 5));
             Statistics.label("link fault mid-block").coverage(c -> c.check(true).count(n -> n >= 1));
+            Statistics.label("completing fitted at a slice start").coverage(c -> c.check(true).percentage(p -> p >= 5));
             if (PROFILE == org.blkmig.sender.Profile.BLKMIG) { // QEMU 7.2 reads every chunk
                 Statistics.label("a hole sent without a read").coverage(c -> c.check(true).percentage(p -> p >= 20));
                 Statistics.label("a guest write into a known hole during the bulk pass")
