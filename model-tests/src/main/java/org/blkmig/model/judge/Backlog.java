@@ -42,22 +42,13 @@ final class Backlog {
         Map<String, Integer> firstChunk = new HashMap<>();
         List<Long> wire = new ArrayList<>();
         List<Boolean> need = new ArrayList<>();
-        Map<String, Disk> bases = s.sharedBase() ? World.bases(s) : Map.of();
         for (Scenario.Device dev : s.devices()) {
             if (!Facts.migrated(dev)) {
                 continue;
             }
             firstChunk.put(dev.name(), wire.size());
-            long sectors = dev.sizeBytes() / Disk.SECTOR_SIZE_BYTES;
-            Disk initial = s.sharedBase() ? World.source(s, dev, bases) : null;
-            for (long sec = 0; sec < sectors; sec += spc) {
+            for (boolean shared : World.leftToBase(s, dev, spc)) { // as Liveness counts it
                 wire.add(OracleStream.headBytes(dev.name()) + chunkBytes);
-                long n = Math.min(spc, sectors - sec);
-                boolean shared = false;
-                if (initial != null) {
-                    Disk.Allocation a = initial.allocation(sec, n);
-                    shared = a.state() == Disk.State.UNALLOCATED && a.sectorCount() >= n; // as Liveness counts it
-                }
                 need.add(!shared);
             }
         }

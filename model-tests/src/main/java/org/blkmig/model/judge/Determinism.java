@@ -22,11 +22,9 @@ final class Determinism extends NamedProperty {
         }
         ScenarioRunner.Run first = f.run();
         ScenarioRunner.Run second = f.rerun().get();
-        String a = first.stream().sha256();
-        String b = second.stream().sha256();
-        if (!a.equals(b)) {
-            return Verdict.fail(this, Cause.STREAM_DIFFERS, "the stream's SHA-256 was " + a + " and is " + b
-                    + " on a second run");
+        if (!first.stream().sameBytes(second.stream())) {
+            return Verdict.fail(this, Cause.STREAM_DIFFERS, "the stream's SHA-256 was " + first.stream().sha256()
+                    + " and is " + second.stream().sha256() + " on a second run");
         }
         if (!first.history().entries().equals(second.history().entries())) {
             return Verdict.fail(this, Cause.HISTORY_DIFFERS, "the same stream but another history on a second run ("

@@ -21,10 +21,13 @@ public record FirstDifference(ChunkRef chunk, long byteOffset, long sector, long
         long chunkSectors = chunkSizeBytes / Disk.SECTOR_SIZE_BYTES;
         long sectors = d.sizeBytes() / Disk.SECTOR_SIZE_BYTES;
         long step = COMPARE_BYTES / Disk.SECTOR_SIZE_BYTES;
+        int bufferBytes = (int) Math.min(COMPARE_BYTES, d.sizeBytes());
+        ByteBuffer sourceBuffer = ByteBuffer.allocate(bufferBytes);
+        ByteBuffer targetBuffer = ByteBuffer.allocate(bufferBytes);
         for (long sec = 0; sec < sectors; sec += step) {
             long n = Math.min(step, sectors - sec);
-            ByteBuffer a = World.read(source, sec, n);
-            ByteBuffer b = World.read(target, sec, n);
+            ByteBuffer a = read(source, sec, n, sourceBuffer);
+            ByteBuffer b = read(target, sec, n, targetBuffer);
             int at = a.mismatch(b);
             if (at >= 0) {
                 long sector = sec + at / Disk.SECTOR_SIZE_BYTES;
@@ -36,6 +39,16 @@ public record FirstDifference(ChunkRef chunk, long byteOffset, long sector, long
             }
         }
         return null;
+    }
+
+    private static ByteBuffer read(Disk d, long sector, long sectorCount, ByteBuffer into) {
+        into.clear().limit((int) (sectorCount * Disk.SECTOR_SIZE_BYTES));
+        try {
+            d.read(sector, into);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return into.flip();
     }
 
     /** Whether the source holds a guest write there that the target lacks. */

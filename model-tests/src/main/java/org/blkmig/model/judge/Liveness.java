@@ -278,20 +278,14 @@ public final class Liveness {
         Scenario s = run.scenario();
         long spc = s.chunkSizeBytes() / Disk.SECTOR_SIZE_BYTES;
         Set<String> readSinceDirty = new HashSet<>();
-        if (s.sharedBase()) {
-            Map<String, Disk> bases = World.bases(s);
-            for (Scenario.Device dev : s.devices()) {
-                if (!Facts.migrated(dev)) {
-                    continue;
-                }
-                Disk initial = World.source(s, dev, bases); // as the guest left it before the migration
-                long sectors = dev.sizeBytes() / Disk.SECTOR_SIZE_BYTES;
-                for (long sec = 0; sec < sectors; sec += spc) {
-                    long n = Math.min(spc, sectors - sec);
-                    Disk.Allocation a = initial.allocation(sec, n);
-                    if (a.state() == Disk.State.UNALLOCATED && a.sectorCount() >= n) {
-                        readSinceDirty.add(dev.name() + "@" + sec / spc);
-                    }
+        for (Scenario.Device dev : s.devices()) {
+            if (!Facts.migrated(dev)) {
+                continue;
+            }
+            boolean[] shared = World.leftToBase(s, dev, spc); // as the guest left it before the migration
+            for (int c = 0; c < shared.length; c++) {
+                if (shared[c]) {
+                    readSinceDirty.add(dev.name() + "@" + c);
                 }
             }
         }

@@ -23,7 +23,7 @@ public record OracleStream(List<SentBlock> blocks, String error, List<StreamChec
 
     /**
      * A block as the stream carries it: its payload, device and first sector, whether it is a zero
-     * block, the content hash of its in-bounds bytes (0 for a zero block), where it starts in the
+     * block, the content identity of its in-bounds bytes ({@link ContentIdentity}; 0 for a zero block), where it starts in the
      * stream and how many bytes it takes there.
      */
     public record SentBlock(SectionType payload, String device, long sector, boolean zero, long hash, long offsetBytes,
@@ -61,7 +61,7 @@ public record OracleStream(List<SentBlock> blocks, String error, List<StreamChec
                     long inBounds = r.value() >= sizeBytes / Disk.SECTOR_SIZE_BYTES + 1 ? 0
                             : Math.max(0, Math.min(chunkSizeBytes, sizeBytes - r.value() * Disk.SECTOR_SIZE_BYTES));
                     blocks.add(new SentBlock(type, r.device(), r.value(), false,
-                            ContentHash.of(r.data().duplicate().limit((int) inBounds)), r.offsetBytes(),
+                            ContentIdentity.of(r.data().duplicate().limit((int) inBounds), r.value()), r.offsetBytes(),
                             headBytes(r.device()) + chunkSizeBytes));
                 } else if (r.kind() == OracleDecoder.Kind.ZERO) {
                     blocks.add(new SentBlock(type, r.device(), r.value(), true, 0, r.offsetBytes(), headBytes(r.device())));

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.blkmig.model.judge;
 
-import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -11,8 +9,6 @@ import org.blkmig.model.scenario.Scenario;
 import org.blkmig.model.sim.World;
 import org.blkmig.simdisk.Disk;
 import org.blkmig.simdisk.History;
-import org.blkmig.simdisk.WriteContent;
-import org.blkmig.simdisk.Zeros;
 
 /**
  * The history replayed on shadow copies of the initial disks, once per run: what each read (and
@@ -63,10 +59,11 @@ public final class Replay {
 
     static Replay of(Scenario s, History history, OracleStream stream) {
         long chunkSectors = s.chunkSizeBytes() / Disk.SECTOR_SIZE_BYTES;
-        Map<String, Disk> bases = World.bases(s);
-        Map<String, Disk> shadow = new HashMap<>();
+        Map<String, ContentMap> shadow = new HashMap<>();
         for (Scenario.Device dev : s.devices()) {
-            shadow.put(dev.name(), World.source(s, dev, bases));
+            ContentMap m = new ContentMap(dev.sizeBytes() / Disk.SECTOR_SIZE_BYTES);
+            World.contents(s, dev, m);
+            shadow.put(dev.name(), m);
         }
         Map<Long, History.ReadSubmit> submits = new HashMap<>();
         Map<Long, Integer> readIndex = new HashMap<>();
@@ -77,7 +74,7 @@ public final class Replay {
         try {
             for (History.Entry e : history.entries()) {
                 if (e instanceof History.GuestWrite w) {
-                    shadow.get(w.device()).write(w.sector(), WriteContent.make(w.writeId(), w.sector(), w.sectorCount()));
+                    shadow.get(w.device()).data(w.sector(), w.sectorCount(), w.writeId());
                 } else if (e instanceof History.ReadSubmit rs) {
                     submits.put(rs.readId(), rs);
                     readIndex.put(rs.readId(), reads.size());
@@ -87,9 +84,9 @@ public final class Replay {
                     // a lookup that found a hole samples the chunk too: what did the disk hold then?
                     History.ReadSubmit rs = e instanceof History.ReadSample sample ? submits.get(sample.readId())
                             : HistoryIndex.asRead((History.KnownZero) e);
-                    ByteBuffer data = World.read(shadow.get(rs.device()), rs.sector(), rs.sectorCount());
-                    long hash = ContentHash.of(data);
-                    boolean zero = Zeros.isZero(data);
+                    ContentMap disk = shadow.get(rs.device());
+                    long hash = disk.identity(rs.sector(), rs.sectorCount());
+                    boolean zero = disk.isZero(rs.sector(), rs.sectorCount());
                     Read r;
                     if (e instanceof History.ReadSample) {
                         int i = readIndex.get(rs.readId());
@@ -110,7 +107,7 @@ public final class Replay {
                             old.sampleNanos(), rc.timeNanos(), rc.failed(), old.hash(), old.zero(), false, old.sampleNumber()));
                 }
             }
-        } catch (IOException ex) {
+        } catch (IllegalArgumentException ex) { // a read or write outside its disk
             return new Replay(List.copyOf(reads), List.of(), "replay failed: " + ex.getMessage());
         }
         // the latest state of each sampled read (a completion may have replaced the record)

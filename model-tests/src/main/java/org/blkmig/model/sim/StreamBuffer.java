@@ -73,6 +73,20 @@ public final class StreamBuffer extends OutputStream {
         }
     }
 
+    /** Whether {@code other} holds the same bytes: cheaper than two digests where they are equal. */
+    public boolean sameBytes(StreamBuffer other) {
+        if (length != other.length) {
+            return false;
+        }
+        for (int i = 0; i < pieces.size(); i++) {
+            int n = (int) Math.min(PIECE_BYTES, length - (long) i * PIECE_BYTES);
+            if (java.util.Arrays.mismatch(pieces.get(i), 0, n, other.pieces.get(i), 0, n) >= 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The SHA-256 of the stream, in hex: two runs of one scenario must give the same. */
     public String sha256() {
         try {

@@ -31,7 +31,7 @@ public final class World {
         if (s.sharedBase()) {
             for (Scenario.Device d : s.devices()) {
                 SparseMemoryDisk base = new SparseMemoryDisk(d.name() + ".base", d.sizeBytes(), true);
-                fill(base, new SplittableRandom(s.contentSeed() ^ d.name().hashCode()), 0);
+                fill(Contents.of(base), base.sizeSectors(), new SplittableRandom(s.contentSeed() ^ d.name().hashCode()), 0);
                 bases.put(d.name(), base);
             }
         }
@@ -40,16 +40,97 @@ public final class World {
 
     /** A source disk as the guest left it before the migration. */
     public static Disk source(Scenario s, Scenario.Device d, Map<String, Disk> bases) {
-        SplittableRandom r = new SplittableRandom(s.contentSeed() ^ d.name().hashCode());
         if (s.sharedBase()) {
             LayeredDisk top = new LayeredDisk(d.name(), bases.get(d.name()));
-            // the top's contents come from a stream apart from the base's
-            fillTop(top, new SplittableRandom(~(s.contentSeed() ^ d.name().hashCode())), s.allocatedPercent());
+            fillTop(s, d, Contents.of(top));
             return top;
         }
         SparseMemoryDisk disk = new SparseMemoryDisk(d.name(), d.sizeBytes());
-        fill(disk, r, 0);
+        fill(s, d, Contents.of(disk));
         return disk;
+    }
+
+    /**
+     * Where the initial contents go: a disk's bytes, or a shadow that keeps only write ids. Every
+     * sector the world writes is {@link WriteContent}'s, so a write id and a range say it all.
+     */
+    public interface Contents {
+        void data(long sector, long sectorCount, long writeId) throws IOException;
+
+        void zeros(long sector, long sectorCount) throws IOException;
+
+        static Contents of(Disk disk) {
+            return new Contents() {
+                private ByteBuffer scratch = ByteBuffer.allocate(0);
+
+                @Override
+                public void data(long sector, long sectorCount, long writeId) throws IOException {
+                    int bytes = (int) (sectorCount * Disk.SECTOR_SIZE_BYTES);
+                    if (scratch.capacity() < bytes) {
+                        scratch = ByteBuffer.allocate(bytes);
+                    }
+                    WriteContent.fill(scratch.clear().limit(bytes), writeId, sector, sectorCount);
+                    disk.write(sector, scratch.flip()); // the disk copies what it keeps
+                }
+
+                @Override
+                public void zeros(long sector, long sectorCount) throws IOException {
+                    disk.writeZeros(sector, sectorCount);
+                }
+            };
+        }
+    }
+
+    /**
+     * A source disk's initial contents as {@link #source} makes them, told to {@code out} in the same
+     * order: with a shared base, the base's, then the top's over them.
+     */
+    public static void contents(Scenario s, Scenario.Device d, Contents out) {
+        if (s.sharedBase()) {
+            fill(out, d.sizeBytes() / Disk.SECTOR_SIZE_BYTES, new SplittableRandom(s.contentSeed() ^ d.name().hashCode()), 0);
+            fillTop(s, d, out);
+        } else {
+            fill(s, d, out);
+        }
+    }
+
+    /**
+     * Per chunk of {@code chunkSectors}: whether the top layer leaves all of it to the shared base
+     * before the migration (no cluster of it allocated, as {@link LayeredDisk#allocation} would say),
+     * from the draws alone. All false without a shared base.
+     */
+    public static boolean[] leftToBase(Scenario s, Scenario.Device d, long chunkSectors) {
+        long sizeSectors = d.sizeBytes() / Disk.SECTOR_SIZE_BYTES;
+        boolean[] left = new boolean[(int) ((sizeSectors + chunkSectors - 1) / chunkSectors)];
+        if (!s.sharedBase()) {
+            return left;
+        }
+        java.util.Arrays.fill(left, true);
+        Contents touched = new Contents() { // any write to the top allocates the clusters it touches
+            @Override
+            public void data(long sector, long sectorCount, long writeId) {
+                zeros(sector, sectorCount);
+            }
+
+            @Override
+            public void zeros(long sector, long sectorCount) {
+                for (long c = sector / chunkSectors; c <= (sector + sectorCount - 1) / chunkSectors; c++) {
+                    left[(int) c] = false;
+                }
+            }
+        };
+        fillTop(s, d, touched);
+        return left;
+    }
+
+    private static void fill(Scenario s, Scenario.Device d, Contents out) {
+        fill(out, d.sizeBytes() / Disk.SECTOR_SIZE_BYTES, new SplittableRandom(s.contentSeed() ^ d.name().hashCode()), 0);
+    }
+
+    private static void fillTop(Scenario s, Scenario.Device d, Contents out) {
+        // the top's contents come from a stream apart from the base's
+        fillTop(out, d.sizeBytes() / Disk.SECTOR_SIZE_BYTES, new SplittableRandom(~(s.contentSeed() ^ d.name().hashCode())),
+                s.allocatedPercent());
     }
 
     /** An empty target: blank, or over the same shared base. */
@@ -64,12 +145,12 @@ public final class World {
      * Per 64 KiB region: zeros (4 in 10), data (4 in 10), or data in its second half only (2 in 10);
      * on a disk larger than 13 MiB, proportionally fewer data regions, so at most 8 MiB of data.
      */
-    private static void fill(Disk disk, SplittableRandom r, long writeId) {
-        long regions = (disk.sizeSectors() + REGION_SECTORS - 1) / REGION_SECTORS;
+    private static void fill(Contents disk, long sizeSectors, SplittableRandom r, long writeId) {
+        long regions = (sizeSectors + REGION_SECTORS - 1) / REGION_SECTORS;
         double dataShare = Math.min(0.6, (double) MAX_INITIAL_DATA_BYTES / REGION_BYTES / Math.max(1, regions));
         try {
-            for (long s = 0; s < disk.sizeSectors(); s += REGION_SECTORS) {
-                long n = Math.min(REGION_SECTORS, disk.sizeSectors() - s);
+            for (long s = 0; s < sizeSectors; s += REGION_SECTORS) {
+                long n = Math.min(REGION_SECTORS, sizeSectors - s);
                 if (dataShare < 0.6 && r.nextDouble() >= dataShare) {
                     continue;
                 }
@@ -80,7 +161,7 @@ public final class World {
                 long from = pick < 8 ? s : s + n / 2;
                 long count = s + n - from;
                 if (count > 0) {
-                    disk.write(from, WriteContent.make(writeId, from, count));
+                    disk.data(from, count, writeId);
                 }
             }
         } catch (IOException e) {
@@ -89,19 +170,19 @@ public final class World {
     }
 
     /** Allocates about {@code percent}% of the top's clusters: most with data, some as zero clusters. */
-    private static void fillTop(LayeredDisk top, SplittableRandom r, int percent) {
+    private static void fillTop(Contents top, long sizeSectors, SplittableRandom r, int percent) {
         try {
             int clusterSectors = LayeredDisk.CLUSTER_SECTORS;
-            for (long s = 0; s < top.sizeSectors(); s += clusterSectors) {
-                long n = Math.min(clusterSectors, top.sizeSectors() - s);
+            for (long s = 0; s < sizeSectors; s += clusterSectors) {
+                long n = Math.min(clusterSectors, sizeSectors - s);
                 if (r.nextInt(100) >= percent) {
                     continue;
                 }
                 if (r.nextInt(10) < 3) {
-                    top.writeZeros(s, n);
+                    top.zeros(s, n);
                 } else {
                     long count = 1 + r.nextLong(n);
-                    top.write(s, WriteContent.make(TOP_INITIAL_WRITE_ID, s, count));
+                    top.data(s, count, TOP_INITIAL_WRITE_ID);
                 }
             }
         } catch (IOException e) {

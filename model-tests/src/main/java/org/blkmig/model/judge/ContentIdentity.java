@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.model.judge;
+
+import java.nio.ByteBuffer;
+import org.blkmig.simdisk.Disk;
+import org.blkmig.simdisk.WriteContent;
+
+/**
+ * A block's content identity for the judge, without hashing its bytes: every sector the simulated
+ * world writes is recognisable (its write id, its own sector number, then a fill byte of both:
+ * {@link WriteContent}), so a sector is named exactly by what it is: zeros, the sector written by
+ * write W, or anything else (named by XXH64 of its bytes). A block's identity is a 64-bit mix of
+ * its runs of equal names, so the history's replay can name what a read saw from write ids alone
+ * ({@link ContentMap}) and never rebuild a disk's bytes. Every byte of a block is still checked:
+ * one byte off makes a sector "anything else".
+ */
+public final class ContentIdentity {
+    private ContentIdentity() {}
+
+    static final int ZERO = 0;
+    static final int WRITTEN = 1;
+    static final int OTHER = 2;
+
+    private static final int SECTOR_BYTES = Disk.SECTOR_SIZE_BYTES;
+    private static final int FILL_LONGS = (SECTOR_BYTES - WriteContent.HEADER_BYTES) / Long.BYTES;
+
+    /** The identity of b's remaining bytes, which hold the sectors from {@code firstSector} on; b is unchanged. */
+    public static long of(ByteBuffer b, long firstSector) {
+        Runs runs = new Runs();
+        int pos = b.position();
+        int end = b.limit();
+        long sector = firstSector;
+        for (; pos + SECTOR_BYTES <= end; pos += SECTOR_BYTES, sector++) {
+            long id = b.getLong(pos);
+            long at = b.getLong(pos + Long.BYTES);
+            if (id == 0 && at == 0 && isFilled(b, pos + WriteContent.HEADER_BYTES, 0)) {
+                runs.add(ZERO, 0, 1);
+            } else if (at == sector && isFilled(b, pos + WriteContent.HEADER_BYTES, fillLong(id, sector))) {
+                runs.add(WRITTEN, id, 1);
+            } else {
+                runs.add(OTHER, ContentHash.of(b.slice(pos, SECTOR_BYTES)), 1);
+            }
+        }
+        if (pos < end) { // a partial sector: only its bytes name it
+            runs.add(OTHER, ContentHash.of(b.slice(pos, end - pos)), 1);
+        }
+        return runs.identity();
+    }
+
+    private static long fillLong(long writeId, long sector) {
+        return (WriteContent.fillByte(writeId, sector) & 0xFFL) * 0x0101010101010101L;
+    }
+
+    private static boolean isFilled(ByteBuffer b, int from, long pattern) {
+        for (int i = 0; i < FILL_LONGS; i++) {
+            if (b.getLong(from + i * Long.BYTES) != pattern) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Mixes runs of equal sector names into one identity; the same sequence of names gives the same value. */
+    static final class Runs {
+        private long hash = 0x243F6A8885A308D3L;
+        private int kind = -1;
+        private long name;
+        private long count;
+
+        void add(int kind, long name, long sectors) {
+            if (kind == this.kind && name == this.name) {
+                count += sectors;
+                return;
+            }
+            flush();
+            this.kind = kind;
+            this.name = name;
+            this.count = sectors;
+        }
+
+        private void flush() {
+            if (kind >= 0) {
+                hash = mix(hash + kind);
+                hash = mix(hash + name);
+                hash = mix(hash + count);
+            }
+        }
+
+        long identity() {
+            flush();
+            kind = -1;
+            return hash;
+        }
+
+        /** SplitMix64's finaliser: a bijection with full avalanche. */
+        private static long mix(long z) {
+            z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+            z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+            return z ^ (z >>> 31);
+        }
+    }
+}

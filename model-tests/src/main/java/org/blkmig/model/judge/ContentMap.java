@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.model.judge;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.blkmig.model.sim.World;
+
+/**
+ * A shadow of one disk's contents as write ids per sector, never as bytes: what the history's
+ * replay needs to name what a read saw ({@link ContentIdentity}) at 1/64 of a byte's work per
+ * sector. Sparse in pages of 1 MiB: a page never written holds zeros.
+ */
+final class ContentMap implements World.Contents {
+    private static final int PAGE_SECTORS = 2048;
+    /** Not a write id: the simulated world's ids are the initial ones (0, -1) and the guest's, from 1. */
+    private static final long ZERO = Long.MIN_VALUE;
+
+    private final Map<Long, long[]> pages = new HashMap<>();
+    private final long sizeSectors;
+
+    ContentMap(long sizeSectors) {
+        this.sizeSectors = sizeSectors;
+    }
+
+    @Override
+    public void data(long sector, long sectorCount, long writeId) {
+        set(sector, sectorCount, writeId);
+    }
+
+    @Override
+    public void zeros(long sector, long sectorCount) {
+        set(sector, sectorCount, ZERO);
+    }
+
+    private void set(long sector, long sectorCount, long value) {
+        checkRange(sector, sectorCount);
+        long end = sector + sectorCount;
+        while (sector < end) {
+            long page = sector / PAGE_SECTORS;
+            int from = (int) (sector % PAGE_SECTORS);
+            int to = (int) Math.min(PAGE_SECTORS, from + end - sector);
+            long[] p = pages.get(page);
+            if (p == null) {
+                if (value == ZERO) {
+                    sector += to - from;
+                    continue;
+                }
+                p = new long[PAGE_SECTORS];
+                java.util.Arrays.fill(p, ZERO);
+                pages.put(page, p);
+            }
+            java.util.Arrays.fill(p, from, to, value);
+            sector += to - from;
+        }
+    }
+
+    /** The identity of sectors {@code sector..sector+sectorCount-1}, as {@link ContentIdentity#of} names their bytes. */
+    long identity(long sector, long sectorCount) {
+        ContentIdentity.Runs runs = new ContentIdentity.Runs();
+        forEachRun(sector, sectorCount, (value, n) -> {
+            if (value == ZERO) {
+                runs.add(ContentIdentity.ZERO, 0, n);
+            } else {
+                runs.add(ContentIdentity.WRITTEN, value, n);
+            }
+        });
+        return runs.identity();
+    }
+
+    /** Whether those sectors all hold zeros. */
+    boolean isZero(long sector, long sectorCount) {
+        boolean[] zero = {true};
+        forEachRun(sector, sectorCount, (value, n) -> zero[0] &= value == ZERO);
+        return zero[0];
+    }
+
+    private interface RunVisitor {
+        void run(long value, long sectorCount);
+    }
+
+    private void checkRange(long sector, long sectorCount) {
+        if (sector < 0 || sectorCount < 0 || sector > sizeSectors - sectorCount) {
+            throw new IllegalArgumentException("sectors " + sector + "+" + sectorCount + " outside a disk of "
+                    + sizeSectors + " sectors");
+        }
+    }
+
+    private void forEachRun(long sector, long sectorCount, RunVisitor v) {
+        checkRange(sector, sectorCount);
+        long end = sector + sectorCount;
+        while (sector < end) {
+            long page = sector / PAGE_SECTORS;
+            int from = (int) (sector % PAGE_SECTORS);
+            int to = (int) Math.min(PAGE_SECTORS, from + end - sector);
+            long[] p = pages.get(page);
+            if (p == null) {
+                v.run(ZERO, to - from);
+            } else {
+                int i = from;
+                while (i < to) {
+                    int j = i + 1;
+                    while (j < to && p[j] == p[i]) {
+                        j++;
+                    }
+                    v.run(p[i], j - i);
+                    i = j;
+                }
+            }
+            sector += to - from;
+        }
+    }
+}
