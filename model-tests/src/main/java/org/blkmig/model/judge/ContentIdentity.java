@@ -2,6 +2,7 @@
 package org.blkmig.model.judge;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import org.blkmig.simdisk.Disk;
 import org.blkmig.simdisk.WriteContent;
 
@@ -27,15 +28,16 @@ public final class ContentIdentity {
     /** The identity of b's remaining bytes, which hold the sectors from {@code firstSector} on; b is unchanged. */
     public static long of(ByteBuffer b, long firstSector) {
         Runs runs = new Runs();
+        ByteBuffer fill = b.duplicate().order(ByteOrder.nativeOrder()); // a fill pattern reads the same either way
         int pos = b.position();
         int end = b.limit();
         long sector = firstSector;
         for (; pos + SECTOR_BYTES <= end; pos += SECTOR_BYTES, sector++) {
             long id = b.getLong(pos);
             long at = b.getLong(pos + Long.BYTES);
-            if (id == 0 && at == 0 && isFilled(b, pos + WriteContent.HEADER_BYTES, 0)) {
+            if (id == 0 && at == 0 && isFilled(fill, pos + WriteContent.HEADER_BYTES, 0)) {
                 runs.add(ZERO, 0, 1);
-            } else if (at == sector && isFilled(b, pos + WriteContent.HEADER_BYTES, fillLong(id, sector))) {
+            } else if (at == sector && isFilled(fill, pos + WriteContent.HEADER_BYTES, fillLong(id, sector))) {
                 runs.add(WRITTEN, id, 1);
             } else {
                 runs.add(OTHER, ContentHash.of(b.slice(pos, SECTOR_BYTES)), 1);

@@ -97,6 +97,17 @@ final class ByteCursor {
         long startOffset = offsetBytes;
         int done = 0;
         while (done < lengthBytes) {
+            if (limit == position && lengthBytes - done >= BUFFER_BYTES && !eof) {
+                // nothing buffered and a large read: straight into dst, not through the buffer
+                int n = in.read(dst, done, lengthBytes - done);
+                if (n < 0) {
+                    eof = true;
+                } else {
+                    offsetBytes += n;
+                    done += n;
+                }
+                continue;
+            }
             int present = fill(1);
             if (present == 0) {
                 throw Rejected.truncated(startOffset, "input ends inside " + what + " (" + done + " of "
