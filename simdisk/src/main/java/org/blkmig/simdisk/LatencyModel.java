@@ -15,6 +15,9 @@ public sealed interface LatencyModel {
     /** Their variance, in square nanoseconds. */
     double varianceNanos2();
 
+    /** The longest latency it draws, in nanoseconds. */
+    long maxNanos();
+
     record Fixed(long nanos) implements LatencyModel {
         @Override
         public long drawNanos(SplittableRandom random) {
@@ -34,6 +37,11 @@ public sealed interface LatencyModel {
         @Override
         public double varianceNanos2() {
             return 0;
+        }
+
+        @Override
+        public long maxNanos() {
+            return nanos;
         }
     }
 
@@ -63,6 +71,11 @@ public sealed interface LatencyModel {
         public double varianceNanos2() {
             double n = maxNanos - minNanos + 1.0; // whole nanoseconds, each as likely
             return (n * n - 1) / 12;
+        }
+
+        @Override
+        public long maxNanos() {
+            return maxNanos;
         }
     }
 
@@ -100,6 +113,11 @@ public sealed interface LatencyModel {
             double baseSquare = baseNanos == 0 ? 0 : (n * n - 1) / 12 + baseMeanNanos() * baseMeanNanos();
             double mean = meanNanos();
             return (1 - p) * baseSquare + p * (double) tailNanos * tailNanos - mean * mean;
+        }
+
+        @Override
+        public long maxNanos() {
+            return Math.max(tailPercent > 0 ? tailNanos : 0, tailPercent < 100 ? baseNanos / 2 + baseNanos : 0);
         }
 
         private double baseMeanNanos() {

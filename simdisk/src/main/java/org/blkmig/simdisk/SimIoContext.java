@@ -103,13 +103,13 @@ public final class SimIoContext implements IoContext {
     }
 
     /** The virtual time an allocation lookup takes (an {@code lseek}: about a microsecond). */
-    static final long LOOKUP_COST_NANOS = Durations.MICRO;
+    public static final long LOOKUP_COST_NANOS = Durations.MICRO;
 
     /**
      * How fast the simulated transport takes the sender's bytes: 1 MiB in 0.65 ms, as QEMU's
      * {@code exec:cat} took a block on this project's machines (FIDELITY.md).
      */
-    static final long TRANSPORT_BYTES_PER_SECOND = (long) ((1 << 20) / 0.65e-3);
+    public static final long TRANSPORT_BYTES_PER_SECOND = (long) ((1 << 20) / 0.65e-3);
 
     @Override
     public void wrote(long bytes) {
@@ -118,7 +118,7 @@ public final class SimIoContext implements IoContext {
     }
 
     /** The virtual time one read submission takes (QEMU's thread pool: a few microseconds). */
-    static final long SUBMIT_COST_NANOS = 2 * Durations.MICRO;
+    public static final long SUBMIT_COST_NANOS = 2 * Durations.MICRO;
 
     @Override
     public void awaitUntil(BooleanSupplier condition) throws IOException {

@@ -2,12 +2,13 @@
 package org.blkmig.simdisk;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** Each latency model's mean and variance, as the checks use them, against its own draws. */
+/** Each latency model's mean, variance and longest draw, as the checks use them, against its own draws. */
 class LatencyModelTest {
     @Test
     void meanAndVarianceMatchTheDraws() {
@@ -18,15 +19,18 @@ class LatencyModelTest {
             int n = 400_000;
             double sum = 0;
             double sumSquares = 0;
+            long maxNanos = 0;
             for (int i = 0; i < n; i++) {
-                double x = m.drawNanos(r);
+                long x = m.drawNanos(r);
+                maxNanos = Math.max(maxNanos, x);
                 sum += x;
-                sumSquares += x * x;
+                sumSquares += (double) x * x;
             }
             double mean = sum / n;
             double variance = sumSquares / n - mean * mean;
             assertEquals(m.meanNanos(), mean, 0.01 * m.meanNanos() + 1, spec + " mean");
             assertEquals(m.varianceNanos2(), variance, 0.02 * m.varianceNanos2() + 1, spec + " variance");
+            assertTrue(maxNanos <= m.maxNanos() && maxNanos >= 0.99 * m.maxNanos(), spec + " longest " + maxNanos);
         }
         assertEquals(0, LatencyModel.parse("fixed:1ms").varianceNanos2());
         assertEquals(3_450_000, LatencyModel.parse("longtail:500us,10%,30ms").meanNanos(), 1);

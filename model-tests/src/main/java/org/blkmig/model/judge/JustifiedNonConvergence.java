@@ -16,7 +16,8 @@ final class JustifiedNonConvergence extends GaveUp {
     @Override
     public String promise() {
         return "a migration gave up only when the guest re-dirtied chunks (as the history measures them) as fast as the"
-                + " migration carries them, its downtime budget held fewer than " + Liveness.MARGIN + " chunks, a fault"
+                + " migration carries them (less the share its reads leave unfilled, " + Liveness.SPREAD_SDS + " standard"
+                + " deviations above the expected), its downtime budget held fewer than " + Liveness.MARGIN + " chunks, a fault"
                 + " struck, or the link was the bottleneck and convergence was not expected";
     }
 

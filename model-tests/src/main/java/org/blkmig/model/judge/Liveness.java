@@ -35,9 +35,16 @@ public final class Liveness {
     public static final int FIT_SHARE = 2;
     /** Over this much of the migration's end the guest's dirtying rate is measured. */
     public static final long RATE_WINDOW_NANOS = 3_000_000_000L;
+    /**
+     * Giving up is excused by the reads when the guest re-dirtied as fast as they fill the rate
+     * window at this many standard deviations below their mean: over a window the sender carries
+     * what its reads happened to fill, and progress that does not stand out of that spread is no
+     * progress the stall limit can see (were the spread normal, one window in 44 would fall that low).
+     */
+    public static final int SPREAD_SDS = 2;
 
     private final double carriedBytesPerSecond;
-    private final double shortfall;
+    private final ReadShortfall shortfall;
     private final double dirtyBytesPerSecond;
     private final double windowSeconds;
     private final double downtimeBudgetBytes;
@@ -60,13 +67,13 @@ public final class Liveness {
         chunkSizeBytes = s.chunkSizeBytes();
         long link = linkBytesPerSecond(s.setup().link());
         linkIsBottleneck = link <= s.bandwidthBytesPerSecond();
-        shortfall = readShortfall(s);
         carriedBytesPerSecond = Math.min(s.bandwidthBytesPerSecond(), link);
         // below a few chunks of downtime budget, completing needs an instant with nothing dirty at all
         downtimeBudgetBytes = carriedBytesPerSecond * (s.maxDowntimeNanos() / 1e9);
         long end = m.endNanos();
         long from = Math.max(m.startNanos(), end - RATE_WINDOW_NANOS);
         windowSeconds = Math.max(1e-9, (end - from) / 1e9);
+        shortfall = ReadShortfall.of(s, (int) Math.max(1, Math.round(windowSeconds * 1e9 / s.setup().sliceNanos())));
         dirtyBytesPerSecond = redirtiedBytes(run, from, end) / windowSeconds + s.ram().dirtyBytesPerSecond();
         // a receiver that closed the connection (its target failed) ends any migration: not a liveness matter
         faults = s.faults().readErrorPercent() > 0 || s.faults().slowReadPercent() > 0 || f.history().linkFaultFired()
@@ -86,7 +93,12 @@ public final class Liveness {
 
     /** What the reads can fill of what the link and the rate limit carry. */
     public double effectiveBytesPerSecond() {
-        return carriedBytesPerSecond * (1 - shortfall);
+        return carriedBytesPerSecond * (1 - shortfall.share());
+    }
+
+    /** What the reads fill over the rate window at {@value #SPREAD_SDS} standard deviations below their mean. */
+    public double leastEffectiveBytesPerSecond() {
+        return carriedBytesPerSecond * Math.max(0, 1 - shortfall.share() - SPREAD_SDS * shortfall.windowSpread());
     }
 
     public double dirtyBytesPerSecond() {
@@ -138,7 +150,7 @@ public final class Liveness {
         if (dirtyBytesPerSecond >= carriedBytesPerSecond || downtimeBudgetChunks() < MARGIN || faults) {
             return Cause.NOT_COMPLETED; // plainly justified: a pass with no note
         }
-        if (dirtyBytesPerSecond >= effectiveBytesPerSecond()) {
+        if (dirtyBytesPerSecond >= leastEffectiveBytesPerSecond() && !expectedToConverge()) {
             return Cause.EXCUSED_READ_SHORTFALL;
         }
         if (linkIsBottleneck && !expectedToConverge()) {
@@ -213,45 +225,12 @@ public final class Liveness {
     /** The figures, for evidence. */
     public String figures() {
         return String.format("over its last %.1f s the guest dirtied read chunks at %.0f B/s against %.0f B/s carried"
-                + " (%.0f B/s after the reads' expected shortfall of %.1f%%), with a downtime budget of %.0f chunks",
-                windowSeconds, dirtyBytesPerSecond, carriedBytesPerSecond, effectiveBytesPerSecond(), 100 * shortfall,
+                + " (%.0f B/s after the reads' expected shortfall of %.1f%%%s), with a downtime budget of %.0f chunks",
+                windowSeconds, dirtyBytesPerSecond, carriedBytesPerSecond, effectiveBytesPerSecond(), 100 * shortfall.share(),
+                shortfall.windowSpread() == 0 ? "" : String.format(", %.0f B/s at %d standard deviations of its %.1f-point"
+                        + " spread over the window", leastEffectiveBytesPerSecond(), SPREAD_SDS, 100 * shortfall.windowSpread()),
                 downtimeBudgetChunks()) + (dataLimitReached ? String.format("; it sent the data limit of %d bytes, where"
                 + " converging takes about %.0f", dataLimitBytes, convergingBytes()) : "");
-    }
-
-    /**
-     * The expected share of the rate limit the sender's reads cannot fill, from the scenario alone:
-     * a slice's budget is {@code n} chunks, read at best {@code R} at a time, so they take
-     * {@code T ~ sum of n latencies / R} (mean and spread from the latency model, T taken as
-     * normal); a slice whose reads overrun it sends {@code slice / T} of its budget, and a slice's
-     * unused budget is not carried over. Returns {@code E[(T - slice)+] / (slice + E[(T - slice)+])}.
-     */
-    public static double readShortfall(Scenario s) {
-        double sliceNanos = s.setup().sliceNanos();
-        double chunks = s.bandwidthBytesPerSecond() * sliceNanos / 1e9 / s.chunkSizeBytes();
-        int r = s.setup().readsInFlight();
-        double meanNanos = chunks * s.latency().meanNanos() / r;
-        double sdNanos = Math.sqrt(chunks * s.latency().varianceNanos2()) / r;
-        double overrunNanos;
-        if (sdNanos < 1) {
-            overrunNanos = Math.max(0, meanNanos - sliceNanos);
-        } else {
-            double z = (sliceNanos - meanNanos) / sdNanos;
-            overrunNanos = Math.max(0, sdNanos * normalDensity(z) - (sliceNanos - meanNanos) * (1 - normalCdf(z)));
-        }
-        return overrunNanos / (sliceNanos + overrunNanos);
-    }
-
-    static double normalDensity(double z) {
-        return Math.exp(-z * z / 2) / Math.sqrt(2 * Math.PI);
-    }
-
-    /** Abramowitz and Stegun 26.2.17 (absolute error under 7.5e-8). */
-    public static double normalCdf(double z) {
-        double t = 1 / (1 + 0.2316419 * Math.abs(z));
-        double poly = t * (0.319381530 + t * (-0.356563782 + t * (1.781477937 + t * (-1.821255978 + t * 1.330274429))));
-        double upper = normalDensity(z) * poly;
-        return z >= 0 ? 1 - upper : upper;
     }
 
     /**

@@ -10,12 +10,14 @@ import org.blkmig.model.scenario.LinkModel;
 import org.blkmig.model.scenario.Scenario;
 import org.blkmig.model.sim.ScenarioRunner;
 import org.blkmig.sender.MigrationResult;
+import org.blkmig.simdisk.SimIoContext;
 import org.junit.jupiter.api.Test;
 
 /**
  * The failures of the held-out campaigns {@code campaign --scenarios 100000 --seed 424242} (4 of
- * 100,000, each shrunk), {@code --seed 8675309} (1 of 100,000, after the first's fixes) and
- * {@code --seed 1357911} (1 of 100,000, after the second's): none a
+ * 100,000, each shrunk), {@code --seed 8675309} (1 of 100,000, after the first's fixes),
+ * {@code --seed 1357911} (1 of 100,000, after the second's) and {@code --scenarios 400000 --seed 60606}
+ * (the link's and the reads' edges): none a
  * sender bug; the model or a checker was wrong. Each replays here, with every property holding and
  * the evidence that was misread.
  */
@@ -98,7 +100,9 @@ class HeldOutFindingsTest {
      * One read in flight (sender-limits=1:1) from a disk whose reads take 30 ms one time in ten: a
      * slice's budget of 17.5 chunks takes 60 ms to read on average, 171 ms at three standard
      * deviations, so some slices overrun and their unused budget is lost. The run carried 22.3 MB/s
-     * against a limit of 22.9 and a guest re-dirtying 22.5; the property knew no such limit.
+     * against a limit of 22.9 and a guest re-dirtying 22.5; the property knew no such limit. Over
+     * many slices little is lost (a spent slice sends a whole 18th chunk, which makes up for those that
+     * end first), but a 3 s window's share spreads by 2 points, which covers the guest.
      */
     @Test
     void tooFewReadsInFlightForTheDisksLatencyJustifyNonConvergence() {
@@ -106,21 +110,24 @@ class HeldOutFindingsTest {
                 + "bandwidth=22405K;downtime=29ms;latency=longtail:500us,10%,30ms;chunk=128K;zero-blocks=false;shared-base=false;"
                 + "alloc=54;faults=none;seed=1435719891123066393;link=44810K/s:0ns~50us:w16K:r0:win4M";
         ScenarioRunner.Run run = runAndJudge(line + ";sender-limits=1:1", MigrationResult.Outcome.DID_NOT_CONVERGE);
-        double shortfall = Liveness.readShortfall(run.scenario());
-        assertTrue(shortfall > 0.02 && shortfall < 0.035, "expected loss " + shortfall);
+        ReadShortfall shortfall = ReadShortfall.of(run.scenario(), 30);
+        assertTrue(shortfall.share() < 0.01 && shortfall.windowSpread() > 0.015, shortfall::toString);
         // the shipped reads in flight keep up with the same disk
-        assertTrue(Liveness.readShortfall(Scenario.parse(line)) < 1e-9);
+        assertEquals(ReadShortfall.NONE, ReadShortfall.of(Scenario.parse(line), 30));
     }
 
     @Test
     void aFixedLatencyThatTakesTwoSlicesToReadABudgetLosesHalfOfIt() {
         String line = "devices=drive0:1M;content=1;workload=none@0[8-128];bandwidth=10M;downtime=100ms;latency=fixed:%s;"
                 + "chunk=64K;zero-blocks=false;shared-base=false;alloc=50;faults=none;seed=1;sender-limits=1:1;slice=100ms";
-        // 16 chunks a slice, one at a time
-        assertEquals(0.5, Liveness.readShortfall(Scenario.parse(String.format(line, "12500us"))), 1e-9);
-        assertEquals(0, Liveness.readShortfall(Scenario.parse(String.format(line, "6250us"))), 1e-9);
-        assertEquals(0.975, Liveness.normalCdf(1.959964), 1e-6);
-        assertEquals(0.025, Liveness.normalCdf(-1.959964), 1e-6);
+        // 16 chunks a slice, one at a time, each read after the last chunk's 41 us on the transport and a 1 us lookup
+        double cycleNanos = 12_500_000 + 65536 * 1e9 / SimIoContext.TRANSPORT_BYTES_PER_SECOND + 1000;
+        assertEquals(1 - 100e6 / cycleNanos / 16, ReadShortfall.of(Scenario.parse(String.format(line, "12500us")), 30).share(),
+                1e-3);
+        // 16 reads overrun the slice by 0.7 ms: the 16th counts in the next slice, which then fills its budget
+        // early and idles, so every other slice sends 15 chunks
+        assertEquals(1 / 32.0, ReadShortfall.of(Scenario.parse(String.format(line, "6250us")), 30).share(), 1e-9);
+        assertEquals(ReadShortfall.NONE, ReadShortfall.of(Scenario.parse(String.format(line, "6ms")), 30));
     }
 
     /**
@@ -137,5 +144,43 @@ class HeldOutFindingsTest {
                 + "sender-limits=32:64;pipeline=8:64M;slice=50ms", MigrationResult.Outcome.DID_NOT_CONVERGE);
         double dirtyRate = run.scenario().workload().dirtyRateBytesPerSecond(run.scenario().chunkSizeBytes());
         assertTrue(Liveness.linkBytesPerSecond(run.scenario().setup().link()) < 4 * dirtyRate);
+    }
+
+    /**
+     * {@code --seed 60606}, scenario 81794 shrunk: one read in flight from the disk whose reads take
+     * 30 ms one time in ten, 27 chunks a 100 ms slice. The guest re-dirtied 84.0% of the rate limit
+     * and the sender, losing 15.7% over those 3 s, gave up. The model expected 13.1% lost: a normal
+     * sum of latencies, a slice stretched by its overrun, no time to send a chunk, and the spread of a
+     * window never asked. Run as the slices' renewal process it expects 14.2%, and a window spreads
+     * by 3.8 points about that: progress of 1.6% of what is carried stands out of no window.
+     */
+    @Test
+    void oneReadInFlightFromTheLongTailedDiskLosesMoreThanTheNormalModelSaid() {
+        ScenarioRunner.Run run = runAndJudge("devices=drive0:640K,drive1:1M+65024;content=7478323957506023511;"
+                + "workload=hammer@12337362[8-128];bandwidth=17275K;downtime=39ms;latency=longtail:500us,10%,30ms;chunk=64K;"
+                + "zero-blocks=false;shared-base=true;alloc=38;faults=none;seed=6546978836986390393;sender-limits=1:1",
+                MigrationResult.Outcome.DID_NOT_CONVERGE);
+        Liveness l = Facts.of(run).liveness();
+        ReadShortfall shortfall = ReadShortfall.of(run.scenario(), 30);
+        assertEquals(0.142, shortfall.share(), 0.005, shortfall::toString);
+        assertEquals(0.038, shortfall.windowSpread(), 0.005, shortfall::toString);
+        // the expectation alone does not cover the guest; the window's spread does
+        assertTrue(l.dirtyBytesPerSecond() < l.effectiveBytesPerSecond(), l::figures);
+        assertTrue(l.dirtyBytesPerSecond() >= l.leastEffectiveBytesPerSecond(), l::figures);
+    }
+
+    /**
+     * The same scenario 81794 unshrunk: 48 chunks a slice take 166 ms to read on average, so 41.3% is
+     * lost however the slices fall; the guest re-dirtied 98.7% of what the reads fill on average.
+     */
+    @Test
+    void aGuestWithinTheWindowsSpreadOfWhatOneReadInFlightFillsExcusesGivingUp() {
+        ScenarioRunner.Run run = runAndJudge("devices=drive0:640K,drive1:1280K,drive2:1M+130560;content=7478323957506023511;"
+                + "workload=hammer@21935865[8-128];bandwidth=30715K;downtime=39ms;latency=longtail:500us,10%,30ms;chunk=64K;"
+                + "zero-blocks=true;shared-base=true;alloc=38;faults=none;seed=6546978836986390393;sender-limits=1:1",
+                MigrationResult.Outcome.DID_NOT_CONVERGE);
+        Liveness l = Facts.of(run).liveness();
+        assertTrue(l.dirtyBytesPerSecond() < l.effectiveBytesPerSecond(), l::figures);
+        assertTrue(l.dirtyBytesPerSecond() >= l.leastEffectiveBytesPerSecond(), l::figures);
     }
 }
