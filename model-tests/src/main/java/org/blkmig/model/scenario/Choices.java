@@ -64,9 +64,9 @@ public record Choices(int chunkIndex, List<DeviceChoice> devices, Workload.Kind 
     static final int REALISTIC_UNIT_SECTORS = REALISTIC_UNIT_BYTES / 512;
     public static final int REALISTIC_MAX_DEVICES = 8;
     /**
-     * A realistic copy of every chunk (no zero blocks, no shared base) of more than this would pass the
-     * harness's data cap in its bulk pass alone (384 MiB: {@code ScenarioRunner.dataLimitBytes}): larger
-     * disks send zero blocks.
+     * A realistic copy of every chunk (no zero blocks) of more than this would pass the harness's data
+     * cap in its bulk pass alone (384 MiB: {@code ScenarioRunner.dataLimitBytes}), and the harness refuses
+     * one past its stream bound even over a shared base: larger disks send zero blocks.
      */
     static final long REALISTIC_FULL_COPY_MAX_BYTES = 192L << 20;
     /** The guest's dirtying as a share of the rate limit: most above a quarter (many dirty rounds), some keeping pace. */
@@ -120,8 +120,8 @@ public record Choices(int chunkIndex, List<DeviceChoice> devices, Workload.Kind 
             DeviceChoice d = devices.get(i);
             // QEMU's reads run up to 29 chunks ahead of the wire at 128 MiB/s: its disks must be larger than that
             int scale = profile == Profile.QEMU_7_2 ? QEMU_DISK_SCALE : 1;
-            long size = realistic
-                    ? (long) d.chunks() * REALISTIC_UNIT_BYTES + (long) Math.min(d.extraSectors(), REALISTIC_UNIT_SECTORS - 1) * 512
+            long size = realistic ? (long) d.chunks() * REALISTIC_UNIT_BYTES
+                    + (long) Math.min(d.extraSectors(), REALISTIC_UNIT_SECTORS - 1) * 512
                     : (long) Math.min(d.chunks(), maxChunks(chunkIndex)) * scale * chunk
                             + (long) Math.min(d.extraSectors(), sectorsPerChunk - 1) * 512;
             ds.add(new Scenario.Device(d.name().isEmpty() ? "drive" + i : d.name(), size, d.readOnly()));
@@ -129,7 +129,8 @@ public record Choices(int chunkIndex, List<DeviceChoice> devices, Workload.Kind 
         }
         // the bulk pass takes about bulkTenthsOfSecond/10 s: several slices; QEMU's runs take its own
         // range of max-bandwidth, 8 MiB/s to 1 GiB/s, whatever the disks; realistic ones time what their bulk pass sends
-        long bandwidth = realistic ? Math.max(256L << 10, bulkBytesEstimate(ds, chunk) * 10 / Math.max(1, bulkTenthsOfSecond)) / 1024 * 1024
+        long bandwidth = realistic
+                ? Math.max(256L << 10, bulkBytesEstimate(ds, chunk) * 10 / Math.max(1, bulkTenthsOfSecond)) / 1024 * 1024
                 : profile == Profile.QEMU_7_2 ? QEMU_BANDWIDTHS_BYTES[bulkTenthsOfSecond % QEMU_BANDWIDTHS_BYTES.length]
                 : Math.max(256L << 10, total * 10 / Math.max(1, bulkTenthsOfSecond)) / 1024 * 1024;
         Workload w = Workload.of(workload, 0);
@@ -153,10 +154,10 @@ public record Choices(int chunkIndex, List<DeviceChoice> devices, Workload.Kind 
         long bytes = 0;
         int regionsPerChunk = Math.max(1, chunk / REALISTIC_UNIT_BYTES);
         for (Scenario.Device d : ds) {
-            long chunks = (d.sizeBytes() + chunk - 1) / chunk;
             if (!d.migrated()) {
                 continue;
             }
+            long chunks = (d.sizeBytes() + chunk - 1) / chunk;
             if (!zeroBlocks && !sharedBase) {
                 bytes += chunks * chunk;
                 continue;
@@ -285,7 +286,7 @@ public record Choices(int chunkIndex, List<DeviceChoice> devices, Workload.Kind 
         long totalBytes = (long) totalUnits * REALISTIC_UNIT_BYTES;
         int allocatedPercent = d.between(1, (int) Math.max(1, Math.min(90, REALISTIC_TOP_BYTES * 100 / totalBytes)));
         // a full copy of large disks would only meet the data cap
-        boolean zeroBlocks = d.coin() || (!sharedBase && migratedBytes(devices) > REALISTIC_FULL_COPY_MAX_BYTES);
+        boolean zeroBlocks = d.coin() || migratedBytes(devices) > REALISTIC_FULL_COPY_MAX_BYTES;
         boolean faults = d.chance(1, 10);
         long contentSeed = d.anyLong();
         long seed = d.anyLong();
@@ -327,7 +328,8 @@ public record Choices(int chunkIndex, List<DeviceChoice> devices, Workload.Kind 
         }
         if (faults) {
             out.add(new Choices(chunkIndex, devices, workload, dirtyPercent, bulkTenthsOfSecond, latencyIndex,
-                    downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, false, contentSeed, seed, ramIndex, setup, realistic));
+                    downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, false,
+                    contentSeed, seed, ramIndex, setup, realistic));
         }
         if (sharedBase) {
             out.add(new Choices(chunkIndex, devices, workload, dirtyPercent, bulkTenthsOfSecond, latencyIndex,
@@ -339,23 +341,28 @@ public record Choices(int chunkIndex, List<DeviceChoice> devices, Workload.Kind 
         }
         if (workload != Workload.Kind.NONE) {
             out.add(new Choices(chunkIndex, devices, Workload.Kind.NONE, dirtyPercent, bulkTenthsOfSecond, latencyIndex,
-                    downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed, ramIndex, setup, realistic));
+                    downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults,
+                    contentSeed, seed, ramIndex, setup, realistic));
             if (workload != Workload.Kind.UNIFORM) {
                 out.add(new Choices(chunkIndex, devices, Workload.Kind.UNIFORM, dirtyPercent, bulkTenthsOfSecond,
-                        latencyIndex, downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed, ramIndex, setup, realistic));
+                        latencyIndex, downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults,
+                        contentSeed, seed, ramIndex, setup, realistic));
             }
         }
         if (dirtyPercent > 5) {
             out.add(new Choices(chunkIndex, devices, workload, dirtyPercent / 2, bulkTenthsOfSecond, latencyIndex,
-                    downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed, ramIndex, setup, realistic));
+                    downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults,
+                    contentSeed, seed, ramIndex, setup, realistic));
         }
         if (latencyIndex > 0) {
             out.add(new Choices(chunkIndex, devices, workload, dirtyPercent, bulkTenthsOfSecond, 0,
-                    downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed, ramIndex, setup, realistic));
+                    downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults,
+                    contentSeed, seed, ramIndex, setup, realistic));
         }
         if (chunkIndex > 0) {
             out.add(new Choices(0, devices, workload, dirtyPercent, bulkTenthsOfSecond, latencyIndex,
-                    downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed, ramIndex, setup, realistic));
+                    downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults,
+                    contentSeed, seed, ramIndex, setup, realistic));
         }
         if (ramIndex > 0) {
             out.add(new Choices(chunkIndex, devices, workload, dirtyPercent, bulkTenthsOfSecond, latencyIndex, downtimeMillis,
@@ -367,15 +374,16 @@ public record Choices(int chunkIndex, List<DeviceChoice> devices, Workload.Kind 
         }
         if (bulkTenthsOfSecond > 3) {
             out.add(new Choices(chunkIndex, devices, workload, dirtyPercent, Math.max(3, bulkTenthsOfSecond / 2),
-                    latencyIndex, downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults, contentSeed, seed, ramIndex, setup, realistic));
+                    latencyIndex, downtimeMillis, zeroBlocks, sharedBase, allocatedPercent, faults,
+                    contentSeed, seed, ramIndex, setup, realistic));
         }
         out.removeIf(Choices::fullCopyTooLarge); // no zero blocks, or a read-only device made writable
         return out;
     }
 
-    /** A realistic full copy whose bulk pass alone would meet the data cap: never drawn, never tried. */
+    /** A realistic copy without zero blocks whose bulk pass alone would meet the data cap: never drawn, never tried. */
     private boolean fullCopyTooLarge() {
-        return realistic && !zeroBlocks && !sharedBase && migratedBytes(devices) > REALISTIC_FULL_COPY_MAX_BYTES;
+        return realistic && !zeroBlocks && migratedBytes(devices) > REALISTIC_FULL_COPY_MAX_BYTES;
     }
 
     private Choices withDevices(List<DeviceChoice> ds) {
