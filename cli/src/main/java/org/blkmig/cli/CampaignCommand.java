@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import org.blkmig.cli.report.CampaignReport;
 import org.blkmig.cli.report.CiReport;
 import org.blkmig.model.campaign.Campaign;
+import org.blkmig.model.campaign.SizeMix;
 import org.blkmig.model.scenario.Variant;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -35,6 +36,9 @@ final class CampaignCommand implements Callable<Integer> {
 
     @Mixin
     SharedOptions.Mutants mutants;
+
+    @Mixin
+    SharedOptions.SizesOption sizes;
 
     @Option(names = "--time-limit", paramLabel = "DURATION", converter = Converters.Seconds.class,
             description = "Stop starting scenarios after this long (e.g. 90s, 10m; a bare number is seconds).")
@@ -73,12 +77,13 @@ final class CampaignCommand implements Callable<Integer> {
         int shardSize = (scenarios - index + count - 1) / count;
         ProgressBar bar = new ProgressBar(err, "campaign", shardSize);
         long cpu0 = BenchCommand.Memory.processCpuNanos();
-        Campaign.Settings settings = new Campaign.Settings(seed, scenarios, index, count, variant, timeLimitNanos, 200, true);
+        Campaign.Settings settings = new Campaign.Settings(seed, scenarios, index, count, variant, timeLimitNanos, 200, true,
+                sizes.mix);
         Campaign.Summary s = Campaign.run(settings, bar::update);
         bar.done();
         double cpuSeconds = (BenchCommand.Memory.processCpuNanos() - cpu0) / 1e9;
-        out.printf("campaign seed %d, shard %d/%d%s: %d run, %d passed, %d failed%s; %.1f scenarios/s, %.1f MiB simulated%n",
-                seed, index, count, variant.equals(Variant.BLKMIG) ? "" : ", " + variant,
+        out.printf("campaign seed %d, shard %d/%d, %s%s: %d run, %d passed, %d failed%s; %.1f scenarios/s, %.1f MiB simulated%n",
+                seed, index, count, sizes.mix.describe(), variant.equals(Variant.BLKMIG) ? "" : ", " + variant,
                 s.run(), s.passed(), s.failed(), s.timedOut() ? " (time limit reached)" : "", s.scenariosPerSecond(),
                 s.simulatedBytes() / 1048576.0);
         out.printf("campaign cost: %.1f CPU-s, %.1f MiB migrated per CPU-second%n", cpuSeconds,
@@ -91,6 +96,7 @@ final class CampaignCommand implements Callable<Integer> {
             out.println("FINDING " + n++ + ": " + f.key() + " (" + f.occurrences() + " scenario(s), first #" + f.index()
                     + "; shrunk in " + f.shrunk().runs() + " runs)");
             out.println("  " + f.shrunk().outcome().report().replace("\n", "\n  "));
+            out.println("  first:    " + rerunCommand(seed, f.index(), sizes.mix, variant));
         }
         CampaignReport r = CampaignReport.of(settings, s);
         if (reportDir != null) {
@@ -99,5 +105,11 @@ final class CampaignCommand implements Callable<Integer> {
         }
         new CiReport("blkmig campaign").addAll(r.cases("campaign")).write(ci);
         return s.failed() == 0 ? Main.OK : Main.CHECK_FAILED;
+    }
+
+    /** The command that runs scenario k of the campaign alone (a shard of one), unshrunk, and shrinks it again. */
+    static String rerunCommand(long seed, int k, SizeMix sizes, Variant variant) {
+        return "./blkmig campaign --seed " + seed + " --scenarios " + (k + 1) + " --shard " + k + "/" + (k + 1)
+                + (sizes == SizeMix.DEFAULT ? "" : " --sizes " + sizes.cliName) + variant.cliOptions();
     }
 }

@@ -3,6 +3,7 @@ package org.blkmig.cli;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.blkmig.model.campaign.SizeMix;
 import org.blkmig.simdisk.Durations;
 import org.blkmig.simdisk.Sizes;
 import picocli.CommandLine;
@@ -34,6 +35,18 @@ final class Converters {
         public Long convert(String v) {
             String t = v.endsWith("/s") ? v.substring(0, v.length() - 2) : v;
             return converted(v, () -> Sizes.parse(t));
+        }
+    }
+
+    /** A campaign's size mix: small, realistic or mixed. */
+    static final class SizeMixes implements CommandLine.ITypeConverter<SizeMix> {
+        @Override
+        public SizeMix convert(String v) {
+            try {
+                return SizeMix.parse(v);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
         }
     }
 

@@ -41,6 +41,9 @@ final class GateCommand implements Callable<Integer> {
     @Mixin
     SharedOptions.Mutants mutants;
 
+    @Mixin
+    SharedOptions.SizesOption sizes;
+
     @Option(names = "--scenarios", paramLabel = "N", defaultValue = "5000",
             description = {"Campaign scenarios (default ${DEFAULT-VALUE}): a fixed number, so a gate judges the same scenarios"
                     + " on any machine; the budget cuts it short only on a slow one, and says so."})
@@ -87,7 +90,8 @@ final class GateCommand implements Callable<Integer> {
         gate.addAll(CorpusCommand.check(out, corpus, variant));
 
         out.println("== mutants: the kill matrix");
-        gate.addAll(MutantsCommand.matrix(out, variant.profile(), seed.seed, mutantScenarios, false, EnumSet.allOf(Mutant.class)));
+        gate.addAll(MutantsCommand.matrix(out, variant.profile(), seed.seed, mutantScenarios, false, EnumSet.allOf(Mutant.class),
+                sizes.mix));
 
         out.println("== fuzz");
         long fuzzUntil = System.nanoTime() + (long) (budgetNanos * FUZZ_SHARE);
@@ -119,8 +123,10 @@ final class GateCommand implements Callable<Integer> {
 
         long left = deadline - System.nanoTime();
         long campaignNanos = Math.max(5_000_000_000L, left - (long) (budgetNanos * RESERVE_SHARE));
-        out.printf("== campaign: seed %d, up to %d scenarios or %.0f s%n", seed.seed, scenarios, campaignNanos / 1e9);
-        Campaign.Settings settings = new Campaign.Settings(seed.seed, scenarios, 0, 1, variant, campaignNanos, 200, true);
+        out.printf("== campaign: seed %d, %s, up to %d scenarios or %.0f s%n", seed.seed, sizes.mix.describe(), scenarios,
+                campaignNanos / 1e9);
+        Campaign.Settings settings = new Campaign.Settings(seed.seed, scenarios, 0, 1, variant, campaignNanos, 200, true,
+                sizes.mix);
         Campaign.Summary s = Campaign.run(settings, k -> {});
         CampaignReport campaign = CampaignReport.of(settings, s);
         out.printf("campaign: %d run, %d passed, %d failed%s%n", s.run(), s.passed(), s.failed(),

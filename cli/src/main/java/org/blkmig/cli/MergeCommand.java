@@ -125,6 +125,10 @@ final class MergeCommand implements Callable<Integer> {
         TreeSet<String> seen = new TreeSet<>(Comparator.comparingInt((String x) -> Integer.parseInt(x.split("/")[1]))
                 .thenComparingInt(x -> Integer.parseInt(x.split("/")[0])));
         for (CampaignReport r : shards) {
+            if (!r.sizes().equals(first.sizes())) {
+                throw new UserError("shards of different size mixes (--sizes " + first.sizes() + " and --sizes " + r.sizes()
+                        + "): merge the shards of one campaign");
+            }
             if (!r.identity().equals(first.identity())) {
                 throw new UserError("reports of different campaigns: " + first.identity() + " and " + r.identity());
             }
@@ -169,7 +173,7 @@ final class MergeCommand implements Callable<Integer> {
             }
         }
         CampaignReport m = new CampaignReport(first.seed(), first.scenarios(), List.copyOf(seen), first.profile(),
-                first.mutants(), shards.stream().mapToInt(CampaignReport::run).sum(),
+                first.mutants(), first.sizes(), shards.stream().mapToInt(CampaignReport::run).sum(),
                 shards.stream().mapToInt(CampaignReport::passed).sum(), shards.stream().mapToInt(CampaignReport::failed).sum(),
                 shards.stream().anyMatch(CampaignReport::timedOut), findings,
                 shards.stream().mapToDouble(CampaignReport::elapsedSeconds).sum());

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.blkmig.cli.report.CiReport;
 import org.blkmig.model.campaign.MutantMatrix;
+import org.blkmig.model.campaign.SizeMix;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -27,6 +28,9 @@ final class MutantsCommand implements Callable<Integer> {
     @Mixin
     SharedOptions.ProfileOption profile;
 
+    @Mixin
+    SharedOptions.SizesOption sizes;
+
     @Option(names = "--verbose", description = "Print each kill's shrunk scenario and replay command.")
     boolean verbose;
 
@@ -36,8 +40,9 @@ final class MutantsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws java.io.IOException {
         PrintWriter out = spec.commandLine().getOut();
+        out.println("kill matrix: campaign seed " + seed.seed + ", up to " + scenarios + " scenarios per mutant, " + sizes.mix.describe());
         List<CiReport.Case> cases = matrix(out, profile.profile(), seed.seed, scenarios, verbose, java.util.EnumSet.allOf(
-                org.blkmig.model.scenario.Mutant.class));
+                org.blkmig.model.scenario.Mutant.class), sizes.mix);
         long survivors = cases.stream().filter(c -> c.status() == CiReport.Status.FAILED).count();
         out.println(survivors == 0 ? "all " + cases.size() + " mutants killed" : survivors + " of " + cases.size() + " mutants survived");
         new CiReport("blkmig mutants").addAll(cases).write(ci);
@@ -46,12 +51,12 @@ final class MutantsCommand implements Callable<Integer> {
 
     /** The kill matrix, printed as it runs: one case per mutant, failed when it survived. */
     static List<CiReport.Case> matrix(PrintWriter out, org.blkmig.sender.Profile profile, long seed, int scenarios, boolean verbose,
-            java.util.Set<org.blkmig.model.scenario.Mutant> mutants) {
+            java.util.Set<org.blkmig.model.scenario.Mutant> mutants, SizeMix sizes) {
         List<CiReport.Case> cases = new java.util.ArrayList<>();
         out.printf("%-32s %-13s %-7s %-26s %s%n", "mutant", "origin", "killed", "by property", "scenarios needed");
         for (org.blkmig.model.scenario.Mutant m : mutants) {
             long t0 = System.nanoTime();
-            MutantMatrix.Row r = MutantMatrix.run(profile, m, seed, scenarios, 60);
+            MutantMatrix.Row r = MutantMatrix.run(profile, m, seed, scenarios, 60, sizes);
             double seconds = (System.nanoTime() - t0) / 1e9;
             out.printf("%-32s %-13s %-7s %-26s %d%n", m.cliName(), m.origin, r.killed() ? "yes" : "NO",
                     r.killed() ? r.property().id() : "-", r.scenariosNeeded());
@@ -62,7 +67,7 @@ final class MutantsCommand implements Callable<Integer> {
                     ? CiReport.Case.passed("mutants", m.cliName(), "killed by " + r.property().id() + " after " + r.scenariosNeeded()
                             + " scenario(s): " + r.shrunk().outcome().report(), seconds)
                     : CiReport.Case.failed("mutants", m.cliName(), "survived " + r.scenariosNeeded() + " scenarios (seed " + seed
-                            + "): " + m.description(), "", seconds));
+                            + (sizes == SizeMix.DEFAULT ? "" : ", --sizes " + sizes.cliName) + "): " + m.description(), "", seconds));
         }
         return cases;
     }

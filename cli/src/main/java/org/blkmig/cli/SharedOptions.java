@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import org.blkmig.model.campaign.SizeMix;
 import org.blkmig.model.scenario.Mutant;
 import org.blkmig.model.scenario.Variant;
 import org.blkmig.sender.Profile;
@@ -58,6 +59,14 @@ final class SharedOptions {
             }
             return ms;
         }
+    }
+
+    /** {@code --sizes}: which sizes the campaign's scenarios have. */
+    static final class SizesOption {
+        @Option(names = "--sizes", paramLabel = "MIX", defaultValue = SizeMix.DEFAULT_CLI_NAME, converter = Converters.SizeMixes.class,
+                description = {"small (a few MiB, as ever), realistic (32 MiB to 1 GiB of disks, up to 8 devices, long and prefix"
+                        + " names) or mixed (one scenario in " + SizeMix.MIXED_REALISTIC_ONE_IN + " realistic); default ${DEFAULT-VALUE}."})
+        SizeMix mix;
     }
 
     /** The code under test: the profile with the mutants switched on. */

@@ -6,6 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.blkmig.model.campaign.SizeMix;
+import org.blkmig.model.scenario.Mutant;
+import org.blkmig.model.scenario.Variant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,6 +41,45 @@ class CampaignCommandTest {
         assertEquals(1, c.exit());
         assertTrue(c.out().contains("property protocol failed"), c.out());
         assertTrue(c.out().contains("replay:   ./blkmig simulate --scenario '"), c.out());
+        // the first scenario that failed, alone and unshrunk, fails the same way
+        Matcher finding = Pattern.compile("FINDING 1: (.*) \\(\\d+ scenario\\(s\\), first #(\\d+);").matcher(c.out());
+        Matcher first = Pattern.compile("first:    \\./blkmig (.*)").matcher(c.out());
+        assertTrue(finding.find() && first.find(), c.out());
+        String[] args = first.group(1).split(" ");
+        assertEquals(List.of("campaign", "--seed", "1", "--scenarios", String.valueOf(Integer.parseInt(finding.group(2)) + 1)),
+                List.of(args).subList(0, 5));
+        Cli again = Cli.run(args);
+        assertEquals(1, again.exit(), again.out());
+        assertTrue(again.out().contains("FINDING 1: " + finding.group(1) + " (1 scenario(s), first #" + finding.group(2) + ";"),
+                again.out());
+    }
+
+    @Test
+    void theHeaderStatesTheSizesAndABadMixIsOneLine() {
+        Cli small = Cli.run("campaign", "--scenarios", "0", "--sizes", "small");
+        assertTrue(small.out().startsWith("campaign seed 1, shard 0/1, sizes small: 0 run"), small.out());
+        Cli mixed = Cli.run("campaign", "--scenarios", "0", "--sizes", "mixed");
+        assertTrue(mixed.out().startsWith("campaign seed 1, shard 0/1, sizes mixed (90% small, 10% realistic: 32 MiB-1 GiB): 0 run"),
+                mixed.out());
+        Cli realistic = Cli.run("campaign", "--scenarios", "0", "--sizes", "realistic");
+        assertTrue(realistic.out().startsWith("campaign seed 1, shard 0/1, sizes realistic (32 MiB-1 GiB): 0 run"), realistic.out());
+        assertTrue(Cli.run("campaign", "--scenarios", "0").out().contains(SizeMix.DEFAULT.describe() + ": 0 run"));
+        for (String command : List.of("campaign", "mutants", "gate")) {
+            Cli bad = Cli.run(command, "--sizes", "huge");
+            assertEquals(2, bad.exit(), command);
+            assertTrue(bad.oneLineError() && bad.err().contains("'--sizes': unknown size mix 'huge'; known: small, realistic, mixed"),
+                    command + ": " + bad.err());
+        }
+    }
+
+    @Test
+    void aFindingsRerunCommandNamesItsSizesUnlessTheDefault() {
+        assertEquals("./blkmig campaign --seed 4242 --scenarios 18 --shard 17/18 --sizes realistic --mutant missing-eos",
+                CampaignCommand.rerunCommand(4242, 17, SizeMix.REALISTIC, Variant.of(Mutant.MISSING_EOS)));
+        for (SizeMix m : SizeMix.values()) {
+            assertEquals(m != SizeMix.DEFAULT, CampaignCommand.rerunCommand(1, 0, m, Variant.BLKMIG).contains(" --sizes " + m.cliName),
+                    m.cliName);
+        }
     }
 
     @Test

@@ -88,6 +88,27 @@ class MergeCommandTest {
         assertTrue(none.oneLineError(), none.err());
     }
 
+    @Test
+    void shardsOfDifferentSizeMixesAreRefused() throws Exception {
+        Path a = dir.resolve("a");
+        Path b = dir.resolve("b");
+        Path c = dir.resolve("c");
+        assertEquals(0, Cli.run("campaign", "--scenarios", "0", "--seed", "5", "--shard", "0/2", "--sizes", "small", "--report",
+                a.toString()).exit());
+        assertEquals(0, Cli.run("campaign", "--scenarios", "0", "--seed", "5", "--shard", "1/2", "--sizes", "mixed", "--report",
+                b.toString()).exit());
+        assertEquals(0, Cli.run("campaign", "--scenarios", "0", "--seed", "5", "--shard", "0/2", "--sizes", "mixed", "--report",
+                c.toString()).exit());
+        Cli m = Cli.run("merge", a.toString(), b.toString(), "--output", dir.resolve("m1").toString());
+        assertEquals(2, m.exit(), m.out());
+        assertEquals("blkmig: shards of different size mixes (--sizes small and --sizes mixed): merge the shards of one campaign",
+                m.err().strip());
+        Cli same = Cli.run("merge", c.toString(), b.toString(), "--output", dir.resolve("m2").toString());
+        assertEquals(0, same.exit(), same.out() + same.err());
+        assertTrue(same.out().contains("sizes mixed"), same.out());
+        assertEquals("mixed", new ObjectMapper().readTree(dir.resolve("m2").resolve("report.json").toFile()).path("sizes").asText());
+    }
+
     static String[] concat(String[] a, String... b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.blkmig.cli.UserError;
 import org.blkmig.model.campaign.Campaign;
+import org.blkmig.model.campaign.SizeMix;
 import org.blkmig.model.judge.Judge;
 import org.blkmig.model.scenario.Mutant;
 import org.blkmig.model.scenario.Variant;
@@ -23,8 +24,8 @@ import org.blkmig.model.scenario.Variant;
  * Markdown summary. Each finding's shrunk run gets its own directory (finding-N/: report.html
  * with its space-time diagram, diagram.svg, report.json, slices.csv, rounds.csv).
  */
-public record CampaignReport(long seed, int scenarios, List<String> shards, String profile, List<String> mutants, int run,
-        int passed, int failed, boolean timedOut, List<Finding> findings, double elapsedSeconds) {
+public record CampaignReport(long seed, int scenarios, List<String> shards, String profile, List<String> mutants, String sizes,
+        int run, int passed, int failed, boolean timedOut, List<Finding> findings, double elapsedSeconds) {
 
     /** A finding: its key, how many scenarios failed so, the first of them, its shrunk form; {@code dir} holds its report. */
     public record Finding(String key, int scenarios, int firstIndex, String shrunkScenario, String replay, String report, String dir) {}
@@ -40,7 +41,8 @@ public record CampaignReport(long seed, int scenarios, List<String> shards, Stri
         Variant v = settings.variant();
         return new CampaignReport(settings.seed(), settings.scenarios(),
                 List.of(settings.shardIndex() + "/" + settings.shardCount()), v.profile().cliName,
-                v.mutants().stream().map(Mutant::cliName).sorted().toList(), s.run(), s.passed(), s.failed(), s.timedOut(), fs,
+                v.mutants().stream().map(Mutant::cliName).sorted().toList(), settings.sizes().cliName, s.run(), s.passed(),
+                s.failed(), s.timedOut(), fs,
                 s.elapsedNanos() / 1e9);
     }
 
@@ -50,7 +52,8 @@ public record CampaignReport(long seed, int scenarios, List<String> shards, Stri
 
     /** What identifies the campaign: shards of one campaign agree on it. */
     public String identity() {
-        return "seed " + seed + ", " + scenarios + " scenarios, profile " + profile + (mutants.isEmpty() ? "" : ", mutants " + mutants);
+        return "seed " + seed + ", " + scenarios + " scenarios, profile " + profile + (mutants.isEmpty() ? "" : ", mutants " + mutants)
+                + ", sizes " + sizes;
     }
 
     public Map<String, Object> json() {
@@ -61,6 +64,7 @@ public record CampaignReport(long seed, int scenarios, List<String> shards, Stri
         j.put("shards", shards);
         j.put("profile", profile);
         j.put("mutants", mutants);
+        j.put("sizes", sizes);
         j.put("run", run);
         j.put("passed", passed);
         j.put("failed", failed);
@@ -104,8 +108,9 @@ public record CampaignReport(long seed, int scenarios, List<String> shards, Stri
         j.get("shards").forEach(x -> shards.add(x.asText()));
         List<String> ms = new ArrayList<>();
         j.path("mutants").forEach(x -> ms.add(x.asText()));
+        // reports from before --sizes drew small scenarios
         return new CampaignReport(j.path("seed").asLong(), j.path("scenarios").asInt(), shards, j.path("profile").asText(), ms,
-                j.path("run").asInt(), j.path("passed").asInt(), j.path("failed").asInt(), j.path("timedOut").asBoolean(), fs,
+                j.path("sizes").asText(SizeMix.SMALL.cliName), j.path("run").asInt(), j.path("passed").asInt(), j.path("failed").asInt(), j.path("timedOut").asBoolean(), fs,
                 j.path("timing").path("elapsedSeconds").asDouble());
     }
 
@@ -113,7 +118,7 @@ public record CampaignReport(long seed, int scenarios, List<String> shards, Stri
     public List<CiReport.Case> cases(String suite) {
         List<CiReport.Case> cs = new ArrayList<>();
         String with = mutants.isEmpty() ? "" : " [mutant " + String.join(", ", mutants) + "]";
-        String what = "seed " + seed + ": " + run + " of " + scenarios + " scenarios" + (timedOut ? " (time limit reached)" : "");
+        String what = "seed " + seed + (sizes.equals(SizeMix.DEFAULT.cliName) ? "" : ", sizes " + sizes) + ": " + run + " of " + scenarios + " scenarios" + (timedOut ? " (time limit reached)" : "");
         if (findings.isEmpty()) {
             cs.add(CiReport.Case.passed(suite, what + with, run + " passed", elapsedSeconds));
         }

@@ -6,6 +6,7 @@ import java.util.SplittableRandom;
 import java.util.function.IntConsumer;
 import org.blkmig.model.judge.Judge;
 import org.blkmig.model.scenario.Choices;
+import org.blkmig.model.scenario.Draws;
 import org.blkmig.model.scenario.Variant;
 
 /**
@@ -15,19 +16,26 @@ import org.blkmig.model.scenario.Variant;
 public final class Campaign {
     /**
      * {@code findings}: run every scenario and report each distinct way of failing (a finding),
-     * shrunk once; otherwise stop at the first failure (the kill matrix does).
+     * shrunk once; otherwise stop at the first failure (the kill matrix does). {@code sizes}: which
+     * sizes it draws (small where not given).
      */
     public record Settings(long seed, int scenarios, int shardIndex, int shardCount, Variant variant,
-            long timeLimitNanos, int shrinkRuns, boolean findings) {
+            long timeLimitNanos, int shrinkRuns, boolean findings, SizeMix sizes) {
         public Settings(long seed, int scenarios, int shardIndex, int shardCount, Variant variant, long timeLimitNanos,
                 int shrinkRuns) {
             this(seed, scenarios, shardIndex, shardCount, variant, timeLimitNanos, shrinkRuns, false);
+        }
+
+        public Settings(long seed, int scenarios, int shardIndex, int shardCount, Variant variant, long timeLimitNanos,
+                int shrinkRuns, boolean findings) {
+            this(seed, scenarios, shardIndex, shardCount, variant, timeLimitNanos, shrinkRuns, findings, SizeMix.SMALL);
         }
 
         public Settings {
             if (scenarios < 0 || shardCount < 1 || shardIndex < 0 || shardIndex >= shardCount) {
                 throw new IllegalArgumentException("need scenarios >= 0 and a shard i/n with 0 <= i < n");
             }
+            java.util.Objects.requireNonNull(sizes, "sizes");
         }
     }
 
@@ -47,9 +55,15 @@ public final class Campaign {
 
     private Campaign() {}
 
-    /** The choices of scenario k of the campaign with this seed. */
+    /** The choices of scenario k of the campaign with this seed, of small sizes. */
     public static Choices choices(long seed, int k) {
-        return Choices.random(new SplittableRandom(seed * 0x9E3779B97F4A7C15L + k));
+        return choices(seed, k, SizeMix.SMALL);
+    }
+
+    /** The choices of scenario k of the campaign with this seed and size mix; a realistic one draws from the same source. */
+    public static Choices choices(long seed, int k, SizeMix sizes) {
+        SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + k);
+        return sizes.realistic(seed, k) ? Choices.drawRealistic(Draws.of(r)) : Choices.random(r);
     }
 
     /** Runs the shard; stops at the first failure (shrunk), unless collecting findings, or at the time limit. */
@@ -67,7 +81,7 @@ public final class Campaign {
                 timedOut = true;
                 break;
             }
-            Choices c = choices(s.seed(), k);
+            Choices c = choices(s.seed(), k, s.sizes());
             Judge.Outcome o = Judge.judge(c.toScenario(s.variant().profile()), s.variant());
             run++;
             bytes += o.run().scenario().totalBytes();

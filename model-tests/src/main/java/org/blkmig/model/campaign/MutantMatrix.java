@@ -27,8 +27,14 @@ public final class MutantMatrix {
 
     /** The campaign with {@code m} switched on in the profile, until the first failure. */
     public static Row run(Profile profile, Mutant m, long seed, int maxScenarios, int shrinkRuns) {
+        return run(profile, m, seed, maxScenarios, shrinkRuns, SizeMix.SMALL);
+    }
+
+    /** As {@link #run(Profile, Mutant, long, int, int)}, the campaign of these sizes. */
+    public static Row run(Profile profile, Mutant m, long seed, int maxScenarios, int shrinkRuns, SizeMix sizes) {
         Variant v = new Variant(profile, Set.of(m));
-        Campaign.Summary s = Campaign.run(new Campaign.Settings(seed, maxScenarios, 0, 1, v, 0, shrinkRuns), k -> {});
+        Campaign.Summary s = Campaign.run(new Campaign.Settings(seed, maxScenarios, 0, 1, v, 0, shrinkRuns, false, sizes),
+                k -> {});
         if (s.failures().isEmpty()) {
             return new Row(m, false, null, s.run(), null);
         }
