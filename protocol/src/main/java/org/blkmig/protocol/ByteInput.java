@@ -70,8 +70,7 @@ public final class ByteInput {
 
     private void need(int bytes, String what) throws IOException {
         if (!fill(bytes)) {
-            throw ProtocolException.truncated(offsetBytes, "input ends inside " + what
-                    + " (" + buffer.remaining() + " of " + bytes + " bytes present)");
+            throw truncated(offsetBytes, what, buffer.remaining(), bytes);
         }
     }
 
@@ -103,6 +102,25 @@ public final class ByteInput {
     public void readFully(ByteBuffer dst, String what) throws IOException {
         int wantBytes = dst.remaining();
         long startOffset = offsetBytes;
+        if (!transfer(dst)) {
+            throw truncated(startOffset, what, wantBytes - dst.remaining(), wantBytes);
+        }
+    }
+
+    /**
+     * Reads a device block's data into dst, as {@link #readFully(ByteBuffer, String)}: the field's
+     * name, which names the sector, is made only if the input ends inside it, not for every block.
+     */
+    void readBlockData(ByteBuffer dst, long sector) throws IOException {
+        int wantBytes = dst.remaining();
+        long startOffset = offsetBytes;
+        if (!transfer(dst)) {
+            throw blockDataTruncated(startOffset, sector, wantBytes - dst.remaining(), wantBytes);
+        }
+    }
+
+    /** Moves bytes into dst until it is full (true) or the input ends (false). */
+    private boolean transfer(ByteBuffer dst) throws IOException {
         while (dst.hasRemaining()) {
             if (buffer.hasRemaining()) {
                 int n = Math.min(buffer.remaining(), dst.remaining());
@@ -120,10 +138,21 @@ public final class ByteInput {
                     offsetBytes += n;
                 }
             } else if (!fill(1)) {
-                throw ProtocolException.truncated(startOffset, "input ends inside " + what + " ("
-                        + (wantBytes - dst.remaining()) + " of " + wantBytes + " bytes present)");
+                return false;
             }
         }
+        return true;
+    }
+
+    // the messages are made apart from the reads: a stream cut short is common enough in a campaign
+    // that the JIT would otherwise compile the string building into every inlined read
+    private static ProtocolException truncated(long startOffset, String what, long presentBytes, long wantBytes) {
+        return ProtocolException.truncated(startOffset, "input ends inside " + what + " (" + presentBytes + " of " + wantBytes
+                + " bytes present)");
+    }
+
+    private static ProtocolException blockDataTruncated(long startOffset, long sector, int presentBytes, int wantBytes) {
+        return truncated(startOffset, "device block data of sector " + sector, presentBytes, wantBytes);
     }
 
     public void readFully(byte[] dst, int off, int len, String what) throws IOException {
@@ -136,8 +165,7 @@ public final class ByteInput {
         long left = bytes;
         while (left > 0) {
             if (!fill(1)) {
-                throw ProtocolException.truncated(startOffset, "input ends inside " + what + " ("
-                        + (bytes - left) + " of " + bytes + " bytes present)");
+                throw truncated(startOffset, what, bytes - left, bytes);
             }
             int n = (int) Math.min(left, buffer.remaining());
             buffer.position(buffer.position() + n);

@@ -144,7 +144,7 @@ public final class RecordReader {
             return new Record.ZeroBlock(sector, device);
         }
         data.clear();
-        in.readFully(data, "device block data of sector " + sector);
+        in.readBlockData(data, sector);
         dataView.clear();
         return new Record.DeviceBlock(sector, device, dataView);
     }

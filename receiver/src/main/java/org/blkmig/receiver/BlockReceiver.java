@@ -82,20 +82,50 @@ public final class BlockReceiver {
 
     /** Reads until the block section's END payload has ended, or until an error. Never throws for bad input. */
     public ReceiveResult receive(ReadableByteChannel channel) {
-        ByteInput in = new ByteInput(channel);
-        QemuStreamReader reader = new QemuStreamReader(in, chunkSizeBytes);
-        reader.readFlagsAs(destination.flags());
-        long dataBlocks = 0;
-        long zeroBlocks = 0;
-        long lastProgress = -1;
-        boolean sawStart = false;
-        Pipeline pipeline = writeBuffers > 0 ? pipelines.create(writeBuffers, chunkSizeBytes, policies.zeroWrite()) : null;
+        Receipt r = new Receipt(channel);
         zeroRun = null;
-        ByteBuffer lent = null; // the pool buffer the reader fills next
         try {
+            return r.receive();
+        } catch (ProtocolException pe) {
+            return endedEarly(pe.kind() == ProtocolException.Kind.TRUNCATED ? Failure.TRUNCATED : Failure.PROTOCOL_ERROR,
+                    pe.problem(), pe.offsetBytes(), r.dataBlocks, r.zeroBlocks, r.lastProgress, r.in);
+        } catch (TargetException te) {
+            return incomplete(te.failure, te.getMessage(), te.offsetBytes, r.dataBlocks, r.zeroBlocks, r.lastProgress, r.in);
+        } catch (WritePipeline.WriteFailed wf) {
+            return incomplete(Failure.TARGET_FAILED, wf.getMessage(), wf.offsetBytes, r.dataBlocks, r.zeroBlocks,
+                    r.lastProgress, r.in);
+        } catch (IOException io) {
+            return incomplete(Failure.INPUT_FAILED, "input failed: " + io.getMessage(), r.in.offset(), r.dataBlocks,
+                    r.zeroBlocks, r.lastProgress, r.in);
+        } finally {
+            r.closePipeline();
+        }
+    }
+
+    /**
+     * One receive: the reader, the pipeline with the buffer lent to the reader, the counts. Its
+     * loop over events is small and apart from the rare ends, so the JIT compiles it once, small.
+     */
+    private final class Receipt {
+        final ByteInput in;
+        final QemuStreamReader reader;
+        final Pipeline pipeline;
+        ByteBuffer lent; // the pool buffer the reader fills next
+        long dataBlocks;
+        long zeroBlocks;
+        long lastProgress = -1;
+        boolean sawStart;
+
+        Receipt(ReadableByteChannel channel) {
+            in = new ByteInput(channel);
+            reader = new QemuStreamReader(in, chunkSizeBytes);
+            reader.readFlagsAs(destination.flags());
+            pipeline = writeBuffers > 0 ? pipelines.create(writeBuffers, chunkSizeBytes, policies.zeroWrite()) : null;
+        }
+
+        ReceiveResult receive() throws IOException {
             if (pipeline != null) {
-                lent = pipeline.takeFree();
-                reader.useDataBuffer(lent);
+                lendBuffer();
             }
             QemuEvent e;
             while ((e = reader.nextBlockEvent()) != null) {
@@ -104,58 +134,63 @@ public final class BlockReceiver {
                         sawStart = true;
                     }
                 } else if (e instanceof QemuEvent.BlockRecord br) {
-                    Record r = br.record();
-                    if (r instanceof Record.DeviceBlock d) {
-                        apply(d.sector(), d.device(), pipeline == null ? d.data() : lent, br.offsetBytes(), pipeline);
-                        if (pipeline != null) {
-                            lent = pipeline.takeFree(); // the last one is the writer's now
-                            reader.useDataBuffer(lent);
-                        }
-                        dataBlocks++;
-                    } else if (r instanceof Record.ZeroBlock z) {
-                        apply(z.sector(), z.device(), null, br.offsetBytes(), pipeline);
-                        zeroBlocks++;
-                    } else if (r instanceof Record.Progress p) {
-                        lastProgress = p.percent();
-                        progress.accept(p.percent());
-                    }
+                    record(br);
                 } else if (e instanceof QemuEvent.SectionEnd s && s.type() == SectionType.END) {
-                    if (!sawStart) {
-                        return incomplete(Failure.NO_START_PAYLOAD, "the block section ended without a START payload",
-                                s.offsetBytes(), dataBlocks, zeroBlocks, lastProgress, in);
-                    }
-                    // complete only once every block handed to the writer has landed
-                    if (pipeline != null) {
-                        submitZeroRun(pipeline);
-                        policies.completion().beforeFlush(pipeline);
-                    }
-                    long flushStart = System.nanoTime();
-                    flushTargets();
-                    return new ReceiveResult(Failure.NONE, "complete", in.offset(), dataBlocks, zeroBlocks, lastProgress,
-                            in.offset(), System.nanoTime() - flushStart);
+                    return end(s);
                 }
             }
             return endedEarly(Failure.NO_END_PAYLOAD, "the stream ended without the block section's END payload", in.offset(),
                     dataBlocks, zeroBlocks, lastProgress, in);
-        } catch (ProtocolException pe) {
-            return endedEarly(pe.kind() == ProtocolException.Kind.TRUNCATED ? Failure.TRUNCATED : Failure.PROTOCOL_ERROR,
-                    pe.problem(), pe.offsetBytes(), dataBlocks, zeroBlocks, lastProgress, in);
-        } catch (TargetException te) {
-            return incomplete(te.failure, te.getMessage(), te.offsetBytes, dataBlocks, zeroBlocks, lastProgress, in);
-        } catch (WritePipeline.WriteFailed wf) {
-            return incomplete(Failure.TARGET_FAILED, wf.getMessage(), wf.offsetBytes, dataBlocks, zeroBlocks, lastProgress, in);
-        } catch (IOException io) {
-            return incomplete(Failure.INPUT_FAILED, "input failed: " + io.getMessage(), in.offset(), dataBlocks, zeroBlocks,
-                    lastProgress, in);
-        } finally {
-            if (pipeline != null) {
-                try {
-                    submitZeroRun(pipeline); // the blocks before a failure land, as those handed over did
-                } catch (IOException e) {
-                    // the pipeline failed already: the result says why
+        }
+
+        private void record(QemuEvent.BlockRecord br) throws IOException {
+            Record r = br.record();
+            if (r instanceof Record.DeviceBlock d) {
+                apply(d.sector(), d.device(), pipeline == null ? d.data() : lent, br.offsetBytes(), pipeline);
+                if (pipeline != null) {
+                    lendBuffer(); // the last one is the writer's now
                 }
-                pipeline.close();
+                dataBlocks++;
+            } else if (r instanceof Record.ZeroBlock z) {
+                apply(z.sector(), z.device(), null, br.offsetBytes(), pipeline);
+                zeroBlocks++;
+            } else if (r instanceof Record.Progress p) {
+                lastProgress = p.percent();
+                progress.accept(p.percent());
             }
+        }
+
+        private void lendBuffer() throws IOException {
+            lent = pipeline.takeFree();
+            reader.useDataBuffer(lent);
+        }
+
+        /** The END payload's end: complete once every block handed to the writer has landed. */
+        private ReceiveResult end(QemuEvent.SectionEnd s) throws IOException {
+            if (!sawStart) {
+                return incomplete(Failure.NO_START_PAYLOAD, "the block section ended without a START payload",
+                        s.offsetBytes(), dataBlocks, zeroBlocks, lastProgress, in);
+            }
+            if (pipeline != null) {
+                submitZeroRun(pipeline);
+                policies.completion().beforeFlush(pipeline);
+            }
+            long flushStart = System.nanoTime();
+            flushTargets();
+            return new ReceiveResult(Failure.NONE, "complete", in.offset(), dataBlocks, zeroBlocks, lastProgress,
+                    in.offset(), System.nanoTime() - flushStart);
+        }
+
+        void closePipeline() {
+            if (pipeline == null) {
+                return;
+            }
+            try {
+                submitZeroRun(pipeline); // the blocks before a failure land, as those handed over did
+            } catch (IOException e) {
+                // the pipeline failed already: the result says why
+            }
+            pipeline.close();
         }
     }
 
@@ -191,23 +226,11 @@ public final class BlockReceiver {
     private void apply(long sector, String device, ByteBuffer data, long offset, Pipeline pipeline) throws IOException {
         Disk target = targets.get(device);
         if (target == null) {
-            throw new TargetException(Failure.UNKNOWN_DEVICE, offset, "block for unknown device '" + printable(device) + "' (targets: "
-                    + String.join(", ", new java.util.TreeSet<>(targets.keySet())) + ")");
+            throw unknownDevice(device, offset);
         }
         try {
             if (pipeline != null) {
-                // only blkmig's rules write through the pipeline; a QEMU destination writes at once
-                long count = ((Destination.Blkmig) destination).sectorsToWrite(target, device, sector, chunkSizeBytes);
-                if (data == null && zeroRun != null && zeroRun.target == target && zeroRun.sector + zeroRun.sectorCount == sector) {
-                    zeroRun.sectorCount += count;
-                    return;
-                }
-                submitZeroRun(pipeline);
-                if (data == null) {
-                    zeroRun = new ZeroRun(target, sector, count, offset);
-                } else {
-                    pipeline.submit(target, sector, count, data, offset);
-                }
+                submit(target, device, sector, data, offset, pipeline);
             } else {
                 destination.write(target, device, sector, data, chunkSizeBytes);
             }
@@ -216,8 +239,35 @@ public final class BlockReceiver {
         } catch (Destination.Refused r) {
             throw new TargetException(r.failure, offset, r.getMessage());
         } catch (IOException | IllegalArgumentException e) {
-            throw new TargetException(Failure.TARGET_FAILED, offset, "write to '" + device + "' at sector " + sector + " failed: " + e.getMessage());
+            throw writeFailed(device, sector, offset, e);
         }
+    }
+
+    /** Hands the block to the pipeline; a zero block joins the run of zero blocks before it if it follows on. */
+    private void submit(Disk target, String device, long sector, ByteBuffer data, long offset, Pipeline pipeline)
+            throws IOException {
+        // only blkmig's rules write through the pipeline; a QEMU destination writes at once
+        long count = ((Destination.Blkmig) destination).sectorsToWrite(target, device, sector, chunkSizeBytes);
+        if (data == null && zeroRun != null && zeroRun.target == target && zeroRun.sector + zeroRun.sectorCount == sector) {
+            zeroRun.sectorCount += count;
+            return;
+        }
+        submitZeroRun(pipeline);
+        if (data == null) {
+            zeroRun = new ZeroRun(target, sector, count, offset);
+        } else {
+            pipeline.submit(target, sector, count, data, offset);
+        }
+    }
+
+    private TargetException unknownDevice(String device, long offset) {
+        return new TargetException(Failure.UNKNOWN_DEVICE, offset, "block for unknown device '" + printable(device)
+                + "' (targets: " + String.join(", ", new java.util.TreeSet<>(targets.keySet())) + ")");
+    }
+
+    private static TargetException writeFailed(String device, long sector, long offset, Exception e) {
+        return new TargetException(Failure.TARGET_FAILED, offset, "write to '" + device + "' at sector " + sector + " failed: "
+                + e.getMessage());
     }
 
     /**

@@ -98,20 +98,30 @@ public sealed interface Destination permits Destination.Blkmig, Destination.Qemu
         static void writeData(Disk target, long sector, long count, ByteBuffer data) throws IOException {
             int bytes = (int) (count * Wire.SECTOR_SIZE_BYTES);
             ByteBuffer inBounds = data.duplicate().clear().limit(bytes);
-            int pos = 0;
-            while (pos < bytes) {
-                boolean zero = zeroUnit(inBounds, pos);
-                int end = Math.min(bytes, pos + SPARSE_UNIT_BYTES);
-                while (end < bytes && zeroUnit(inBounds, end) == zero) {
-                    end = Math.min(bytes, end + SPARSE_UNIT_BYTES);
+            // one pass, unit by unit, with one call of each check and write: small for the JIT
+            int runStart = 0;
+            boolean runZero = false;
+            for (int pos = 0; ; pos = Math.min(bytes, pos + SPARSE_UNIT_BYTES)) {
+                boolean last = pos >= bytes;
+                boolean zero = !last && zeroUnit(inBounds, pos);
+                if (pos > runStart && (last || zero != runZero)) {
+                    writeRun(target, sector + runStart / Wire.SECTOR_SIZE_BYTES, inBounds, runStart, pos, runZero);
+                    runStart = pos;
                 }
-                long at = sector + pos / Wire.SECTOR_SIZE_BYTES;
-                if (zero) {
-                    target.writeZeros(at, (end - pos) / Wire.SECTOR_SIZE_BYTES);
-                } else {
-                    target.write(at, inBounds.slice(pos, end - pos));
+                if (last) {
+                    return;
                 }
-                pos = end;
+                runZero = zero;
+            }
+        }
+
+        /** Writes bytes {@code from..to} of the block at sector {@code at}: a zero write if they are zeros. */
+        private static void writeRun(Disk target, long at, ByteBuffer inBounds, int from, int to, boolean zero)
+                throws IOException {
+            if (zero) {
+                target.writeZeros(at, (to - from) / Wire.SECTOR_SIZE_BYTES);
+            } else {
+                target.write(at, inBounds.slice(from, to - from));
             }
         }
 

@@ -129,6 +129,17 @@ public final class BlockMigrationSender {
         out.begin(SectionType.PART);
         devices.resetDirtyCursors();
         data.flush(budget);
+        submitReads(budget);
+        data.flush(budget);
+        out.write(Record.EndOfSection.INSTANCE, budget);
+        out.end();
+        out.chargeSlice(null);
+        stats.iterations++;
+        return stats.dataChunksSent + stats.zeroChunksSent > sentBefore || stats.readsSubmitted > readsBefore;
+    }
+
+    /** Submits reads, bulk then dirty, while the submission policy allows and there is a chunk to read. */
+    private void submitReads(SliceBudget budget) throws IOException {
         while (data.maySubmit(budget)) {
             if (!bulkCompleted) {
                 if (!saveBulkedBlock()) {
@@ -139,12 +150,6 @@ public final class BlockMigrationSender {
                 break;
             }
         }
-        data.flush(budget);
-        out.write(Record.EndOfSection.INSTANCE, budget);
-        out.end();
-        out.chargeSlice(null);
-        stats.iterations++;
-        return stats.dataChunksSent + stats.zeroChunksSent > sentBefore || stats.readsSubmitted > readsBefore;
     }
 
     /** One bulk read; false once every device's bulk pass is done. Emits PROGRESS when the percent changes. */

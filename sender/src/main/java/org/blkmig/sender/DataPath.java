@@ -26,6 +26,8 @@ final class DataPath {
     private final long sectorsPerChunk;
     final ReadTracker reads;
     final BufferPool buffers;
+    // what a hole sends without zero blocks: taken once, so sending a hole allocates no shared buffer
+    private final ByteBuffer zeroChunk;
 
     DataPath(IoContext io, SenderOptions options, RecordOutput out, SenderStats stats) {
         this.io = io;
@@ -37,6 +39,7 @@ final class DataPath {
         this.sectorsPerChunk = chunkSizeBytes / Disk.SECTOR_SIZE_BYTES;
         this.reads = new ReadTracker(policies.oneReadPerChunk());
         this.buffers = new BufferPool(chunkSizeBytes, options.maxBufferedChunks(), io.prefersDirectBuffers());
+        this.zeroChunk = options.zeroBlocks() ? null : Zeros.chunk(chunkSizeBytes);
     }
 
     /** Whether the submission policy lets an iterate call submit one more read. */
@@ -52,44 +55,67 @@ final class DataPath {
         long chunk = sector / sectorsPerChunk;
         int count = (int) Math.min(sectorsPerChunk, d.totalSectors - sector);
         Invariant.check(sector % sectorsPerChunk == 0 && count > 0, () -> "read of " + d.name + " at sector " + sector);
-        SenderPolicies.DirtyClear clear = policies.dirtyClear();
-        clear.beforeRead(d.dirty, chunk);
-        if (policies.allocation().holesKnownZero()) {
-            Disk.Allocation a = io.allocation(d.device, sector, count);
-            if (a.state() == Disk.State.ZERO && a.sectorCount() >= count) {
-                // a guest write after the lookup has set the bit again: the chunk is looked at again
-                clear.afterReadDone(d.dirty, chunk);
-                stats.holeChunks++;
-                Block block = new Block(d, sector, chunk, count, null, null);
-                reads.queueUnread(block);
-                return block;
-            }
+        policies.dirtyClear().beforeRead(d.dirty, chunk);
+        if (policies.allocation().holesKnownZero() && inHole(d, sector, count)) {
+            return hole(d, sector, chunk, count);
         }
         stats.readsSubmitted++;
         FileChannel file = options.zeroCopy() && !options.zeroBlocks() ? d.device.disk().zeroCopySource(sector, count) : null;
         if (file != null) {
-            // zero copy: the data is taken when the block is written out, after this clear; asked
-            // for here, so a disk with a history sees the read begin where the dirty bit clears
-            d.dirty.clear(chunk);
-            Block block = new Block(d, sector, chunk, count, null, file);
-            reads.queueUnread(block);
-            return block;
+            return zeroCopy(d, sector, chunk, count, file);
         }
+        return submit(d, sector, chunk, count, dirtyPhaseRead);
+    }
+
+    private boolean inHole(MigratedDevice d, long sector, int count) {
+        Disk.Allocation a = io.allocation(d.device, sector, count);
+        return a.state() == Disk.State.ZERO && a.sectorCount() >= count;
+    }
+
+    /** A chunk in a hole: known zero, queued without a read. */
+    private Block hole(MigratedDevice d, long sector, long chunk, int count) {
+        // a guest write after the lookup has set the bit again: the chunk is looked at again
+        policies.dirtyClear().afterReadDone(d.dirty, chunk);
+        stats.holeChunks++;
+        Block block = new Block(d, sector, chunk, count, null, null);
+        reads.queueUnread(block);
+        return block;
+    }
+
+    /**
+     * Zero copy: the data is taken when the block is written out, after this clear; asked for
+     * by the caller, so a disk with a history sees the read begin where the dirty bit clears.
+     */
+    private Block zeroCopy(MigratedDevice d, long sector, long chunk, int count, FileChannel file) {
+        d.dirty.clear(chunk);
+        Block block = new Block(d, sector, chunk, count, null, file);
+        reads.queueUnread(block);
+        return block;
+    }
+
+    /** Reads the chunk into a pool buffer; its completion queues the block. */
+    private Block submit(MigratedDevice d, long sector, long chunk, int count, boolean dirtyPhaseRead) {
         Block block = new Block(d, sector, chunk, count, buffers.take(), null);
         reads.submitting(block, policies.inFlightMarking().marks(dirtyPhaseRead));
         int inBoundsBytes = count * Disk.SECTOR_SIZE_BYTES;
         ByteBuffer buffer = block.buffer;
         if (inBoundsBytes < chunkSizeBytes) {
-            buffer.clear().position(inBoundsBytes);
-            while (buffer.hasRemaining()) {
-                buffer.put(options.undefinedTailByte());
-            }
+            fillTail(buffer, inBoundsBytes);
         }
+        SenderPolicies.DirtyClear clear = policies.dirtyClear();
         io.submitRead(d.device, sector, buffer.duplicate().clear().limit(inBoundsBytes), error -> {
             clear.afterReadDone(d.dirty, chunk);
             reads.readDone(block, error);
         });
         return block;
+    }
+
+    /** The bytes of a partial last chunk past the device's end: what the profile leaves there. */
+    private void fillTail(ByteBuffer buffer, int inBoundsBytes) {
+        buffer.clear().position(inBoundsBytes);
+        while (buffer.hasRemaining()) {
+            buffer.put(options.undefinedTailByte());
+        }
     }
 
     /** Waits for the block's read and sends it at once, ahead of the queue (the final copy). */
@@ -112,32 +138,45 @@ final class DataPath {
     }
 
     private void send(Block b, SliceBudget budget) throws IOException {
-        int inBoundsBytes = b.sectorCount * Disk.SECTOR_SIZE_BYTES;
-        if (b.knownZero()) {
-            // a hole: a zero block, or a chunk of zeros from the shared buffer, never read from disk
-            Record r = options.zeroBlocks() ? new Record.ZeroBlock(b.sector, b.device.name)
-                    : new Record.DeviceBlock(b.sector, b.device.name, Zeros.chunk(chunkSizeBytes));
-            sent(r, budget);
-            return;
-        }
         if (b.zeroCopy()) {
-            out.writeFileBlock(b.sector, b.device.name, b.file, b.sector * Disk.SECTOR_SIZE_BYTES, inBoundsBytes, budget);
-            stats.dataChunksSent++;
-            io.wrote(Record.deviceBlockWireBytes(b.device.name, chunkSizeBytes));
+            sendFile(b, budget);
             return;
         }
+        // one call of sent, and of each record's constructor, for holes and data: the writing is compiled once
         try {
-            if (b.error != null) {
-                reads.throwReadError();
-            }
-            ByteBuffer data = b.buffer.duplicate().clear();
-            boolean zero = options.zeroBlocks()
-                    && Zeros.isZero(data.slice(0, policies.zeroDetection().probeBytes(inBoundsBytes, chunkSizeBytes)));
-            sent(zero ? new Record.ZeroBlock(b.sector, b.device.name) : new Record.DeviceBlock(b.sector, b.device.name, data),
-                    budget);
+            ByteBuffer data = b.knownZero() ? holeData() : readData(b);
+            sent(data == null ? new Record.ZeroBlock(b.sector, b.device.name)
+                    : new Record.DeviceBlock(b.sector, b.device.name, data), budget);
         } finally {
-            buffers.release(b.buffer);
+            if (b.buffer != null) {
+                buffers.release(b.buffer);
+            }
         }
+    }
+
+    /** A hole's data: none for a zero block, else a chunk of zeros from the shared buffer, never read from disk. */
+    private ByteBuffer holeData() {
+        return options.zeroBlocks() ? null : zeroChunk.duplicate();
+    }
+
+    /** A read chunk's data, or none (a zero block) if zero detection finds it zero. */
+    private ByteBuffer readData(Block b) throws IOException {
+        if (b.error != null) {
+            reads.throwReadError();
+        }
+        ByteBuffer data = b.buffer.duplicate().clear();
+        int inBoundsBytes = b.sectorCount * Disk.SECTOR_SIZE_BYTES;
+        boolean zero = options.zeroBlocks()
+                && Zeros.isZero(data.slice(0, policies.zeroDetection().probeBytes(inBoundsBytes, chunkSizeBytes)));
+        return zero ? null : data;
+    }
+
+    /** Zero copy: the chunk's in-bounds bytes taken from its file as it is written. */
+    private void sendFile(Block b, SliceBudget budget) throws IOException {
+        int inBoundsBytes = b.sectorCount * Disk.SECTOR_SIZE_BYTES;
+        out.writeFileBlock(b.sector, b.device.name, b.file, b.sector * Disk.SECTOR_SIZE_BYTES, inBoundsBytes, budget);
+        stats.dataChunksSent++;
+        io.wrote(Record.deviceBlockWireBytes(b.device.name, chunkSizeBytes));
     }
 
     private void sent(Record r, SliceBudget budget) throws IOException {

@@ -4,6 +4,7 @@ package org.blkmig.sender;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntConsumer;
 import org.blkmig.simdisk.IoContext;
 
 /**
@@ -11,6 +12,10 @@ import org.blkmig.simdisk.IoContext;
  * bandwidth/10, the bandwidth measured each slice, threshold = bandwidth x max downtime, and
  * completion (guest stopped) once pending data is under the threshold. Ends with "did not
  * converge" when pending data stops shrinking, instead of looping for ever.
+ *
+ * <p>The loop is split into small methods, the hot ones (one iterate call, one slice's end)
+ * apart from the rare ones (endings, messages): the JIT compiles each small method once, and an
+ * ending first met late in a campaign recompiles a small method, not the whole migration.
  */
 public final class MigrationController {
     /** Iterate calls per slice at most: a slice with nothing to wait for must still end. */
@@ -21,10 +26,10 @@ public final class MigrationController {
     // set by any thread; honoured at the next iterate or slice boundary, before the guest stops
     private volatile boolean cancelRequested;
 
-    private java.util.function.IntConsumer sliceListener = slice -> {};
+    private IntConsumer sliceListener = slice -> {};
 
     /** Called as each slice begins, with its index: observers mark where slices begin (the simulation's stream). */
-    public void onSliceStart(java.util.function.IntConsumer listener) {
+    public void onSliceStart(IntConsumer listener) {
         sliceListener = listener;
     }
 
@@ -39,114 +44,172 @@ public final class MigrationController {
     }
 
     public MigrationResult run(BlockMigrationSender sender, GuestControl realGuest) {
-        GuestControl guest = realGuest;
-        int maxStallSlices = options.maxStallSlices();
-        int completionStallSlices = 0; // a seeded bug makes completion wait for the stall counter
-        for (ControllerMutant m : options.mutants()) {
-            guest = m.guest(guest);
-            completionStallSlices = Math.max(completionStallSlices, m.completionStallSlices(maxStallSlices));
-            maxStallSlices = m.maxStallSlices(maxStallSlices);
-        }
-        long start = io.nowNanos();
-        RamModel ram = new RamModel(options.ram(), start);
-        List<MigrationResult.SliceFigures> slices = new ArrayList<>();
-        long threshold = 0;
-        long minPending = Long.MAX_VALUE;
-        int stalled = 0;
+        Migration m = new Migration(sender, realGuest);
         try {
             sender.setup();
-            SliceBudget budget = new SliceBudget(options.sliceBudgetBytes());
+            m.budget = new SliceBudget(options.sliceBudgetBytes());
             for (int slice = 0; ; slice++) {
-                sliceListener.accept(slice);
-                long sliceStart = io.nowNanos();
-                long sliceEnd = sliceStart + options.sliceNanos();
-                budget.reset(options.sliceBudgetBytes());
-                boolean bulkAtStart = !sender.bulkCompleted();
-                long dirtyReadsBefore = sender.stats().dirtyChunksRead;
-                for (int i = 0; i < MAX_ITERATES_PER_SLICE && io.nowNanos() < sliceEnd; i++) {
-                    if (cancelRequested) {
-                        return cancelled(sender, start, slices);
-                    }
-                    // QEMU sums every section's pending bytes: RAM's can hide or reveal the block section's
-                    long pending = sender.pendingBytes(threshold) + ram.pendingBytes(io.nowNanos());
-                    if ((pending == 0 || pending < threshold) && stalled >= completionStallSlices) {
-                        return complete(sender, ram, guest, start, slices);
-                    }
-                    boolean progressed = sender.iterate(budget);
-                    // the RAM section iterates after the block section, with what is left of the budget, and
-                    // sends nothing while the block bulk pass runs (QEMU's ram_save_iterate: blk_mig_bulk_active)
-                    if (sender.bulkCompleted()) {
-                        progressed |= ram.send(budget, io.nowNanos()) > 0;
-                    }
-                    if (budget.exhausted()) {
-                        while (io.nowNanos() < sliceEnd && !cancelRequested) {
-                            io.pause(sliceEnd);
-                        }
-                    } else if (!progressed) {
-                        io.pause(sliceEnd); // nothing to send or submit until a read completes (or time passes)
-                    }
-                }
-                while (io.nowNanos() < sliceEnd && !cancelRequested) {
-                    io.pause(sliceEnd);
-                }
-                if (cancelRequested) {
-                    return cancelled(sender, start, slices);
-                }
-                long elapsed = io.nowNanos() - sliceStart;
-                double bandwidth = budget.usedBytes() * 1e9 / elapsed;
-                threshold = (long) (bandwidth * options.maxDowntimeNanos() / 1e9);
-                long pendingNow = sender.pendingBytes(threshold) + ram.pendingBytes(io.nowNanos());
-                slices.add(new MigrationResult.SliceFigures(slice, sliceStart, io.nowNanos(), budget.usedBytes(), pendingNow,
-                        sender.dirtyBytes(), threshold, bulkAtStart, sender.stats().dirtyChunksRead - dirtyReadsBefore,
-                        sender.progressPercent()));
-                if (sender.bulkCompleted()) {
-                    if (pendingNow < minPending) {
-                        minPending = pendingNow;
-                        stalled = 0;
-                    } else if (++stalled >= maxStallSlices) {
-                        return notConverged(sender, start, slices, "dirty data did not shrink for " + stalled
-                                + " slices (" + pendingNow + " bytes pending, threshold " + threshold + ")");
-                    }
-                }
-                if (options.maxBytesSent() > 0 && sender.stats().bytesSent > options.maxBytesSent()) {
-                    return notConverged(sender, start, slices, "sent " + sender.stats().bytesSent + " bytes, more than the limit of "
-                            + options.maxBytesSent());
-                }
-                if (slices.size() >= options.maxSlices()) {
-                    return notConverged(sender, start, slices, "no completion within " + options.maxSlices() + " slices");
+                MigrationResult end = m.slice(slice);
+                if (end != null) {
+                    return end;
                 }
             }
         } catch (IOException | RuntimeException e) {
-            sender.cancel();
-            String why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
-            return new MigrationResult(MigrationResult.Outcome.FAILED, why, start, -1,
-                    io.nowNanos(), 0, sender.stats().bytesSent, slices, sender.stats());
+            return m.failed(e);
         }
     }
 
-    private MigrationResult complete(BlockMigrationSender sender, RamModel ram, GuestControl guest, long start,
-            List<MigrationResult.SliceFigures> slices) throws IOException {
-        long stopped = io.nowNanos();
-        guest.stop();
-        long sentBefore = sender.stats().bytesSent;
-        sender.complete();
-        long sentInDowntime = sender.stats().bytesSent - sentBefore + ram.send(null, io.nowNanos());
-        io.awaitTransfer(sentInDowntime, options.bandwidthBytesPerSecond());
-        long end = io.nowNanos();
-        return new MigrationResult(MigrationResult.Outcome.COMPLETED, "completed", start, stopped, end, end - stopped,
-                sender.stats().bytesSent, slices, sender.stats());
-    }
+    /** One run's state: the slices so far, the threshold, the stall count. */
+    private final class Migration {
+        final BlockMigrationSender sender;
+        final GuestControl guest;
+        final int maxStallSlices;
+        final int completionStallSlices; // a seeded bug makes completion wait for the stall counter
+        final long startNanos;
+        final RamModel ram;
+        final List<MigrationResult.SliceFigures> slices = new ArrayList<>();
+        SliceBudget budget;
+        long thresholdBytes;
+        long minPendingBytes = Long.MAX_VALUE;
+        int stalled;
 
-    private MigrationResult cancelled(BlockMigrationSender sender, long start, List<MigrationResult.SliceFigures> slices) {
-        sender.cancel();
-        return new MigrationResult(MigrationResult.Outcome.CANCELLED, "cancelled", start, -1, io.nowNanos(), 0,
-                sender.stats().bytesSent, slices, sender.stats());
-    }
+        Migration(BlockMigrationSender sender, GuestControl realGuest) {
+            GuestControl g = realGuest;
+            int maxStall = options.maxStallSlices();
+            int completionStall = 0;
+            for (ControllerMutant m : options.mutants()) {
+                g = m.guest(g);
+                completionStall = Math.max(completionStall, m.completionStallSlices(maxStall));
+                maxStall = m.maxStallSlices(maxStall);
+            }
+            this.sender = sender;
+            this.guest = g;
+            this.maxStallSlices = maxStall;
+            this.completionStallSlices = completionStall;
+            this.startNanos = io.nowNanos();
+            this.ram = new RamModel(options.ram(), startNanos);
+        }
 
-    private MigrationResult notConverged(BlockMigrationSender sender, long start,
-            List<MigrationResult.SliceFigures> slices, String why) {
-        sender.cancel();
-        return new MigrationResult(MigrationResult.Outcome.DID_NOT_CONVERGE, "did not converge: " + why, start, -1,
-                io.nowNanos(), 0, sender.stats().bytesSent, slices, sender.stats());
+        /** One slice: iterate calls until its end, then its figures; the run's result if it ends here, else null. */
+        MigrationResult slice(int slice) throws IOException {
+            sliceListener.accept(slice);
+            long sliceStartNanos = io.nowNanos();
+            long sliceEndNanos = sliceStartNanos + options.sliceNanos();
+            budget.reset(options.sliceBudgetBytes());
+            boolean bulkAtStart = !sender.bulkCompleted();
+            long dirtyReadsBefore = sender.stats().dirtyChunksRead;
+            MigrationResult end = iterateUntil(sliceEndNanos);
+            if (end != null) {
+                return end;
+            }
+            waitUntil(sliceEndNanos);
+            if (cancelRequested) {
+                return cancelled();
+            }
+            return endSlice(slice, sliceStartNanos, bulkAtStart, dirtyReadsBefore);
+        }
+
+        /** Iterate calls until the slice's end; the run's result if it completes or is cancelled, else null. */
+        private MigrationResult iterateUntil(long sliceEndNanos) throws IOException {
+            for (int i = 0; i < MAX_ITERATES_PER_SLICE && io.nowNanos() < sliceEndNanos; i++) {
+                if (cancelRequested) {
+                    return cancelled();
+                }
+                // QEMU sums every section's pending bytes: RAM's can hide or reveal the block section's
+                long pending = sender.pendingBytes(thresholdBytes) + ram.pendingBytes(io.nowNanos());
+                if ((pending == 0 || pending < thresholdBytes) && stalled >= completionStallSlices) {
+                    return complete();
+                }
+                iterate(sliceEndNanos);
+            }
+            return null;
+        }
+
+        /** One iterate call of the block section, then the RAM section's turn; waits if nothing moved. */
+        private void iterate(long sliceEndNanos) throws IOException {
+            boolean progressed = sender.iterate(budget);
+            // the RAM section iterates after the block section, with what is left of the budget, and
+            // sends nothing while the block bulk pass runs (QEMU's ram_save_iterate: blk_mig_bulk_active)
+            if (sender.bulkCompleted()) {
+                progressed |= ram.send(budget, io.nowNanos()) > 0;
+            }
+            if (budget.exhausted()) {
+                waitUntil(sliceEndNanos);
+            } else if (!progressed) {
+                io.pause(sliceEndNanos); // nothing to send or submit until a read completes (or time passes)
+            }
+        }
+
+        private void waitUntil(long sliceEndNanos) throws IOException {
+            while (io.nowNanos() < sliceEndNanos && !cancelRequested) {
+                io.pause(sliceEndNanos);
+            }
+        }
+
+        /** The slice's figures and new threshold; the run's result if a limit ends it here, else null. */
+        private MigrationResult endSlice(int slice, long sliceStartNanos, boolean bulkAtStart, long dirtyReadsBefore) {
+            long elapsedNanos = io.nowNanos() - sliceStartNanos;
+            double bandwidth = budget.usedBytes() * 1e9 / elapsedNanos;
+            thresholdBytes = (long) (bandwidth * options.maxDowntimeNanos() / 1e9);
+            long pendingNow = sender.pendingBytes(thresholdBytes) + ram.pendingBytes(io.nowNanos());
+            slices.add(new MigrationResult.SliceFigures(slice, sliceStartNanos, io.nowNanos(), budget.usedBytes(), pendingNow,
+                    sender.dirtyBytes(), thresholdBytes, bulkAtStart, sender.stats().dirtyChunksRead - dirtyReadsBefore,
+                    sender.progressPercent()));
+            if (sender.bulkCompleted()) {
+                if (pendingNow < minPendingBytes) {
+                    minPendingBytes = pendingNow;
+                    stalled = 0;
+                } else if (++stalled >= maxStallSlices) {
+                    return stalledOut(pendingNow);
+                }
+            }
+            if (options.maxBytesSent() > 0 && sender.stats().bytesSent > options.maxBytesSent()) {
+                return overDataLimit();
+            }
+            if (slices.size() >= options.maxSlices()) {
+                return notConverged("no completion within " + options.maxSlices() + " slices");
+            }
+            return null;
+        }
+
+        private MigrationResult stalledOut(long pendingNow) {
+            return notConverged("dirty data did not shrink for " + stalled + " slices (" + pendingNow + " bytes pending, threshold "
+                    + thresholdBytes + ")");
+        }
+
+        private MigrationResult overDataLimit() {
+            return notConverged("sent " + sender.stats().bytesSent + " bytes, more than the limit of " + options.maxBytesSent());
+        }
+
+        private MigrationResult complete() throws IOException {
+            long stopped = io.nowNanos();
+            guest.stop();
+            long sentBefore = sender.stats().bytesSent;
+            sender.complete();
+            long sentInDowntime = sender.stats().bytesSent - sentBefore + ram.send(null, io.nowNanos());
+            io.awaitTransfer(sentInDowntime, options.bandwidthBytesPerSecond());
+            long end = io.nowNanos();
+            return new MigrationResult(MigrationResult.Outcome.COMPLETED, "completed", startNanos, stopped, end, end - stopped,
+                    sender.stats().bytesSent, slices, sender.stats());
+        }
+
+        private MigrationResult cancelled() {
+            sender.cancel();
+            return new MigrationResult(MigrationResult.Outcome.CANCELLED, "cancelled", startNanos, -1, io.nowNanos(), 0,
+                    sender.stats().bytesSent, slices, sender.stats());
+        }
+
+        private MigrationResult notConverged(String why) {
+            sender.cancel();
+            return new MigrationResult(MigrationResult.Outcome.DID_NOT_CONVERGE, "did not converge: " + why, startNanos, -1,
+                    io.nowNanos(), 0, sender.stats().bytesSent, slices, sender.stats());
+        }
+
+        MigrationResult failed(Exception e) {
+            sender.cancel();
+            String why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+            return new MigrationResult(MigrationResult.Outcome.FAILED, why, startNanos, -1, io.nowNanos(), 0,
+                    sender.stats().bytesSent, slices, sender.stats());
+        }
     }
 }

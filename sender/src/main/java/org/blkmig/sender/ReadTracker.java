@@ -83,8 +83,7 @@ final class ReadTracker {
                 readingTotal--;
                 b.error = error;
                 if (error != null && firstReadError == null) {
-                    firstReadError = new IOException("read of " + b.device.name + " sector " + b.sector + " failed: "
-                            + error.getMessage(), error);
+                    firstReadError = readFailed(b, error);
                 }
                 marked.get(b.device.index).remove(b.chunk);
                 submitted--;
@@ -98,6 +97,11 @@ final class ReadTracker {
                 throw v;
             }
         }
+    }
+
+    // apart from readDone: read faults are common enough in a campaign that the JIT would compile the message in
+    private static IOException readFailed(Block b, IOException error) {
+        return new IOException("read of " + b.device.name + " sector " + b.sector + " failed: " + error.getMessage(), error);
     }
 
     /**

@@ -36,7 +36,10 @@ public final class QemuStreamReader {
     private final RecordReader records;
     private final Map<Integer, Declared> sections = new HashMap<>();
     private State state = State.HEADER;
-    private Boolean footers; // learnt from the first section payload
+    // learnt from the first section payload; two flags, not a Boolean that may be null: a null
+    // seen late (a stream's first footer) made the JIT throw away the code that reads payloads
+    private boolean footersKnown;
+    private boolean footers;
     private SectionType currentType;
     private int currentId;
     private String currentIdstr;
@@ -269,13 +272,14 @@ public final class QemuStreamReader {
     private long readFooter() throws IOException {
         long payloadBytes = in.offset() - currentStartOffset;
         long offset = in.offset();
-        if (Boolean.TRUE.equals(footers) && in.peek(0) < 0) {
+        if (footersKnown && footers && in.peek(0) < 0) {
             // a sender that stopped after its EOS: cut short, not malformed
             throw ProtocolException.truncated(offset, "input ends before the footer of section " + currentId
                     + " ('" + currentIdstr + "')");
         }
         boolean present = in.peek(0) == QemuFormat.SECTION_FOOTER;
-        if (footers == null) {
+        if (!footersKnown) {
+            footersKnown = true;
             footers = present;
         }
         if (footers && !present) {
@@ -356,7 +360,7 @@ public final class QemuStreamReader {
 
     /** Skips an opaque device-state payload by finding its footer and a plausible next section. */
     private long skipToFooter() throws IOException {
-        if (Boolean.FALSE.equals(footers)) {
+        if (footersKnown && !footers) {
             throw new ProtocolException(currentStartOffset, "cannot skip device state section '" + currentIdstr
                     + "' in a stream without section footers");
         }
@@ -368,6 +372,7 @@ public final class QemuStreamReader {
                         + currentId + " ('" + currentIdstr + "')");
             }
             if (b == QemuFormat.SECTION_FOOTER && peekBE32(1) == currentId && plausibleSectionAt(5)) {
+                footersKnown = true;
                 footers = true;
                 in.skip(5, "footer");
                 return skipped;
