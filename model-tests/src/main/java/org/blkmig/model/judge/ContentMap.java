@@ -33,25 +33,18 @@ final class ContentMap implements World.Contents {
     }
 
     private void set(long sector, long sectorCount, long value) {
-        checkRange(sector, sectorCount);
-        long end = sector + sectorCount;
-        while (sector < end) {
-            long page = sector / PAGE_SECTORS;
-            int from = (int) (sector % PAGE_SECTORS);
-            int to = (int) Math.min(PAGE_SECTORS, from + end - sector);
+        pieces(sector, sectorCount, (page, from, to) -> {
             long[] p = pages.get(page);
             if (p == null) {
                 if (value == ZERO) {
-                    sector += to - from;
-                    continue;
+                    return; // a page never written holds zeros already
                 }
                 p = new long[PAGE_SECTORS];
                 java.util.Arrays.fill(p, ZERO);
                 pages.put(page, p);
             }
             java.util.Arrays.fill(p, from, to, value);
-            sector += to - from;
-        }
+        });
     }
 
     /** The identity of sectors {@code sector..sector+sectorCount-1}, as {@link ContentIdentity#of} names their bytes. */
@@ -86,27 +79,34 @@ final class ContentMap implements World.Contents {
     }
 
     private void forEachRun(long sector, long sectorCount, RunVisitor v) {
-        checkRange(sector, sectorCount);
-        long end = sector + sectorCount;
-        while (sector < end) {
-            long page = sector / PAGE_SECTORS;
-            int from = (int) (sector % PAGE_SECTORS);
-            int to = (int) Math.min(PAGE_SECTORS, from + end - sector);
+        pieces(sector, sectorCount, (page, from, to) -> {
             long[] p = pages.get(page);
             if (p == null) {
                 v.run(ZERO, to - from);
-            } else {
-                int i = from;
-                while (i < to) {
-                    int j = i + 1;
-                    while (j < to && p[j] == p[i]) {
-                        j++;
-                    }
-                    v.run(p[i], j - i);
-                    i = j;
-                }
+                return;
             }
-            sector += to - from;
+            for (int i = from, j; i < to; i = j) {
+                for (j = i + 1; j < to && p[j] == p[i]; j++) {
+                    // the run of equal values from i
+                }
+                v.run(p[i], j - i);
+            }
+        });
+    }
+
+    private interface PieceVisitor {
+        void piece(long page, int fromSector, int toSector);
+    }
+
+    /** Cuts a checked range at pages: each piece lies in one page. */
+    private void pieces(long sector, long sectorCount, PieceVisitor v) {
+        checkRange(sector, sectorCount);
+        long end = sector + sectorCount;
+        for (long s = sector; s < end;) {
+            int from = (int) (s % PAGE_SECTORS);
+            int to = (int) Math.min(PAGE_SECTORS, from + end - s);
+            v.piece(s / PAGE_SECTORS, from, to);
+            s += to - from;
         }
     }
 }
