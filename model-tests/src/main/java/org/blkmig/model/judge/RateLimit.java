@@ -4,6 +4,7 @@ package org.blkmig.model.judge;
 import java.util.List;
 import org.blkmig.model.scenario.Scenario;
 import org.blkmig.model.sim.ScenarioRunner;
+import org.blkmig.model.sim.StreamClock;
 import org.blkmig.protocol.SectionType;
 import org.blkmig.simdisk.History;
 
@@ -55,14 +56,15 @@ final class RateLimit extends NamedProperty {
     /**
      * Reads ahead of the wire: at each read submitted while the guest runs, the chunks read (the
      * history's submissions) but not yet sent (the stream's blocks written by then) may not pass
-     * what the slice's budget holds, rounded up to a whole chunk.
+     * what the slice's budget holds, rounded up to a whole chunk. Only up to where the stream is
+     * whole: see {@link #wholeUntilNanos}.
      */
     private Verdict readAhead(Facts f, long budgetBytes) {
         ScenarioRunner.Run run = f.run();
         int chunk = f.scenario().chunkSizeBytes();
         long bound = Math.max(1, (budgetBytes + chunk - 1) / chunk);
         long stopped = f.history().guestStoppedNanos();
-        stopped = stopped >= 0 ? stopped : Long.MAX_VALUE;
+        stopped = Math.min(stopped >= 0 ? stopped : Long.MAX_VALUE, wholeUntilNanos(run.clock(), run.stream().length()));
         long[] sentAt = f.stream().blocks().stream().mapToLong(b -> run.clock().timeOf(b.offsetBytes())).toArray();
         int sent = 0;
         long submitted = 0;
@@ -85,5 +87,16 @@ final class RateLimit extends NamedProperty {
             }
         }
         return Verdict.pass(this);
+    }
+
+    /**
+     * Until when the stream holds every byte the sender wrote: the time its first lost byte was
+     * written, or never (Long.MAX_VALUE). A migration that fails mid-payload (a read error surfacing
+     * while an iterate sends) leaves that payload unflushed, as QEMU's file does once its error is
+     * set: its blocks were sent, but the stream never shows them, so reads after then are not judged.
+     */
+    static long wholeUntilNanos(StreamClock clock, long streamLengthBytes) {
+        long lostAtNanos = clock.timeOf(streamLengthBytes);
+        return lostAtNanos >= 0 ? lostAtNanos : Long.MAX_VALUE;
     }
 }
