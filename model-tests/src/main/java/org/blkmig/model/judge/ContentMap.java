@@ -47,24 +47,22 @@ final class ContentMap implements World.Contents {
         });
     }
 
-    /** The identity of sectors {@code sector..sector+sectorCount-1}, as {@link ContentIdentity#of} names their bytes. */
-    long identity(long sector, long sectorCount) {
+    /** What a read of some sectors sees: their identity, as {@link ContentIdentity#of} names their bytes, and whether all are zero. */
+    record Seen(long identity, boolean zero) {}
+
+    /** What sectors {@code sector..sector+sectorCount-1} hold, in one pass over their runs. */
+    Seen seen(long sector, long sectorCount) {
         ContentIdentity.Runs runs = new ContentIdentity.Runs();
+        boolean[] zero = {true};
         forEachRun(sector, sectorCount, (value, n) -> {
             if (value == ZERO) {
                 runs.add(ContentIdentity.ZERO, 0, n);
             } else {
                 runs.add(ContentIdentity.WRITTEN, value, n);
+                zero[0] = false;
             }
         });
-        return runs.identity();
-    }
-
-    /** Whether those sectors all hold zeros. */
-    boolean isZero(long sector, long sectorCount) {
-        boolean[] zero = {true};
-        forEachRun(sector, sectorCount, (value, n) -> zero[0] &= value == ZERO);
-        return zero[0];
+        return new Seen(runs.identity(), zero[0]);
     }
 
     private interface RunVisitor {

@@ -85,8 +85,9 @@ public final class Replay {
                     History.ReadSubmit rs = e instanceof History.ReadSample sample ? submits.get(sample.readId())
                             : HistoryIndex.asRead((History.KnownZero) e);
                     ContentMap disk = shadow.get(rs.device());
-                    long hash = disk.identity(rs.sector(), rs.sectorCount());
-                    boolean zero = disk.isZero(rs.sector(), rs.sectorCount());
+                    ContentMap.Seen seen = disk.seen(rs.sector(), rs.sectorCount());
+                    long hash = seen.identity();
+                    boolean zero = seen.zero();
                     Read r;
                     if (e instanceof History.ReadSample) {
                         int i = readIndex.get(rs.readId());

@@ -59,10 +59,11 @@ class ContentIdentityProperties {
         ByteBuffer read = ByteBuffer.allocate((int) (count * Disk.SECTOR_SIZE_BYTES));
         disk.read(sector, read);
         read.flip();
-        assertEquals(ContentIdentity.of(read, sector), map.identity(sector, count));
-        assertEquals(Zeros.isZero(read), map.isZero(sector, count));
+        ContentMap.Seen seen = map.seen(sector, count);
+        assertEquals(ContentIdentity.of(read, sector), seen.identity());
+        assertEquals(Zeros.isZero(read), seen.zero());
         long distinct = distinctRuns(read, sector);
-        Statistics.label("range").collect(map.isZero(sector, count) ? "all zero" : distinct > 2 ? "many runs" : "few runs");
+        Statistics.label("range").collect(seen.zero() ? "all zero" : distinct > 2 ? "many runs" : "few runs");
         Statistics.label("range").coverage(c -> {
             c.check("all zero").count((Integer n) -> n > 0);
             c.check("many runs").percentage((Double p) -> p > 5);
