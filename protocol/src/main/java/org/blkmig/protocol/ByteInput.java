@@ -131,7 +131,7 @@ public final class ByteInput {
                 offsetBytes += n;
             } else if (dst.remaining() >= BUFFER_BYTES && !eof) {
                 // large reads bypass the buffer: one copy less
-                int n = in.read(dst);
+                int n = in instanceof FillingChannel f ? f.readWhileRoom(dst, BUFFER_BYTES) : in.read(dst);
                 if (n < 0) {
                     eof = true;
                 } else {

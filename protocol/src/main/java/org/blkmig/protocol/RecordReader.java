@@ -38,8 +38,7 @@ public final class RecordReader {
     public RecordReader(ByteInput in, int chunkSizeBytes) {
         this.in = in;
         this.chunkSizeBytes = Wire.checkChunkSize(chunkSizeBytes);
-        this.data = ByteBuffer.allocateDirect(chunkSizeBytes);
-        this.dataView = data.asReadOnlyBuffer();
+        // data: allocated at the first block unless a caller lends its own buffers first
     }
 
     public RecordReader(ByteInput in) {
@@ -142,6 +141,9 @@ public final class RecordReader {
         String device = decodeName(nameLengthBytes);
         if (zero) {
             return new Record.ZeroBlock(sector, device);
+        }
+        if (data == null) {
+            useDataBuffer(ByteBuffer.allocateDirect(chunkSizeBytes));
         }
         data.clear();
         in.readBlockData(data, sector);

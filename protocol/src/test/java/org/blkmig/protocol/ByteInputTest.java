@@ -171,4 +171,87 @@ class ByteInputTest {
         assertFalse(in.atEnd());
         assertEquals(-1, ByteInput.of(new byte[3]).peek(3));
     }
+
+    /** A trickle that repeats its own reads when asked to fill, and logs the size of every read. */
+    static final class FillingTrickle implements FillingChannel {
+        final Trickle inner;
+        final java.util.List<Integer> reads = new java.util.ArrayList<>();
+        int fills;
+
+        FillingTrickle(Trickle inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public int read(ByteBuffer dst) {
+            int n = inner.read(dst);
+            reads.add(n);
+            return n;
+        }
+
+        @Override
+        public int readWhileRoom(ByteBuffer dst, int minRemainingBytes) {
+            fills++;
+            int total = 0;
+            while (true) {
+                int n = read(dst);
+                if (n < 0) {
+                    return total > 0 ? total : -1;
+                }
+                total += n;
+                if (dst.remaining() < minRemainingBytes) {
+                    return total;
+                }
+            }
+        }
+
+        @Override
+        public boolean isOpen() {
+            return true;
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    @Test
+    void aFillingChannelIsAskedForTheSameReadsAsAPlainOne() throws IOException {
+        byte[] b = counting(5 * BUFFER_BYTES + 10);
+        for (int perRead : new int[] {1000, BUFFER_BYTES / 3, BUFFER_BYTES, 70_000, 4 * BUFFER_BYTES}) {
+            FillingTrickle plain = new FillingTrickle(new Trickle(b, perRead, false, false));
+            FillingTrickle filling = new FillingTrickle(new Trickle(b, perRead, false, false));
+            ByteBuffer[] got = new ByteBuffer[2];
+            int k = 0;
+            for (FillingTrickle ch : new FillingTrickle[] {filling, plain}) {
+                ByteInput in = new ByteInput(ch == plain ? asPlain(ch) : ch);
+                in.readFully(new byte[10], 0, 10, "head");
+                got[k] = ByteBuffer.allocate(4 * BUFFER_BYTES + 7);
+                in.readFully(got[k], "big");
+                assertEquals(10 + 4 * BUFFER_BYTES + 7, in.offset());
+                assertEquals(b[10 + 4 * BUFFER_BYTES + 7] & 0xff, in.readU8("next"));
+                k++;
+            }
+            assertArrayEquals(got[1].array(), got[0].array());
+            assertEquals(plain.reads, filling.reads, "per read " + perRead);
+            assertTrue(filling.fills > 0 && plain.fills == 0, "the large read filled");
+        }
+    }
+
+    /** The channel seen as a plain one: ByteInput loops over its reads itself. */
+    private static ReadableByteChannel asPlain(ReadableByteChannel ch) {
+        return new ReadableByteChannel() {
+            @Override
+            public int read(ByteBuffer dst) throws IOException {
+                return ch.read(dst);
+            }
+
+            @Override
+            public boolean isOpen() {
+                return true;
+            }
+
+            @Override
+            public void close() {}
+        };
+    }
 }

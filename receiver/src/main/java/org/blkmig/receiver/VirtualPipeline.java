@@ -26,6 +26,8 @@ final class VirtualPipeline implements Pipeline {
     private final long writebackEveryBytes;
     private final ReceiverPolicies.ZeroWrite zeroWrite;
     private final ArrayDeque<ByteBuffer> free = new ArrayDeque<>();
+    private final int chunkSizeBytes;
+    private int unallocated;
     private final ArrayDeque<WritePipeline.Job> jobs = new ArrayDeque<>();
     private final Set<Disk> writtenSinceWriteback = new LinkedHashSet<>();
     private long bytesSinceWriteback;
@@ -43,18 +45,28 @@ final class VirtualPipeline implements Pipeline {
         this.buffers = buffers;
         this.writebackEveryBytes = writebackEveryBytes;
         this.zeroWrite = zeroWrite;
-        for (int i = 0; i < buffers; i++) {
-            free.add(ByteBuffer.allocate(chunkSizeBytes));
-        }
+        this.chunkSizeBytes = chunkSizeBytes;
+        this.unallocated = buffers; // allocated when first taken: a small run uses few of them
+    }
+
+    /** Buffers free to take: returned ones and those not yet allocated. */
+    private int freeCount() {
+        return free.size() + unallocated;
     }
 
     @Override
     public ByteBuffer takeFree() throws IOException {
         checkFailure();
-        runUntil(() -> !free.isEmpty(), "a free write buffer");
+        runUntil(() -> freeCount() > 0, "a free write buffer");
         checkFailure();
         lent++;
-        ByteBuffer b = free.poll();
+        ByteBuffer b;
+        if (unallocated > 0) { // the buffers never used come first, as when all were made at the start
+            unallocated--;
+            b = ByteBuffer.allocate(chunkSizeBytes);
+        } else {
+            b = free.poll();
+        }
         checkCounts(); // after the poll: the buffer lent counts in the peak
         return b;
     }
@@ -124,9 +136,9 @@ final class VirtualPipeline implements Pipeline {
     }
 
     private void checkCounts() {
-        peakBusy = Math.max(peakBusy, buffers - free.size());
-        Invariant.check(free.size() + lent + jobs.size() + (writing ? 1 : 0) >= 0 && free.size() <= buffers
-                && done <= queued && lent >= 0 && lent <= buffers, () -> "write pipeline counts: " + free.size() + " free, "
+        peakBusy = Math.max(peakBusy, buffers - freeCount());
+        Invariant.check(free.size() + lent + jobs.size() + (writing ? 1 : 0) >= 0 && freeCount() <= buffers
+                && done <= queued && lent >= 0 && lent <= buffers, () -> "write pipeline counts: " + freeCount() + " free, "
                         + lent + " lent, " + jobs.size() + " queued, " + done + " of " + queued + " written, " + buffers
                         + " buffers");
     }

@@ -97,6 +97,63 @@ public final class SparseMemoryDisk extends BaseDisk {
         return new Allocation(data ? State.DATA : State.ZERO, Math.min(s, limit) - sector);
     }
 
+    /**
+     * The first byte at which this disk and {@code other} (of the same size) differ, or -1: page by
+     * page over the pages either holds, a page one lacks read as the zeros it reads as. No bytes are
+     * copied, so comparing two images costs one pass over the pages they hold.
+     */
+    public long firstMismatch(SparseMemoryDisk other) {
+        if (other.sizeBytes() != sizeBytes()) {
+            throw new IllegalArgumentException(this + " and " + other + " differ in size");
+        }
+        synchronized (this) {
+            synchronized (other) {
+                long[] held = heldPages(pages, other.pages);
+                for (long page : held) {
+                    int at = mismatch(pages.get(page), other.pages.get(page));
+                    if (at >= 0) {
+                        return page * PAGE_BYTES + at;
+                    }
+                }
+                return -1;
+            }
+        }
+    }
+
+    /** The pages either map holds, ascending, each once. */
+    private static long[] heldPages(Map<Long, byte[]> a, Map<Long, byte[]> b) {
+        long[] all = new long[a.size() + b.size()];
+        int n = 0;
+        for (long k : a.keySet()) {
+            all[n++] = k;
+        }
+        for (long k : b.keySet()) {
+            if (!a.containsKey(k)) {
+                all[n++] = k;
+            }
+        }
+        all = java.util.Arrays.copyOf(all, n);
+        java.util.Arrays.sort(all);
+        return all;
+    }
+
+    /** Where two pages first differ (null: a page of zeros), or -1. */
+    private static int mismatch(byte[] a, byte[] b) {
+        if (a == null || b == null) {
+            byte[] held = a == null ? b : a;
+            for (int pos = 0; pos < PAGE_BYTES; pos += ZERO_PAGE.length) {
+                int at = java.util.Arrays.mismatch(held, pos, pos + ZERO_PAGE.length, ZERO_PAGE, 0, ZERO_PAGE.length);
+                if (at >= 0) {
+                    return pos + at;
+                }
+            }
+            return -1;
+        }
+        return java.util.Arrays.mismatch(a, b);
+    }
+
+    private static final byte[] ZERO_PAGE = new byte[PAGE_BYTES];
+
     /** Memory never fails: the visitors here throw no I/O error. */
     private static void segments(long sector, long count, Segments.Visitor v) {
         try {

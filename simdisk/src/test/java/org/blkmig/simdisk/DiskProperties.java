@@ -174,4 +174,27 @@ class DiskProperties {
         Statistics.label("zero cluster").collect(Arrays.asList(state).contains(Disk.State.ZERO));
         Statistics.label("zero cluster").coverage(c -> c.check(true).percentage(p -> p > 4));
     }
+
+    /** Two sparse disks given common and then their own operations: the first mismatch is the models'. */
+    @Property(tries = 300)
+    void twoSparseDisksFirstDifferWhereTheirBytesDo(@ForAll @IntRange(min = 1, max = 3000) int sectors,
+            @ForAll("ops") List<Op> common, @ForAll("ops") List<Op> onlyA, @ForAll("ops") List<Op> onlyB) throws IOException {
+        SparseMemoryDisk a = new SparseMemoryDisk("a", sectors * 512L);
+        SparseMemoryDisk b = new SparseMemoryDisk("b", sectors * 512L);
+        byte[] modelA = new byte[sectors * 512];
+        byte[] modelB = new byte[sectors * 512];
+        apply(a, modelA, common);
+        apply(b, modelB, common);
+        apply(a, modelA, onlyA.subList(0, Math.min(2, onlyA.size())));
+        apply(b, modelB, onlyB.subList(0, Math.min(2, onlyB.size())));
+        long expected = Arrays.mismatch(modelA, modelB);
+        assertEquals(expected, a.firstMismatch(b));
+        assertEquals(expected, b.firstMismatch(a));
+        Statistics.label("differ").collect(expected >= 0, expected >= 0 && (a.pageCount() == 0 || b.pageCount() == 0));
+        Statistics.label("differ").coverage(c -> {
+            c.check(true, false).percentage(p -> p > 20);
+            c.check(true, true).count(n -> n > 0);
+            c.check(false, false).percentage(p -> p > 10);
+        });
+    }
 }

@@ -89,6 +89,7 @@ public final class Campaign {
             progress.accept(run);
             if (o.passed()) {
                 passed++;
+                o.release();
                 continue;
             }
             failed++;

@@ -3,8 +3,10 @@ package org.blkmig.model.judge;
 
 import java.nio.ByteBuffer;
 import org.blkmig.model.scenario.Scenario;
+import org.blkmig.model.sim.GuardedDisk;
 import org.blkmig.model.sim.World;
 import org.blkmig.simdisk.Disk;
+import org.blkmig.simdisk.SparseMemoryDisk;
 import org.blkmig.simdisk.WriteContent;
 
 /**
@@ -18,6 +20,10 @@ public record FirstDifference(ChunkRef chunk, long byteOffset, long sector, long
 
     /** The first difference of one migrated device's target from its source, or null if they are equal. */
     static FirstDifference of(Scenario.Device d, Disk source, Disk target, int chunkSizeBytes) {
+        if (memory(source) != null && memory(target) != null && source.sizeBytes() == d.sizeBytes()
+                && target.sizeBytes() == d.sizeBytes()) {
+            return ofPages(d, source, target, chunkSizeBytes);
+        }
         long chunkSectors = chunkSizeBytes / Disk.SECTOR_SIZE_BYTES;
         long sectors = d.sizeBytes() / Disk.SECTOR_SIZE_BYTES;
         long step = COMPARE_BYTES / Disk.SECTOR_SIZE_BYTES;
@@ -39,6 +45,25 @@ public record FirstDifference(ChunkRef chunk, long byteOffset, long sector, long
             }
         }
         return null;
+    }
+
+    /** Two in-memory images compared page by page where they hold pages; the differing sector read from each. */
+    private static FirstDifference ofPages(Scenario.Device d, Disk source, Disk target, int chunkSizeBytes) {
+        long at = memory(source).firstMismatch(memory(target));
+        if (at < 0) {
+            return null;
+        }
+        long sector = at / Disk.SECTOR_SIZE_BYTES;
+        ByteBuffer a = read(source, sector, 1, ByteBuffer.allocate(Disk.SECTOR_SIZE_BYTES));
+        ByteBuffer b = read(target, sector, 1, ByteBuffer.allocate(Disk.SECTOR_SIZE_BYTES));
+        return new FirstDifference(new ChunkRef(d.name(), sector / (chunkSizeBytes / Disk.SECTOR_SIZE_BYTES)), at, sector,
+                WriteContent.writeIdOf(a, sector), WriteContent.writeIdOf(b, sector));
+    }
+
+    /** The in-memory disk under the checks' instrumentation, or null. */
+    private static SparseMemoryDisk memory(Disk d) {
+        Disk inner = d instanceof GuardedDisk g ? g.delegate() : d;
+        return inner instanceof SparseMemoryDisk m ? m : null;
     }
 
     private static ByteBuffer read(Disk d, long sector, long sectorCount, ByteBuffer into) {

@@ -20,6 +20,12 @@ public final class Judge {
             return Properties.allPassed(verdicts);
         }
 
+        /** Gives the run's (and the rerun's) stream memory to the next run: this outcome is not read again. */
+        public void release() {
+            run.stream().release();
+            facts.rerun().ifPresent(r -> r.stream().release());
+        }
+
         /**
          * The run's verdict in a word or two: VERIFIED (every property holds and the migration
          * completed), NOT COMPLETED (OUTCOME) (every property holds, the target is reported

@@ -20,6 +20,7 @@ final class ReceiverCoroutine {
     private Thread thread;
     private Thread resumer;
     private boolean waiting;
+    private java.util.function.BooleanSupplier filler; // reads for a waiting receiver at a wake; null: none
     private boolean done;
     private boolean aborted;
     private ReceiveResult result;
@@ -32,7 +33,10 @@ final class ReceiverCoroutine {
      * receiver that broke an invariant ends incomplete at {@code bytesRead}.
      */
     void start(Supplier<ReceiveResult> body, LongSupplier bytesRead, Consumer<ReceiveResult> onReturn) {
-        thread = new Thread(() -> {
+        resumer = Thread.currentThread();
+        Carrier carrier = Carrier.take();
+        thread = carrier.thread;
+        carrier.run(() -> {
             awaitTurn();
             try {
                 result = body.get();
@@ -47,13 +51,63 @@ final class ReceiverCoroutine {
                 onReturn.accept(result);
                 done = true;
                 waiting = false;
+                carrier.idle = true; // before the hand-back: the next run may take it at once
                 receiverTurn = false;
                 LockSupport.unpark(resumer);
             }
-        }, "blkmig-sim-receiver");
-        thread.setDaemon(true);
-        thread.start();
+        });
         resume();
+    }
+
+    /**
+     * The receivers' thread, kept for the next run once a receiver returned: a new platform thread
+     * per run cost more than many runs' decoding. Each simulating thread keeps its last carrier; a
+     * receiver left waiting keeps its own, and the next run gets a new one.
+     */
+    private static final class Carrier {
+        private static final ThreadLocal<Carrier> LAST = new ThreadLocal<>();
+        final Thread thread;
+        volatile boolean idle;
+        private volatile Runnable task;
+
+        private Carrier() {
+            thread = new Thread(this::loop, "blkmig-sim-receiver");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        /** The calling thread's idle carrier, or a new one. */
+        static Carrier take() {
+            Carrier c = LAST.get();
+            if (c == null || !c.idle) {
+                c = new Carrier();
+                LAST.set(c);
+            }
+            c.idle = false;
+            return c;
+        }
+
+        void run(Runnable body) {
+            Invariant.check(task == null, "a receiver's carrier given a second body");
+            task = body;
+            LockSupport.unpark(thread);
+        }
+
+        private void loop() {
+            while (true) {
+                Runnable t = task;
+                if (t == null) {
+                    LockSupport.park(this);
+                    continue;
+                }
+                task = null;
+                try {
+                    t.run();
+                } catch (Throwable e) { // the body handed the turn back in its finally: report, and serve on
+                    thread.getUncaughtExceptionHandler().uncaughtException(thread, e);
+                }
+            }
+        }
     }
 
     /** Whether the receiver waits for bytes. */
@@ -63,12 +117,13 @@ final class ReceiverCoroutine {
 
     /** Resumes a receiver that waits for bytes; returns when it waits again or has finished. */
     void wake() {
-        if (waiting && !done) {
+        if (waiting && !done && (filler == null || !filler.getAsBoolean())) {
             resume();
         }
     }
 
     private void resume() {
+        filler = null;
         waiting = false;
         resumer = Thread.currentThread();
         receiverTurn = true;
@@ -76,6 +131,15 @@ final class ReceiverCoroutine {
         while (receiverTurn) {
             LockSupport.park(this);
         }
+    }
+
+    /**
+     * On the receiver's thread: as {@link #yieldToSimulation()}, but each wake first runs {@code filler}
+     * on the simulation's thread, which reads for the receiver and says whether it waits on.
+     */
+    void yieldFilling(java.util.function.BooleanSupplier filler) {
+        this.filler = filler;
+        yieldToSimulation();
     }
 
     /** On the receiver's thread: it waits for bytes, the simulation runs until it is resumed. */
@@ -114,18 +178,14 @@ final class ReceiverCoroutine {
         boolean stillWaiting = !done;
         if (stillWaiting) {
             aborted = true;
-            resume();
-        }
-        try {
-            thread.join(10_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            resume(); // returns once the receiver returned, or waits again (then it never will)
         }
         return stillWaiting;
     }
 
+    /** Whether the receiver's body has not returned: its carrier stays with it. */
     boolean threadAlive() {
-        return thread.isAlive();
+        return !done;
     }
 
     /** The message of the invariant the receiver's side broke, or null. */

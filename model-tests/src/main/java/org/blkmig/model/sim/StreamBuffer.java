@@ -13,10 +13,15 @@ import java.util.List;
 public final class StreamBuffer extends OutputStream {
     private static final int PIECE_BYTES = 1 << 20;
 
+    /** Pieces of released streams, for the next run on this thread: a fresh MiB is zeroed first. */
+    private static final ThreadLocal<java.util.ArrayDeque<byte[]>> SPARE = ThreadLocal.withInitial(java.util.ArrayDeque::new);
+    private static final int MAX_SPARE_PIECES = 64;
+
     private final List<byte[]> pieces = new ArrayList<>();
     private final long maxBytes;
     private long length;
     private boolean overflowed;
+    private boolean released;
 
     public StreamBuffer(long maxBytes) {
         this.maxBytes = maxBytes;
@@ -43,6 +48,7 @@ public final class StreamBuffer extends OutputStream {
 
     /** Appends {@code n} bytes of {@code src} (advancing it): what a link took of a write. */
     public void write(java.nio.ByteBuffer src, int n) {
+        checkHeld();
         if (length + n > maxBytes) {
             overflowed = true;
             throw new ScenarioRunner.TooLarge(length + n);
@@ -50,7 +56,8 @@ public final class StreamBuffer extends OutputStream {
         while (n > 0) {
             int inPiece = (int) (length % PIECE_BYTES);
             if (inPiece == 0) {
-                pieces.add(new byte[PIECE_BYTES]);
+                byte[] spare = SPARE.get().poll(); // its old bytes lie past the length: never read
+                pieces.add(spare != null ? spare : new byte[PIECE_BYTES]);
             }
             int k = Math.min(n, PIECE_BYTES - inPiece);
             src.get(pieces.get(pieces.size() - 1), inPiece, k);
@@ -61,6 +68,7 @@ public final class StreamBuffer extends OutputStream {
 
     /** Copies {@code n} bytes from {@code position} into dst: what a receiver reads off a link. */
     public void read(long position, java.nio.ByteBuffer dst, int n) {
+        checkHeld();
         if (position + n > length) {
             throw new IndexOutOfBoundsException("bytes " + position + "+" + n + " past the stream's " + length);
         }
@@ -75,6 +83,8 @@ public final class StreamBuffer extends OutputStream {
 
     /** Whether {@code other} holds the same bytes: cheaper than two digests where they are equal. */
     public boolean sameBytes(StreamBuffer other) {
+        checkHeld();
+        other.checkHeld();
         if (length != other.length) {
             return false;
         }
@@ -89,6 +99,7 @@ public final class StreamBuffer extends OutputStream {
 
     /** The SHA-256 of the stream, in hex: two runs of one scenario must give the same. */
     public String sha256() {
+        checkHeld();
         try {
             java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
             for (int i = 0; i < pieces.size(); i++) {
@@ -98,6 +109,30 @@ public final class StreamBuffer extends OutputStream {
             return java.util.HexFormat.of().formatHex(md.digest());
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    /**
+     * Gives the pieces to the next run on the calling thread: once a run is judged and passed,
+     * nobody reads its stream again (any later use fails).
+     */
+    public void release() {
+        if (released) {
+            return;
+        }
+        released = true;
+        java.util.ArrayDeque<byte[]> spare = SPARE.get();
+        for (byte[] p : pieces) {
+            if (spare.size() < MAX_SPARE_PIECES) {
+                spare.push(p);
+            }
+        }
+        pieces.clear();
+    }
+
+    private void checkHeld() {
+        if (released) {
+            throw new IllegalStateException("the stream was released");
         }
     }
 
