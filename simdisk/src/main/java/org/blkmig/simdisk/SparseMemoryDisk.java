@@ -64,6 +64,19 @@ public final class SparseMemoryDisk extends BaseDisk {
         });
     }
 
+    /**
+     * Writes {@link WriteContent}'s sectors of write {@code writeId}, as {@link #write} of them would,
+     * straight into the pages: a simulated world's initial data, without a buffer to copy from.
+     */
+    public synchronized void writeContent(long sector, long sectorCount, long writeId) {
+        Disk.checkRange(this, sector, sectorCount * SECTOR_SIZE_BYTES);
+        segments(sector, sectorCount, (page, inPage, n) -> {
+            // never all zeros (every sector carries a non-zero fill byte): the page stays
+            byte[] p = pages.computeIfAbsent(page, k -> new byte[PAGE_BYTES]);
+            WriteContent.fill(p, inPage * SECTOR_SIZE_BYTES, writeId, page * PAGE_SECTORS + inPage, n);
+        });
+    }
+
     @Override
     public synchronized void writeZeros(long sector, long sectorCount) {
         Disk.checkRange(this, sector, sectorCount * SECTOR_SIZE_BYTES);

@@ -39,7 +39,7 @@ public final class WriteContent {
     private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
     /** The same bytes straight into an array: a campaign writes gigabytes of them. */
-    private static void fill(byte[] a, int offset, long writeId, long sector, long sectorCount) {
+    static void fill(byte[] a, int offset, long writeId, long sector, long sectorCount) {
         int at = offset;
         for (long s = 0; s < sectorCount; s++, at += Disk.SECTOR_SIZE_BYTES) {
             LONG_BE.set(a, at, writeId);

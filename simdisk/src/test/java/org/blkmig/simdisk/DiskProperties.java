@@ -197,4 +197,25 @@ class DiskProperties {
             c.check(false, false).percentage(p -> p > 10);
         });
     }
+
+    /** Writing a write's contents in place leaves the bytes a write of its buffer leaves, over any earlier data. */
+    @Property(tries = 200)
+    void writingContentInPlaceEqualsWritingItsBuffer(@ForAll @IntRange(min = 1, max = 3000) int sectors,
+            @ForAll("ops") List<Op> before, @ForAll @IntRange(min = 0, max = 2999) int at,
+            @ForAll @IntRange(min = 1, max = 700) int count, @ForAll @IntRange(min = 0, max = 1000) int writeId)
+            throws IOException {
+        SparseMemoryDisk inPlace = new SparseMemoryDisk("a", sectors * 512L);
+        SparseMemoryDisk buffered = new SparseMemoryDisk("b", sectors * 512L);
+        byte[] model = new byte[sectors * 512];
+        apply(inPlace, model.clone(), before);
+        apply(buffered, model, before);
+        long s = at % sectors;
+        int n = (int) Math.min(count, sectors - s);
+        inPlace.writeContent(s, n, writeId);
+        buffered.write(s, WriteContent.make(writeId, s, n));
+        assertEquals(-1, inPlace.firstMismatch(buffered));
+        assertEquals(buffered.pageCount(), inPlace.pageCount());
+        Statistics.label("crosses a page").collect(s / 128 != (s + n - 1) / 128);
+        Statistics.label("crosses a page").coverage(c -> c.check(true).percentage(p -> p > 8));
+    }
 }

@@ -60,6 +60,19 @@ public final class World {
         void zeros(long sector, long sectorCount) throws IOException;
 
         static Contents of(Disk disk) {
+            if (disk instanceof SparseMemoryDisk memory) {
+                return new Contents() {
+                    @Override
+                    public void data(long sector, long sectorCount, long writeId) {
+                        memory.writeContent(sector, sectorCount, writeId);
+                    }
+
+                    @Override
+                    public void zeros(long sector, long sectorCount) {
+                        memory.writeZeros(sector, sectorCount);
+                    }
+                };
+            }
             return new Contents() {
                 private ByteBuffer scratch = ByteBuffer.allocate(0);
 
