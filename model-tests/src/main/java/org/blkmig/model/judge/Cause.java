@@ -31,6 +31,8 @@ public enum Cause {
     BLOCK_UNSEEN("a block whose data no read of its chunk saw"),
     ZERO_BLOCK_NOT_ZERO("a zero block for a chunk no read found all zero"),
     STALE_BLOCK("a stale block sent after a newer one of its chunk"),
+    // final-copy-order
+    FINAL_COPY_OUT_OF_ORDER("the final copy walked the devices or chunks out of the device list's order"),
     // source-untouched
     SOURCE_WRITTEN("the migration wrote to a source"),
     TRACKING_LEFT_ON("dirty tracking left on after the migration"),
