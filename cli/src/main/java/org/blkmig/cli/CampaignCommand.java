@@ -88,6 +88,7 @@ final class CampaignCommand implements Callable<Integer> {
                 s.simulatedBytes() / 1048576.0);
         out.printf("campaign cost: %.1f CPU-s, %.1f MiB migrated per CPU-second%n", cpuSeconds,
                 s.migratedBytes() / 1048576.0 / Math.max(cpuSeconds, 1e-9));
+        s.downtime().lines().forEach(out::println);
         if (s.failed() > 0) {
             out.println("findings: " + s.failures().size() + " distinct way(s) of failing in " + s.failed() + " failed scenarios");
         }

@@ -20,6 +20,7 @@ import org.blkmig.cli.report.CampaignReport;
 import org.blkmig.cli.report.CiReport;
 import org.blkmig.cli.report.GateReport;
 import org.blkmig.cli.report.Reports;
+import org.blkmig.model.campaign.DowntimeHistogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -176,7 +177,8 @@ final class MergeCommand implements Callable<Integer> {
                 first.mutants(), first.sizes(), shards.stream().mapToInt(CampaignReport::run).sum(),
                 shards.stream().mapToInt(CampaignReport::passed).sum(), shards.stream().mapToInt(CampaignReport::failed).sum(),
                 shards.stream().anyMatch(CampaignReport::timedOut), findings,
-                shards.stream().mapToDouble(CampaignReport::elapsedSeconds).sum());
+                shards.stream().mapToDouble(CampaignReport::elapsedSeconds).sum(),
+                shards.stream().map(CampaignReport::downtime).reduce(DowntimeHistogram.empty(), DowntimeHistogram::plus));
         m.writePage(output, diagrams);
         return m;
     }

@@ -186,7 +186,8 @@ public final class BlockMigrationSender {
      * (sync); false when no device has one left before its cursor's end.
      */
     private boolean saveDirtyBlock(SliceBudget budget, boolean async) throws IOException {
-        for (MigratedDevice d : devices.all()) {
+        // the final copy (sync) walks the devices in the final-copy policy's order: the list's, as QEMU's
+        for (MigratedDevice d : async ? devices.all() : policies.finalCopy().walkOrder(devices.all())) {
             if (saveDeviceDirty(d, budget, async)) {
                 return true;
             }

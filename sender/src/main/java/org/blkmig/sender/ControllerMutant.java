@@ -25,6 +25,13 @@ public enum ControllerMutant {
         int completionStallSlices(int maxStallSlices) {
             return maxStallSlices / 2;
         }
+    },
+    /** The completion threshold doubled: the guest stops with up to twice the downtime limit's worth left. */
+    STOP_WITH_TWICE_THE_LIMIT("the guest is stopped with up to twice the downtime limit's worth of data left") {
+        @Override
+        long thresholdBytes(long computed) {
+            return 2 * computed;
+        }
     };
 
     public final String description;
@@ -41,6 +48,11 @@ public enum ControllerMutant {
     /** The slices without a new low of pending data the controller waits for before it may complete. */
     int completionStallSlices(int maxStallSlices) {
         return 0;
+    }
+
+    /** The completion threshold the controller uses instead of the one it computed. */
+    long thresholdBytes(long computed) {
+        return computed;
     }
 
     /** The guest control the controller uses instead of the real one. */

@@ -11,7 +11,31 @@ import org.blkmig.simdisk.Durations;
  * once it has sent more than {@code maxBytesSent} (0: no such limit).
  */
 public record ControllerOptions(long bandwidthBytesPerSecond, long maxDowntimeNanos, long sliceNanos,
-        int maxStallSlices, long maxSlices, long maxBytesSent, Set<ControllerMutant> mutants, RamModel.Settings ram) {
+        int maxStallSlices, long maxSlices, long maxBytesSent, Set<ControllerMutant> mutants, RamModel.Settings ram,
+        Threshold threshold) {
+
+    /** The bandwidth the completion threshold (bandwidth x maximum downtime) is computed from. */
+    public enum Threshold {
+        /**
+         * QEMU's: the bytes charged to the last slice over its duration. A slice may pass its budget
+         * by one block, so this can exceed the rate limit at which the final copy is carried, and the
+         * guest then stops with more than the downtime limit's worth left.
+         */
+        MEASURED,
+        /** blkmig's: the measured bandwidth, at most the rate limit. */
+        MEASURED_AT_MOST_RATE_LIMIT;
+
+        double bytesPerSecond(double measured, long rateLimitBytesPerSecond) {
+            return this == MEASURED ? measured : Math.min(measured, rateLimitBytesPerSecond);
+        }
+    }
+
+    /** blkmig's threshold rule. */
+    public ControllerOptions(long bandwidthBytesPerSecond, long maxDowntimeNanos, long sliceNanos, int maxStallSlices,
+            long maxSlices, long maxBytesSent, Set<ControllerMutant> mutants, RamModel.Settings ram) {
+        this(bandwidthBytesPerSecond, maxDowntimeNanos, sliceNanos, maxStallSlices, maxSlices, maxBytesSent, mutants, ram,
+                Threshold.MEASURED_AT_MOST_RATE_LIMIT);
+    }
     /** QEMU's defaults: 128 MiB/s, 300 ms. */
     public static final long DEFAULT_BANDWIDTH_BYTES_PER_SECOND = 128L << 20;
     public static final long DEFAULT_MAX_DOWNTIME_NANOS = 300 * Durations.MILLI;
@@ -24,6 +48,7 @@ public record ControllerOptions(long bandwidthBytesPerSecond, long maxDowntimeNa
         }
         mutants = mutants.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(mutants));
         java.util.Objects.requireNonNull(ram, "ram");
+        java.util.Objects.requireNonNull(threshold, "threshold");
     }
 
     public static ControllerOptions defaults() {
@@ -33,33 +58,38 @@ public record ControllerOptions(long bandwidthBytesPerSecond, long maxDowntimeNa
 
     public ControllerOptions withBandwidth(long bytesPerSecond) {
         return new ControllerOptions(bytesPerSecond, maxDowntimeNanos, sliceNanos, maxStallSlices, maxSlices, maxBytesSent,
-                mutants, ram);
+                mutants, ram, threshold);
     }
 
     public ControllerOptions withMaxDowntime(long nanos) {
         return new ControllerOptions(bandwidthBytesPerSecond, nanos, sliceNanos, maxStallSlices, maxSlices, maxBytesSent,
-                mutants, ram);
+                mutants, ram, threshold);
     }
 
     public ControllerOptions withLimits(int stallSlices, long slices) {
         return new ControllerOptions(bandwidthBytesPerSecond, maxDowntimeNanos, sliceNanos, stallSlices, slices, maxBytesSent,
-                mutants, ram);
+                mutants, ram, threshold);
     }
 
     public ControllerOptions withMaxBytesSent(long bytes) {
         return new ControllerOptions(bandwidthBytesPerSecond, maxDowntimeNanos, sliceNanos, maxStallSlices, maxSlices, bytes,
-                mutants, ram);
+                mutants, ram, threshold);
     }
 
     public ControllerOptions withMutants(Set<ControllerMutant> m) {
         return new ControllerOptions(bandwidthBytesPerSecond, maxDowntimeNanos, sliceNanos, maxStallSlices, maxSlices,
-                maxBytesSent, m, ram);
+                maxBytesSent, m, ram, threshold);
     }
 
     /** Guest RAM migrated beside the disks: its pending bytes enter the completion decision, its bytes the budget. */
     public ControllerOptions withRam(RamModel.Settings r) {
         return new ControllerOptions(bandwidthBytesPerSecond, maxDowntimeNanos, sliceNanos, maxStallSlices, maxSlices,
-                maxBytesSent, mutants, r);
+                maxBytesSent, mutants, r, threshold);
+    }
+
+    public ControllerOptions withThreshold(Threshold t) {
+        return new ControllerOptions(bandwidthBytesPerSecond, maxDowntimeNanos, sliceNanos, maxStallSlices, maxSlices,
+                maxBytesSent, mutants, ram, t);
     }
 
     /** The transfer budget of one slice. */

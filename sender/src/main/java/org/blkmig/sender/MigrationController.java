@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntConsumer;
+import org.blkmig.simdisk.Invariant;
 import org.blkmig.simdisk.IoContext;
 
 /**
@@ -150,7 +151,17 @@ public final class MigrationController {
         private MigrationResult endSlice(int slice, long sliceStartNanos, boolean bulkAtStart, long dirtyReadsBefore) {
             long elapsedNanos = io.nowNanos() - sliceStartNanos;
             double bandwidth = budget.usedBytes() * 1e9 / elapsedNanos;
-            thresholdBytes = (long) (bandwidth * options.maxDowntimeNanos() / 1e9);
+            // what the final copy may leave: the downtime limit's worth at the rate it will be carried
+            long computed = (long) (options.threshold().bytesPerSecond(bandwidth, options.bandwidthBytesPerSecond())
+                    * options.maxDowntimeNanos() / 1e9);
+            Invariant.check(options.threshold() == ControllerOptions.Threshold.MEASURED
+                    || computed <= (long) (options.bandwidthBytesPerSecond() * (options.maxDowntimeNanos() / 1e9)) + 1,
+                    () -> "threshold " + computed + " above the rate limit's worth of downtime");
+            long threshold = computed;
+            for (ControllerMutant m : options.mutants()) {
+                threshold = m.thresholdBytes(threshold);
+            }
+            thresholdBytes = threshold;
             long pendingNow = sender.pendingBytes(thresholdBytes) + ram.pendingBytes(io.nowNanos());
             slices.add(new MigrationResult.SliceFigures(slice, sliceStartNanos, io.nowNanos(), budget.usedBytes(), pendingNow,
                     sender.dirtyBytes(), thresholdBytes, bulkAtStart, sender.stats().dirtyChunksRead - dirtyReadsBefore,

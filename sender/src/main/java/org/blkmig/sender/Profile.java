@@ -37,6 +37,12 @@ public enum Profile {
         return o;
     }
 
+    /** The controller's options with this profile's threshold rule: QEMU 7.2 plans with the measured bandwidth. */
+    public ControllerOptions controller(ControllerOptions options) {
+        return options.withThreshold(this == QEMU_7_2 ? ControllerOptions.Threshold.MEASURED
+                : ControllerOptions.Threshold.MEASURED_AT_MOST_RATE_LIMIT);
+    }
+
     public static Profile parse(String name) {
         for (Profile p : values()) {
             if (p.cliName.equals(name.trim())) {

@@ -34,7 +34,9 @@ public enum SenderMutant {
             SenderPolicies.Submission.SUBMITTED_MINUS_DONE),
     FINAL_COPY_SENDS_BEFORE_READ("the final copy sends a block before its read completes",
             SenderPolicies.FinalCopy.SEND_AT_ONCE),
-    UNORDERED_DEVICES("the devices kept in an identity-hashed set: their order changes run to run", DeviceScan.UNORDERED);
+    UNORDERED_DEVICES("the devices kept in an identity-hashed set: their order changes run to run", DeviceScan.UNORDERED),
+    FINAL_COPY_DEVICES_REVERSED("the final copy walks the devices from the last to the first",
+            SenderPolicies.FinalCopy.LAST_DEVICE_FIRST);
 
     public final String description;
     /** The broken policy this bug puts in place of the correct one. */

@@ -26,7 +26,7 @@ import org.blkmig.simdisk.Disk;
  *   <li>{@code inFlightConflict}: what the dirty walk does at a chunk marked in flight;
  *   <li>{@code pending}: the bytes reported to the controller, which decide completion;
  *   <li>{@code drain}: whether completion waits for the reads in flight;
- *   <li>{@code finalCopy}: whether the final copy's blocks wait for their reads;
+ *   <li>{@code finalCopy}: whether the final copy's blocks wait for their reads, and its order of devices;
  *   <li>{@code zeroDetection}: which bytes of a chunk must be zero for a ZERO_BLOCK;
  *   <li>{@code tracking}: whether dirty tracking stops when the migration ends;
  *   <li>{@code wireFaults}: records broken on their way out (protocol mutants only).
@@ -338,16 +338,31 @@ public record SenderPolicies(DeviceScan deviceScan, Allocation allocation, Dirty
         }
     }
 
-    /** Whether a block of the final copy waits for its read. */
+    /**
+     * How the final copy walks the dirty chunks: whether a block waits for its read, and the order
+     * of the devices (QEMU's block_save_complete walks its device list from the first).
+     */
     public enum FinalCopy {
         AWAIT_READ,
         /** Sends the block before its read completes (a seeded bug): whatever the buffer held goes out. */
-        SEND_AT_ONCE;
+        SEND_AT_ONCE,
+        /** Walks the devices from the last to the first (a seeded bug): the stop-and-copy's order is not the list's. */
+        LAST_DEVICE_FIRST;
 
         void beforeSend(Drain.IoStep awaitRead) throws java.io.IOException {
-            if (this == AWAIT_READ) {
+            if (this != SEND_AT_ONCE) {
                 awaitRead.run();
             }
+        }
+
+        /** The devices in the order the final copy walks them. */
+        <T> List<T> walkOrder(List<T> devices) {
+            if (this != LAST_DEVICE_FIRST) {
+                return devices;
+            }
+            List<T> reversed = new ArrayList<>(devices);
+            java.util.Collections.reverse(reversed);
+            return reversed;
         }
     }
 

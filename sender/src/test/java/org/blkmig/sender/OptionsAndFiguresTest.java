@@ -182,4 +182,17 @@ class OptionsAndFiguresTest {
         set.all().get(1).bulkCursorSector = 24; // past b's end: nothing left there
         assertEquals(40L * 512, set.remainingBulkBytes());
     }
+
+    @Test
+    void blkmigsThresholdPlansWithTheRateLimitAtMostAndQemusWithWhatTheSliceMeasured() {
+        // a slice may pass its budget by one block: measured 1.5x the rate limit
+        assertEquals(100.0, ControllerOptions.Threshold.MEASURED_AT_MOST_RATE_LIMIT.bytesPerSecond(150, 100));
+        assertEquals(80.0, ControllerOptions.Threshold.MEASURED_AT_MOST_RATE_LIMIT.bytesPerSecond(80, 100));
+        assertEquals(150.0, ControllerOptions.Threshold.MEASURED.bytesPerSecond(150, 100));
+        assertEquals(ControllerOptions.Threshold.MEASURED_AT_MOST_RATE_LIMIT, ControllerOptions.defaults().threshold());
+        assertEquals(ControllerOptions.Threshold.MEASURED, Profile.QEMU_7_2.controller(ControllerOptions.defaults()).threshold());
+        assertEquals(ControllerOptions.Threshold.MEASURED_AT_MOST_RATE_LIMIT,
+                Profile.BLKMIG.controller(ControllerOptions.defaults().withThreshold(ControllerOptions.Threshold.MEASURED))
+                        .threshold());
+    }
 }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.blkmig.cli.UserError;
 import org.blkmig.model.campaign.Campaign;
+import org.blkmig.model.campaign.DowntimeHistogram;
 import org.blkmig.model.campaign.SizeMix;
 import org.blkmig.model.judge.Judge;
 import org.blkmig.model.scenario.Mutant;
@@ -25,7 +26,8 @@ import org.blkmig.model.scenario.Variant;
  * with its space-time diagram, diagram.svg, report.json, slices.csv, rounds.csv).
  */
 public record CampaignReport(long seed, int scenarios, List<String> shards, String profile, List<String> mutants, String sizes,
-        int run, int passed, int failed, boolean timedOut, List<Finding> findings, double elapsedSeconds) {
+        int run, int passed, int failed, boolean timedOut, List<Finding> findings, double elapsedSeconds,
+        DowntimeHistogram downtime) {
 
     /** A finding: its key, how many scenarios failed so, the first of them, its shrunk form; {@code dir} holds its report. */
     public record Finding(String key, int scenarios, int firstIndex, String shrunkScenario, String replay, String report, String dir) {}
@@ -43,7 +45,7 @@ public record CampaignReport(long seed, int scenarios, List<String> shards, Stri
                 List.of(settings.shardIndex() + "/" + settings.shardCount()), v.profile().cliName,
                 v.mutants().stream().map(Mutant::cliName).sorted().toList(), settings.sizes().cliName, s.run(), s.passed(),
                 s.failed(), s.timedOut(), fs,
-                s.elapsedNanos() / 1e9);
+                s.elapsedNanos() / 1e9, s.downtime());
     }
 
     boolean passedAll() {
@@ -82,6 +84,10 @@ public record CampaignReport(long seed, int scenarios, List<String> shards, Stri
             rows.add(r);
         }
         j.put("findings", rows);
+        Map<String, Object> dt = new LinkedHashMap<>();
+        dt.put("bins", DowntimeHistogram.LABELS);
+        dt.put("counts", java.util.Arrays.stream(downtime.counts()).boxed().toList());
+        j.put("downtime", dt); // completed runs by stop-to-durable time over the downtime limit
         Map<String, Object> timing = new LinkedHashMap<>();
         timing.put("elapsedSeconds", elapsedSeconds);
         timing.put("scenariosPerSecond", elapsedSeconds == 0 ? 0 : run / elapsedSeconds);
@@ -108,10 +114,15 @@ public record CampaignReport(long seed, int scenarios, List<String> shards, Stri
         j.get("shards").forEach(x -> shards.add(x.asText()));
         List<String> ms = new ArrayList<>();
         j.path("mutants").forEach(x -> ms.add(x.asText()));
+        long[] dt = new long[DowntimeHistogram.LABELS.size()];
+        JsonNode counts = j.path("downtime").path("counts"); // reports from before it have none
+        for (int i = 0; i < dt.length && i < counts.size(); i++) {
+            dt[i] = counts.get(i).asLong();
+        }
         // reports from before --sizes drew small scenarios
         return new CampaignReport(j.path("seed").asLong(), j.path("scenarios").asInt(), shards, j.path("profile").asText(), ms,
                 j.path("sizes").asText(SizeMix.SMALL.cliName), j.path("run").asInt(), j.path("passed").asInt(), j.path("failed").asInt(), j.path("timedOut").asBoolean(), fs,
-                j.path("timing").path("elapsedSeconds").asDouble());
+                j.path("timing").path("elapsedSeconds").asDouble(), new DowntimeHistogram(dt));
     }
 
     /** JUnit cases: one per finding, or one passing case when there is none. */
@@ -139,6 +150,7 @@ public record CampaignReport(long seed, int scenarios, List<String> shards, Stri
         row(h, "result", run + " run, " + passed + " passed, " + failed + " failed" + (timedOut ? " (time limit reached)" : ""));
         row(h, "speed", String.format("%.1f scenarios/s", elapsedSeconds == 0 ? 0 : run / elapsedSeconds));
         h.append("</table>");
+        h.append("<h2>Downtime</h2><p>").append(Reports.esc(downtime.lines().get(0))).append("</p>").append(downtime.svg());
         List<String> figures = new ArrayList<>(List.of("report.json"));
         int n = 1;
         for (Finding f : findings) {

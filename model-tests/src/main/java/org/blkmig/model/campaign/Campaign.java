@@ -47,7 +47,7 @@ public final class Campaign {
 
     /** {@code simulatedBytes}: the scenarios' disk sizes; {@code migratedBytes}: what their streams carried. */
     public record Summary(int run, int passed, int failed, long elapsedNanos, boolean timedOut, List<Failure> failures,
-            long simulatedBytes, long migratedBytes) {
+            long simulatedBytes, long migratedBytes, DowntimeHistogram downtime) {
         public double scenariosPerSecond() {
             return elapsedNanos == 0 ? 0 : run * 1e9 / elapsedNanos;
         }
@@ -76,6 +76,7 @@ public final class Campaign {
         long migrated = 0;
         java.util.Map<String, Failure> byKey = new java.util.LinkedHashMap<>();
         boolean timedOut = false;
+        DowntimeHistogram downtime = DowntimeHistogram.empty();
         for (int k = s.shardIndex(); k < s.scenarios(); k += s.shardCount()) {
             if (s.timeLimitNanos() > 0 && System.nanoTime() - start > s.timeLimitNanos()) {
                 timedOut = true;
@@ -86,6 +87,7 @@ public final class Campaign {
             run++;
             bytes += o.run().scenario().totalBytes();
             migrated += o.run().migration().bytesSent();
+            downtime = downtime.plus(org.blkmig.model.judge.Downtime.figures(o.facts()));
             progress.accept(run);
             if (o.passed()) {
                 passed++;
@@ -107,6 +109,6 @@ public final class Campaign {
             }
         }
         return new Summary(run, passed, failed, System.nanoTime() - start, timedOut, List.copyOf(byKey.values()), bytes,
-                migrated);
+                migrated, downtime);
     }
 }

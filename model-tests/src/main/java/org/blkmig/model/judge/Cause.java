@@ -31,6 +31,8 @@ public enum Cause {
     BLOCK_UNSEEN("a block whose data no read of its chunk saw"),
     ZERO_BLOCK_NOT_ZERO("a zero block for a chunk no read found all zero"),
     STALE_BLOCK("a stale block sent after a newer one of its chunk"),
+    // final-copy-order
+    FINAL_COPY_OUT_OF_ORDER("the final copy walked the devices or chunks out of the device list's order"),
     // source-untouched
     SOURCE_WRITTEN("the migration wrote to a source"),
     TRACKING_LEFT_ON("dirty tracking left on after the migration"),
@@ -42,6 +44,8 @@ public enum Cause {
     GAVE_UP_UNJUSTIFIED("gave up though the guest dirtied chunks slower than the migration carries them"),
     COMPLETED_LATE("completed long after completing fitted the downtime limit"),
     NOT_COMPLETED_THOUGH_FITTED("did not complete, though completing fitted the downtime limit long before it ended"),
+    // downtime
+    DOWNTIME_OVER_LIMIT("the guest stayed stopped longer than the downtime limit and the slack the history accounts for"),
     // honest-completion
     DESTINATION_WRITE_CROSSES_END("the destination failed: a block's write crosses the device's end (a partial last chunk)"),
     COMPLETION_DISAGREES("the destination did not complete what the source completed"),

@@ -18,6 +18,7 @@ public final class Properties {
     public static final ProtocolRules.Progress PROGRESS = new ProtocolRules.Progress();
     public static final Property CHUNK_COVERAGE = new ChunkCoverage();
     public static final Property READ_HISTORY = new ReadHistory();
+    public static final Property FINAL_COPY_ORDER = new FinalCopyOrder();
     public static final Property SOURCE_UNTOUCHED = new SourceUntouched();
     public static final Property IN_BOUNDS = new InBounds();
     public static final Property CONVERGENCE = new Convergence();
@@ -25,14 +26,15 @@ public final class Properties {
     public static final Property EXPLAINED_FAILURE = new ExplainedFailure();
     public static final Property JUSTIFIED_NON_CONVERGENCE = new JustifiedNonConvergence();
     public static final Property PROMPTNESS = new Promptness();
+    public static final Property DOWNTIME = new Downtime();
     public static final Property RATE_LIMIT = new RateLimit();
     public static final Property CLEAN_STOP = new CleanStop();
     public static final Property DETERMINISM = new Determinism();
 
     /** Every property, in report order. */
     public static final List<Property> ALL = List.of(INVARIANTS, IDENTICAL, PROTOCOL, PROGRESS, CHUNK_COVERAGE,
-            READ_HISTORY, SOURCE_UNTOUCHED, IN_BOUNDS, CONVERGENCE, HONEST_COMPLETION, EXPLAINED_FAILURE,
-            JUSTIFIED_NON_CONVERGENCE, PROMPTNESS, RATE_LIMIT, CLEAN_STOP, DETERMINISM);
+            READ_HISTORY, FINAL_COPY_ORDER, SOURCE_UNTOUCHED, IN_BOUNDS, CONVERGENCE, HONEST_COMPLETION, EXPLAINED_FAILURE,
+            JUSTIFIED_NON_CONVERGENCE, PROMPTNESS, DOWNTIME, RATE_LIMIT, CLEAN_STOP, DETERMINISM);
 
     /** Every property's verdict on the run these facts describe, in report order. */
     public static List<Verdict> judge(Facts f) {

@@ -36,7 +36,9 @@ public enum Mutant {
     FINAL_COPY_SENDS_BEFORE_READ("blkmig", SenderMutant.FINAL_COPY_SENDS_BEFORE_READ),
     UNORDERED_DEVICES("blkmig", SenderMutant.UNORDERED_DEVICES),
     PIPELINE_DROPS_ZERO_WRITES("blkmig", ReceiverMutant.PIPELINE_DROPS_ZERO_WRITES),
-    COMPLETE_BEFORE_DRAIN("blkmig", ReceiverMutant.COMPLETE_BEFORE_DRAIN);
+    COMPLETE_BEFORE_DRAIN("blkmig", ReceiverMutant.COMPLETE_BEFORE_DRAIN),
+    FINAL_COPY_DEVICES_REVERSED("blkmig", SenderMutant.FINAL_COPY_DEVICES_REVERSED),
+    STOP_WITH_TWICE_THE_LIMIT("blkmig", ControllerMutant.STOP_WITH_TWICE_THE_LIMIT);
 
     public final String origin;
     /** The part it breaks; the other two are null. */

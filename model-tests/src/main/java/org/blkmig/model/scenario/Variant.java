@@ -32,9 +32,9 @@ public record Variant(Profile profile, Set<Mutant> mutants) {
         return profile.sender(options, runSeed).withMutants(Mutant.senderMutants(mutants));
     }
 
-    /** The controller's options with each controller bug in place. */
+    /** The controller's options with the profile's threshold rule and each controller bug in place. */
     public ControllerOptions controller(ControllerOptions options) {
-        return options.withMutants(Mutant.controllerMutants(mutants));
+        return profile.controller(options).withMutants(Mutant.controllerMutants(mutants));
     }
 
     /**

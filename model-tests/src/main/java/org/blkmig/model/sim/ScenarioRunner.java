@@ -170,7 +170,7 @@ public final class ScenarioRunner {
     public static final int MAX_EVENTS_AFTER_END = 100_000;
 
     /** The virtual time one block's write takes in the receiver's pipeline. */
-    static final long WRITE_NANOS = 50_000;
+    public static final long WRITE_NANOS = 50_000;
 
     /** A migration that sends 30 times its disks has not converged; and the stream must fit its bound. */
     public static long dataLimitBytes(Scenario s) {

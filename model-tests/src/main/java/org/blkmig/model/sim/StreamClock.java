@@ -84,6 +84,16 @@ public final class StreamClock {
         return at < size ? timeNanos[at] : -1;
     }
 
+    /** The stream's length after stamp {@code i} (in stamp order). */
+    public long offsetAt(int i) {
+        return offsetBytes[i];
+    }
+
+    /** The virtual instant of stamp {@code i}. */
+    public long timeAt(int i) {
+        return timeNanos[i];
+    }
+
     public int stamps() {
         return size;
     }
