@@ -81,9 +81,11 @@ public record DowntimeHistogram(long[] counts) {
         int h = 120;
         long max = Math.max(1, Arrays.stream(counts).max().orElse(1));
         StringBuilder s = new StringBuilder("<svg xmlns='http://www.w3.org/2000/svg' width='" + (w * counts.length + 20)
-                + "' height='" + (h + 40) + "' font-family='sans-serif' font-size='10'>");
+                + "' height='" + (h + 46) + "' font-family='sans-serif' font-size='10'>");
+        // bar heights on a log scale: the few runs over the limit are what a reader looks for
+        double top = Math.log1p(max);
         for (int i = 0; i < counts.length; i++) {
-            int bar = (int) Math.round((double) h * counts[i] / max);
+            int bar = (int) Math.round(h * Math.log1p(counts[i]) / top);
             int x = 10 + i * w;
             s.append("<rect x='").append(x + 5).append("' y='").append(h - bar + 12).append("' width='").append(w - 10)
                     .append("' height='").append(bar).append("' fill='").append(UPPER_EDGES[i] > 1.0 ? "#c33" : "#48a")
@@ -92,6 +94,7 @@ public record DowntimeHistogram(long[] counts) {
             s.append("<text x='").append(x + w / 2).append("' y='").append(h + 28).append("' text-anchor='middle'>")
                     .append(LABELS.get(i).replace("<", "&lt;").replace(">", "&gt;")).append("</text>");
         }
+        s.append("<text x='10' y='").append(h + 40).append("'>runs per bin (log scale); red: over the limit</text>");
         return s.append("</svg>").toString();
     }
 
