@@ -28,6 +28,11 @@ public final class LayeredDisk extends BaseDisk {
         this.state = new byte[(int) ((base.sizeSectors() + CLUSTER_SECTORS - 1) / CLUSTER_SECTORS)];
     }
 
+    /** Gives the top's pages to later disks (the base is not this disk's to release). */
+    public void release() {
+        top.release();
+    }
+
     public Disk base() {
         return base;
     }

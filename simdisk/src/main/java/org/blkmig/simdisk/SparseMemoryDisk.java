@@ -14,6 +14,14 @@ public final class SparseMemoryDisk extends BaseDisk {
     private static final int PAGE_SECTORS = PAGE_BYTES / SECTOR_SIZE_BYTES;
 
     private final Map<Long, byte[]> pages = new HashMap<>();
+    private boolean released;
+
+    /**
+     * Pages of released disks, for the next disks: a campaign makes millions of pages, and pages
+     * living through a scenario were copied by the collector from generation to generation.
+     */
+    private static final java.util.ArrayDeque<byte[]> SPARE = new java.util.ArrayDeque<>();
+    private static final int MAX_SPARE_PAGES = 4096; // 256 MiB
 
     public SparseMemoryDisk(String name, long sizeBytes, boolean readOnly) {
         super(name, sizeBytes, readOnly);
@@ -28,8 +36,55 @@ public final class SparseMemoryDisk extends BaseDisk {
         return pages.size();
     }
 
+    /**
+     * Gives this disk's pages to the disks made after it: once a run is judged, nobody reads its
+     * disks again (any later use fails).
+     */
+    public synchronized void release() {
+        released = true;
+        pages.values().forEach(SparseMemoryDisk::spare);
+        pages.clear();
+    }
+
+    private void checkHeld() {
+        if (released) {
+            throw new IllegalStateException(this + " was released");
+        }
+    }
+
+    /** A page for new data: spare or fresh; zeroed unless the caller writes {@code whole} of it. */
+    private static byte[] newPage(boolean whole) {
+        byte[] p;
+        synchronized (SPARE) {
+            p = SPARE.poll();
+        }
+        if (p == null) {
+            return new byte[PAGE_BYTES];
+        }
+        if (!whole) {
+            java.util.Arrays.fill(p, (byte) 0);
+        }
+        return p;
+    }
+
+    /** Pages waiting for a disk. */
+    static int spareCount() {
+        synchronized (SPARE) {
+            return SPARE.size();
+        }
+    }
+
+    private static void spare(byte[] page) {
+        synchronized (SPARE) {
+            if (SPARE.size() < MAX_SPARE_PAGES) {
+                SPARE.push(page);
+            }
+        }
+    }
+
     @Override
     public synchronized void read(long sector, ByteBuffer dst) {
+        checkHeld();
         long count = Disk.checkRange(this, sector, dst.remaining());
         segments(sector, count, (page, inPage, n) -> {
             byte[] p = pages.get(page);
@@ -45,6 +100,7 @@ public final class SparseMemoryDisk extends BaseDisk {
 
     @Override
     public synchronized void write(long sector, ByteBuffer src) {
+        checkHeld();
         long count = Disk.checkRange(this, sector, src.remaining());
         segments(sector, count, (page, inPage, n) -> {
             int bytes = n * SECTOR_SIZE_BYTES;
@@ -54,12 +110,12 @@ public final class SparseMemoryDisk extends BaseDisk {
                     src.position(src.position() + bytes); // zeros over a hole: keep the hole
                     return;
                 }
-                p = new byte[PAGE_BYTES];
+                p = newPage(n == PAGE_SECTORS);
                 pages.put(page, p);
             }
             src.get(p, inPage * SECTOR_SIZE_BYTES, bytes);
             if (n == PAGE_SECTORS && Zeros.isZero(p, 0, PAGE_BYTES)) {
-                pages.remove(page);
+                spare(pages.remove(page));
             }
         });
     }
@@ -69,22 +125,28 @@ public final class SparseMemoryDisk extends BaseDisk {
      * straight into the pages: a simulated world's initial data, without a buffer to copy from.
      */
     public synchronized void writeContent(long sector, long sectorCount, long writeId) {
+        checkHeld();
         Disk.checkRange(this, sector, sectorCount * SECTOR_SIZE_BYTES);
         segments(sector, sectorCount, (page, inPage, n) -> {
             // never all zeros (every sector carries a non-zero fill byte): the page stays
-            byte[] p = pages.computeIfAbsent(page, k -> new byte[PAGE_BYTES]);
+            byte[] p = pages.get(page);
+            if (p == null) {
+                p = newPage(n == PAGE_SECTORS);
+                pages.put(page, p);
+            }
             WriteContent.fill(p, inPage * SECTOR_SIZE_BYTES, writeId, page * PAGE_SECTORS + inPage, n);
         });
     }
 
     @Override
     public synchronized void writeZeros(long sector, long sectorCount) {
+        checkHeld();
         Disk.checkRange(this, sector, sectorCount * SECTOR_SIZE_BYTES);
         segments(sector, sectorCount, (page, inPage, n) -> {
             byte[] p = pages.get(page);
             if (p != null) {
                 if (n == PAGE_SECTORS) {
-                    pages.remove(page);
+                    spare(pages.remove(page));
                 } else {
                     java.util.Arrays.fill(p, inPage * SECTOR_SIZE_BYTES, (inPage + n) * SECTOR_SIZE_BYTES, (byte) 0);
                 }
@@ -98,6 +160,7 @@ public final class SparseMemoryDisk extends BaseDisk {
      */
     @Override
     public synchronized Allocation allocation(long sector, long maxSectors) {
+        checkHeld();
         long limit = Math.min(sizeSectors(), sector + maxSectors);
         if (sector >= limit) {
             return new Allocation(State.DATA, 0);
@@ -121,6 +184,8 @@ public final class SparseMemoryDisk extends BaseDisk {
         }
         synchronized (this) {
             synchronized (other) {
+                checkHeld();
+                other.checkHeld();
                 long[] held = heldPages(pages, other.pages);
                 for (long page : held) {
                     int at = mismatch(pages.get(page), other.pages.get(page));

@@ -386,4 +386,36 @@ class SimDiskTest {
         assertTrue(w.dirtyRateBytesPerSecond(1 << 20) > 20 * (1 << 20), "small writes dirty whole chunks");
         assertEquals(0, Workload.NONE.dirtyRateBytesPerSecond(1 << 20));
     }
+
+    @Test
+    void aReleasedDisksPagesServeLaterDisksAsZerosAndTheReleasedDiskRefusesUse() throws IOException {
+        int bytes = 4 * SparseMemoryDisk.PAGE_BYTES;
+        SparseMemoryDisk old = new SparseMemoryDisk("old", bytes);
+        byte[] dirty = new byte[bytes];
+        java.util.Arrays.fill(dirty, (byte) 0x5a);
+        old.write(0, ByteBuffer.wrap(dirty));
+        int before = SparseMemoryDisk.spareCount();
+        old.release();
+        assertTrue(SparseMemoryDisk.spareCount() >= Math.min(before + 4, 4096), "its pages are spare");
+        assertThrows(IllegalStateException.class, () -> old.read(0, ByteBuffer.allocate(512)));
+        assertThrows(IllegalStateException.class, () -> old.write(0, ByteBuffer.allocate(512)));
+
+        // a page partly written, one written in place, one whole: reused pages read as if new
+        SparseMemoryDisk next = new SparseMemoryDisk("next", bytes);
+        byte[] model = new byte[bytes];
+        byte[] sector = new byte[512];
+        java.util.Arrays.fill(sector, (byte) 7);
+        next.write(3, ByteBuffer.wrap(sector));
+        System.arraycopy(sector, 0, model, 3 * 512, 512);
+        next.writeContent(128 + 5, 10, 9);
+        WriteContent.make(9, 128 + 5, 10).get(model, (128 + 5) * 512, 10 * 512);
+        byte[] whole = new byte[SparseMemoryDisk.PAGE_BYTES];
+        java.util.Arrays.fill(whole, (byte) 1);
+        next.write(3 * 128, ByteBuffer.wrap(whole));
+        System.arraycopy(whole, 0, model, 3 * SparseMemoryDisk.PAGE_BYTES, whole.length);
+        ByteBuffer all = ByteBuffer.allocate(bytes);
+        next.read(0, all);
+        assertArrayEquals(model, all.array());
+        assertEquals(3, next.pageCount());
+    }
 }

@@ -22,8 +22,24 @@ public final class Judge {
 
         /** Gives the run's (and the rerun's) stream memory to the next run: this outcome is not read again. */
         public void release() {
-            run.stream().release();
-            facts.rerun().ifPresent(r -> r.stream().release());
+            release(run);
+            facts.rerun().ifPresent(Outcome::release);
+        }
+
+        private static void release(ScenarioRunner.Run r) {
+            r.stream().release();
+            r.sources().values().forEach(d -> releaseDisk(d.delegate()));
+            r.targets().values().forEach(d -> releaseDisk(d.delegate()));
+            r.bases().values().forEach(Outcome::releaseDisk);
+        }
+
+        private static void releaseDisk(org.blkmig.simdisk.Disk d) {
+            if (d instanceof org.blkmig.simdisk.SparseMemoryDisk m) {
+                m.release();
+            } else if (d instanceof org.blkmig.simdisk.LayeredDisk l) {
+                l.release();
+                releaseDisk(l.base()); // the source's base is its own, apart from the run's (the target's) bases
+            }
         }
 
         /**
