@@ -133,6 +133,8 @@ final class GateCommand implements Callable<Integer> {
                 s.timedOut() ? " (the budget ended it)" : "");
         for (CampaignReport.Finding f : campaign.findings()) {
             out.println("FINDING: " + f.key() + " (" + f.scenarios() + " scenario(s))\n  " + f.report().replace("\n", "\n  "));
+            s.failures().stream().filter(x -> x.key().equals(f.key())).findFirst().ifPresent(x -> out.println(
+                    "  first:    " + CampaignCommand.rerunCommand(seed.seed, x.index(), sizes.mix, variant)));
         }
         gate.addAll(campaign.cases("campaign"));
         if (s.timedOut()) {

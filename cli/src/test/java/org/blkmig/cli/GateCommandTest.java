@@ -71,6 +71,9 @@ class GateCommandTest {
         assertTrue(failed.stream().anyMatch(x -> x.classname().equals("blkmig.campaign")
                 && x.name().endsWith("[mutant early-completion]") && x.failure().contains("--mutant early-completion")),
                 failed.toString());
+        // each finding names the campaign's scenario it came from, as a command that reruns it alone
+        assertTrue(java.util.regex.Pattern.compile("(?m)^  first:    \\./blkmig campaign --seed \\d+ --scenarios (\\d+) --shard "
+                + "\\d+/\\1 --mutant early-completion$").matcher(c.out()).find(), c.out());
     }
 
     @Test
