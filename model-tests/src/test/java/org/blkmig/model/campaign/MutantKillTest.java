@@ -65,6 +65,12 @@ class MutantKillTest {
                 Scenario shrunk = Scenario.parse(row.shrunk().outcome().run().scenario().toString());
                 Judge.judge(shrunk, Variant.of(m), true).verdicts().stream().filter(v -> !v.passed())
                         .forEach(v -> failed.add(v.property()));
+                // unordered-devices changes the order from run to run (an identity hash): on a run and its
+                // rerun in the same order only final-copy-order sees it; two runs in two orders fail determinism
+                for (int i = 0; m == Mutant.UNORDERED_DEVICES && i < 40 && !failed.contains(Properties.DETERMINISM); i++) {
+                    Judge.judge(shrunk, Variant.of(m), true).verdicts().stream().filter(v -> !v.passed())
+                            .forEach(v -> failed.add(v.property()));
+                }
             }
         }
         // convergence: the matrix's first kills of dirty-bit-kept and give-up-after-one-stall are on a hammering
