@@ -89,6 +89,8 @@ final class CampaignCommand implements Callable<Integer> {
         out.printf("campaign cost: %.1f CPU-s, %.1f MiB migrated per CPU-second%n", cpuSeconds,
                 s.migratedBytes() / 1048576.0 / Math.max(cpuSeconds, 1e-9));
         s.downtime().lines().forEach(out::println);
+        out.printf("writebacks: %d of %d runs forced two targets or more at one writeback before the end (durability)%n",
+                s.multiTargetWritebackRuns(), s.run());
         if (s.failed() > 0) {
             out.println("findings: " + s.failures().size() + " distinct way(s) of failing in " + s.failed() + " failed scenarios");
         }

@@ -120,7 +120,7 @@ public final class BlockReceiver {
             in = new ByteInput(channel);
             reader = new QemuStreamReader(in, chunkSizeBytes);
             reader.readFlagsAs(destination.flags());
-            pipeline = writeBuffers > 0 ? pipelines.create(writeBuffers, chunkSizeBytes, policies.zeroWrite()) : null;
+            pipeline = writeBuffers > 0 ? pipelines.create(writeBuffers, chunkSizeBytes, policies) : null;
         }
 
         ReceiveResult receive() throws IOException {

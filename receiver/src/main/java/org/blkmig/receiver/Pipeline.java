@@ -33,17 +33,26 @@ public interface Pipeline extends AutoCloseable {
     /** Makes the pipelines of a receiver. */
     @FunctionalInterface
     interface Factory {
-        /** A pipeline of {@code buffers} chunk buffers that applies zero blocks by {@code zeroWrite}. */
-        Pipeline create(int buffers, int chunkSizeBytes, ReceiverPolicies.ZeroWrite zeroWrite);
+        /** A pipeline of {@code buffers} chunk buffers that writes and forces by {@code policies}. */
+        Pipeline create(int buffers, int chunkSizeBytes, ReceiverPolicies policies);
+
+        /** As above, by blkmig's policies but for applying zero blocks by {@code zeroWrite}. */
+        default Pipeline create(int buffers, int chunkSizeBytes, ReceiverPolicies.ZeroWrite zeroWrite) {
+            return create(buffers, chunkSizeBytes, ReceiverPolicies.BLKMIG.with(zeroWrite));
+        }
 
         /** The shipped pipeline: a writer thread and a writeback thread. */
-        Factory THREADS = (buffers, chunk, zeroWrite) -> new WritePipeline(buffers, chunk, WritePipeline.WRITEBACK_EVERY_BYTES,
-                zeroWrite);
+        Factory THREADS = threads(WritePipeline.WRITEBACK_EVERY_BYTES);
+
+        /** The threaded pipeline, its targets forced every {@code writebackEveryBytes} written. */
+        static Factory threads(long writebackEveryBytes) {
+            return (buffers, chunk, policies) -> new WritePipeline(buffers, chunk, writebackEveryBytes, policies);
+        }
 
         /** The pipeline in virtual time: each write takes {@code writeNanos} of the scheduler's time. */
         static Factory virtual(SimScheduler scheduler, long writeNanos, long writebackEveryBytes) {
-            return (buffers, chunk, zeroWrite) -> new VirtualPipeline(scheduler, writeNanos, buffers, chunk, writebackEveryBytes,
-                    zeroWrite);
+            return (buffers, chunk, policies) -> new VirtualPipeline(scheduler, writeNanos, buffers, chunk, writebackEveryBytes,
+                    policies);
         }
     }
 }

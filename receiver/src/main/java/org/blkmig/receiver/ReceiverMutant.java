@@ -4,6 +4,7 @@ package org.blkmig.receiver;
 import org.blkmig.receiver.ReceiverPolicies.Completion;
 import org.blkmig.receiver.ReceiverPolicies.Ending;
 import org.blkmig.receiver.ReceiverPolicies.LastChunk;
+import org.blkmig.receiver.ReceiverPolicies.Writeback;
 import org.blkmig.receiver.ReceiverPolicies.ZeroWrite;
 
 /**
@@ -18,7 +19,10 @@ public enum ReceiverMutant {
     /** The write pipeline drops ZERO_BLOCK writes: whatever the target held there stays. */
     PIPELINE_DROPS_ZERO_WRITES("the write pipeline drops ZERO_BLOCK writes", ZeroWrite.DROPPED),
     /** Completion is declared (and the targets flushed) before the pipeline has drained: the last writes land after it. */
-    COMPLETE_BEFORE_DRAIN("complete and flushed before the write pipeline has drained", Completion.BEFORE_DRAIN);
+    COMPLETE_BEFORE_DRAIN("complete and flushed before the write pipeline has drained", Completion.BEFORE_DRAIN),
+    /** Each writeback forces the wrong target: only the one whose write ended the interval, not every target written. */
+    WRITEBACK_FORCES_WRONG_TARGET("each writeback forces only the target whose write ended the interval, not every target"
+            + " written since the last", Writeback.WRONG_TARGET);
 
     public final String description;
     /** The broken policy this bug puts in place of the correct one. */

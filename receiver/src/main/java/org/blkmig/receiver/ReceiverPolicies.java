@@ -2,9 +2,11 @@
 package org.blkmig.receiver;
 
 import java.io.IOException;
+import java.util.Collection;
 import java.util.Objects;
 import java.util.Set;
 import org.blkmig.simdisk.Disk;
+import org.blkmig.simdisk.Invariant;
 
 /**
  * Every point where a receiver's rules can differ, as one value, as the sender's
@@ -15,6 +17,7 @@ import org.blkmig.simdisk.Disk;
  * <ol>
  *   <li>{@code lastChunk}: how much of a device's partial last chunk blkmig's rules write;
  *   <li>{@code zeroWrite}: how the write pipeline applies a zero block;
+ *   <li>{@code writeback}: which targets the write pipeline forces at each writeback interval;
  *   <li>{@code completion}: when completion is declared, relative to the pipeline's drain;
  *   <li>{@code ending}: which ends of the input count as the block section's completion.
  * </ol>
@@ -22,15 +25,17 @@ import org.blkmig.simdisk.Disk;
  * QEMU 7.2's destination ({@link Destination#qemu72}) writes at once, without the pipeline, and by
  * its own cluster rule, so only {@code ending} applies to it.
  */
-public record ReceiverPolicies(LastChunk lastChunk, ZeroWrite zeroWrite, Completion completion, Ending ending) {
+public record ReceiverPolicies(LastChunk lastChunk, ZeroWrite zeroWrite, Writeback writeback, Completion completion,
+        Ending ending) {
 
     /** PROTOCOL.md's receiver. */
     public static final ReceiverPolicies BLKMIG = new ReceiverPolicies(LastChunk.IN_BOUNDS, ZeroWrite.WRITE_ZEROS,
-            Completion.AFTER_DRAIN, Ending.END_PAYLOAD);
+            Writeback.EVERY_TARGET_WRITTEN, Completion.AFTER_DRAIN, Ending.END_PAYLOAD);
 
     public ReceiverPolicies {
         Objects.requireNonNull(lastChunk, "lastChunk");
         Objects.requireNonNull(zeroWrite, "zeroWrite");
+        Objects.requireNonNull(writeback, "writeback");
         Objects.requireNonNull(completion, "completion");
         Objects.requireNonNull(ending, "ending");
     }
@@ -50,7 +55,8 @@ public record ReceiverPolicies(LastChunk lastChunk, ZeroWrite zeroWrite, Complet
             throw new IllegalArgumentException(v + " is not a receiver policy");
         }
         return new ReceiverPolicies(v instanceof LastChunk x ? x : lastChunk, v instanceof ZeroWrite x ? x : zeroWrite,
-                v instanceof Completion x ? x : completion, v instanceof Ending x ? x : ending);
+                v instanceof Writeback x ? x : writeback, v instanceof Completion x ? x : completion,
+                v instanceof Ending x ? x : ending);
     }
 
     // ---- the variation points ----
@@ -82,6 +88,26 @@ public record ReceiverPolicies(LastChunk lastChunk, ZeroWrite zeroWrite, Complet
             if (this == WRITE_ZEROS) {
                 target.writeZeros(sector, sectorCount);
             }
+        }
+    }
+
+    /**
+     * Which targets a writeback forces, once a writeback interval's bytes are written: what a power
+     * loss after it may not lose (the {@code durability} property of model-tests).
+     */
+    public enum Writeback {
+        /** Every target written since the last writeback, data or zeros: each of their writes is durable after it. */
+        EVERY_TARGET_WRITTEN,
+        /**
+         * Only the target whose write ended the interval (a seeded bug): the data is right, but the
+         * other targets' writes stay in the page cache until the final flush.
+         */
+        WRONG_TARGET;
+
+        /** The targets to force, of those written since the last writeback; {@code crossing}'s write ended the interval. */
+        Collection<Disk> toForce(Collection<Disk> writtenSince, Disk crossing) {
+            Invariant.check(writtenSince.contains(crossing), () -> crossing.name() + " ended the interval unrecorded");
+            return this == EVERY_TARGET_WRITTEN ? writtenSince : Set.of(crossing);
         }
     }
 

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import org.blkmig.protocol.Wire;
 import org.blkmig.simdisk.Disk;
@@ -25,6 +26,7 @@ final class VirtualPipeline implements Pipeline {
     private final int buffers;
     private final long writebackEveryBytes;
     private final ReceiverPolicies.ZeroWrite zeroWrite;
+    private final ReceiverPolicies.Writeback writeback;
     private final ArrayDeque<ByteBuffer> free = new ArrayDeque<>();
     private final int chunkSizeBytes;
     private int unallocated;
@@ -39,12 +41,13 @@ final class VirtualPipeline implements Pipeline {
     private int peakBusy;
 
     VirtualPipeline(SimScheduler scheduler, long writeNanos, int buffers, int chunkSizeBytes, long writebackEveryBytes,
-            ReceiverPolicies.ZeroWrite zeroWrite) {
+            ReceiverPolicies policies) {
         this.scheduler = scheduler;
         this.writeNanos = writeNanos;
         this.buffers = buffers;
         this.writebackEveryBytes = writebackEveryBytes;
-        this.zeroWrite = zeroWrite;
+        this.zeroWrite = policies.zeroWrite();
+        this.writeback = policies.writeback();
         this.chunkSizeBytes = chunkSizeBytes;
         this.unallocated = buffers; // allocated when first taken: a small run uses few of them
     }
@@ -95,8 +98,8 @@ final class VirtualPipeline implements Pipeline {
         scheduler.afterInBackground(writeNanos, () -> {
             if (failure == null) {
                 failure = j.write(zeroWrite);
-                if (failure == null && j.data() != null) {
-                    countWritten(j.target(), j.sectorCount() * Wire.SECTOR_SIZE_BYTES);
+                if (failure == null) {
+                    countWritten(j.target(), j.data() == null ? 0 : j.sectorCount() * Wire.SECTOR_SIZE_BYTES);
                 }
             }
             if (j.data() != null) {
@@ -108,13 +111,16 @@ final class VirtualPipeline implements Pipeline {
         });
     }
 
-    /** Every so many bytes written, the targets written to are forced, in an event of their own. */
+    /**
+     * Every so many bytes written ({@code bytes} 0 for zeros, which never end an interval), the
+     * targets written to (data or zeros) are forced, in an event of their own at the same instant.
+     */
     private void countWritten(Disk target, long bytes) {
         writtenSinceWriteback.add(target);
         bytesSinceWriteback += bytes;
         if (bytesSinceWriteback >= writebackEveryBytes) {
             bytesSinceWriteback = 0;
-            Set<Disk> toForce = Set.copyOf(writtenSinceWriteback);
+            List<Disk> toForce = List.copyOf(writeback.toForce(writtenSinceWriteback, target));
             writtenSinceWriteback.clear();
             scheduler.afterInBackground(0, () -> {
                 for (Disk d : toForce) {

@@ -20,6 +20,7 @@ import org.blkmig.receiver.ReceiveResult.Failure;
 import org.blkmig.receiver.ReceiverPolicies.Completion;
 import org.blkmig.receiver.ReceiverPolicies.Ending;
 import org.blkmig.receiver.ReceiverPolicies.LastChunk;
+import org.blkmig.receiver.ReceiverPolicies.Writeback;
 import org.blkmig.receiver.ReceiverPolicies.ZeroWrite;
 import org.blkmig.simdisk.Disk;
 import org.blkmig.simdisk.SimScheduler;
@@ -52,19 +53,24 @@ class ReceiverPoliciesTest {
 
     @Test
     void eachMutantSwapsExactlyItsOwnPolicy() {
+        Writeback every = Writeback.EVERY_TARGET_WRITTEN;
         assertEquals(ReceiverPolicies.BLKMIG, ReceiverPolicies.of(Set.of()));
-        assertEquals(new ReceiverPolicies(LastChunk.WHOLE_CHUNK, ZeroWrite.WRITE_ZEROS, Completion.AFTER_DRAIN, Ending.END_PAYLOAD),
+        assertEquals(new ReceiverPolicies(LastChunk.WHOLE_CHUNK, ZeroWrite.WRITE_ZEROS, every, Completion.AFTER_DRAIN, Ending.END_PAYLOAD),
                 ReceiverPolicies.of(Set.of(ReceiverMutant.PARTIAL_CHUNK_FULL_WRITE)));
-        assertEquals(new ReceiverPolicies(LastChunk.IN_BOUNDS, ZeroWrite.DROPPED, Completion.AFTER_DRAIN, Ending.END_PAYLOAD),
+        assertEquals(new ReceiverPolicies(LastChunk.IN_BOUNDS, ZeroWrite.DROPPED, every, Completion.AFTER_DRAIN, Ending.END_PAYLOAD),
                 ReceiverPolicies.of(Set.of(ReceiverMutant.PIPELINE_DROPS_ZERO_WRITES)));
-        assertEquals(new ReceiverPolicies(LastChunk.IN_BOUNDS, ZeroWrite.WRITE_ZEROS, Completion.BEFORE_DRAIN, Ending.END_PAYLOAD),
+        assertEquals(new ReceiverPolicies(LastChunk.IN_BOUNDS, ZeroWrite.WRITE_ZEROS, every, Completion.BEFORE_DRAIN, Ending.END_PAYLOAD),
                 ReceiverPolicies.of(Set.of(ReceiverMutant.COMPLETE_BEFORE_DRAIN)));
-        assertEquals(new ReceiverPolicies(LastChunk.IN_BOUNDS, ZeroWrite.WRITE_ZEROS, Completion.AFTER_DRAIN,
+        assertEquals(new ReceiverPolicies(LastChunk.IN_BOUNDS, ZeroWrite.WRITE_ZEROS, every, Completion.AFTER_DRAIN,
                 Ending.ANY_END_OF_INPUT), ReceiverPolicies.of(Set.of(ReceiverMutant.COMPLETE_AT_END_OF_INPUT)));
-        assertEquals(new ReceiverPolicies(LastChunk.WHOLE_CHUNK, ZeroWrite.DROPPED, Completion.BEFORE_DRAIN,
-                Ending.ANY_END_OF_INPUT), ReceiverPolicies.of(EnumSet.allOf(ReceiverMutant.class)), "the bugs combine");
+        assertEquals(new ReceiverPolicies(LastChunk.WHOLE_CHUNK, ZeroWrite.DROPPED, Writeback.WRONG_TARGET,
+                Completion.BEFORE_DRAIN, Ending.ANY_END_OF_INPUT), ReceiverPolicies.of(EnumSet.allOf(ReceiverMutant.class)),
+                "the bugs combine");
+        assertEquals(new ReceiverPolicies(LastChunk.IN_BOUNDS, ZeroWrite.WRITE_ZEROS, Writeback.WRONG_TARGET,
+                Completion.AFTER_DRAIN, Ending.END_PAYLOAD),
+                ReceiverPolicies.of(Set.of(ReceiverMutant.WRITEBACK_FORCES_WRONG_TARGET)));
         assertThrows(IllegalArgumentException.class, () -> ReceiverPolicies.BLKMIG.with(Failure.NONE), "not a policy");
-        assertThrows(NullPointerException.class, () -> new ReceiverPolicies(LastChunk.IN_BOUNDS, null, Completion.AFTER_DRAIN,
+        assertThrows(NullPointerException.class, () -> new ReceiverPolicies(LastChunk.IN_BOUNDS, null, every, Completion.AFTER_DRAIN,
                 Ending.END_PAYLOAD));
     }
 

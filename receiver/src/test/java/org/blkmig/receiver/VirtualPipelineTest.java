@@ -67,6 +67,42 @@ class VirtualPipelineTest {
     }
 
     @Test
+    void aTargetWrittenOnlyWithZerosIsForcedByTheNextWriteback() throws IOException {
+        SimScheduler time = new SimScheduler(3);
+        ForcedDisk a = new ForcedDisk("a", time);
+        ForcedDisk b = new ForcedDisk("b", time);
+        try (Pipeline p = Pipeline.Factory.virtual(time, 1000, 2L * CHUNK).create(4, CHUNK, ZeroWrite.WRITE_ZEROS)) {
+            p.submit(a, 0, SECTORS, null, 0); // zeros: in the page cache as much as data
+            write(p, b, 1);
+            write(p, b, 2); // ends the interval at 3 us
+            p.drain();
+        }
+        while (time.runNext(Long.MAX_VALUE)) {
+            // the writeback: an event of its own, at the same instant
+        }
+        assertEquals(List.of(3000L), a.forcedAtNanos);
+        assertEquals(List.of(3000L), b.forcedAtNanos);
+    }
+
+    @Test
+    void theWrongTargetMutantForcesOnlyTheTargetThatEndedTheInterval() throws IOException {
+        SimScheduler time = new SimScheduler(4);
+        ForcedDisk a = new ForcedDisk("a", time);
+        ForcedDisk b = new ForcedDisk("b", time);
+        ReceiverPolicies wrong = ReceiverPolicies.of(java.util.Set.of(ReceiverMutant.WRITEBACK_FORCES_WRONG_TARGET));
+        try (Pipeline p = Pipeline.Factory.virtual(time, 1000, 2L * CHUNK).create(4, CHUNK, wrong)) {
+            write(p, a, 0);
+            write(p, b, 1); // ends the interval: b alone is forced
+            p.drain();
+        }
+        while (time.runNext(Long.MAX_VALUE)) {
+            // the writeback
+        }
+        assertEquals(List.of(), a.forcedAtNanos, "a's write stays in the page cache");
+        assertEquals(List.of(2000L), b.forcedAtNanos);
+    }
+
+    @Test
     void zeroWritesNeverBringAWriteback() throws IOException {
         SimScheduler time = new SimScheduler(2);
         ForcedDisk a = new ForcedDisk("a", time);

@@ -45,9 +45,12 @@ public final class Campaign {
      */
     public record Failure(int index, Judge.Shrunk shrunk, String key, int occurrences) {}
 
-    /** {@code simulatedBytes}: the scenarios' disk sizes; {@code migratedBytes}: what their streams carried. */
+    /**
+     * {@code simulatedBytes}: the scenarios' disk sizes; {@code migratedBytes}: what their streams carried;
+     * {@code multiTargetWritebackRuns}: runs with a writeback that forced two targets or more before the end.
+     */
     public record Summary(int run, int passed, int failed, long elapsedNanos, boolean timedOut, List<Failure> failures,
-            long simulatedBytes, long migratedBytes, DowntimeHistogram downtime) {
+            long simulatedBytes, long migratedBytes, DowntimeHistogram downtime, int multiTargetWritebackRuns) {
         public double scenariosPerSecond() {
             return elapsedNanos == 0 ? 0 : run * 1e9 / elapsedNanos;
         }
@@ -77,6 +80,7 @@ public final class Campaign {
         java.util.Map<String, Failure> byKey = new java.util.LinkedHashMap<>();
         boolean timedOut = false;
         DowntimeHistogram downtime = DowntimeHistogram.empty();
+        int multiTargetWritebacks = 0;
         for (int k = s.shardIndex(); k < s.scenarios(); k += s.shardCount()) {
             if (s.timeLimitNanos() > 0 && System.nanoTime() - start > s.timeLimitNanos()) {
                 timedOut = true;
@@ -88,6 +92,7 @@ public final class Campaign {
             bytes += o.run().scenario().totalBytes();
             migrated += o.run().migration().bytesSent();
             downtime = downtime.plus(org.blkmig.model.judge.Downtime.figures(o.facts()));
+            multiTargetWritebacks += org.blkmig.model.judge.Durability.multiTargetWritebacks(o.facts()) > 0 ? 1 : 0;
             progress.accept(run);
             if (o.passed()) {
                 passed++;
@@ -109,6 +114,6 @@ public final class Campaign {
             }
         }
         return new Summary(run, passed, failed, System.nanoTime() - start, timedOut, List.copyOf(byKey.values()), bytes,
-                migrated, downtime);
+                migrated, downtime, multiTargetWritebacks);
     }
 }

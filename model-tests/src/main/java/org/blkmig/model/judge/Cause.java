@@ -50,6 +50,9 @@ public enum Cause {
     DESTINATION_WRITE_CROSSES_END("the destination failed: a block's write crosses the device's end (a partial last chunk)"),
     COMPLETION_DISAGREES("the destination did not complete what the source completed"),
     WRITE_AFTER_COMPLETE("a write landed after the receiver declared the target complete"),
+    // durability
+    NOT_DURABLE_AFTER_WRITEBACK("a write made before a writeback was not durable after it: a power loss then loses it"),
+    NOT_DURABLE_AT_COMPLETION("the receiver reported complete with a write never forced: a power loss then loses it"),
     // explained-failure
     FAILED_WITHOUT_FAULT("the migration FAILED with no injected fault"),
     CANCELLED_WITHOUT_CANCEL("the migration was CANCELLED though the scenario never cancels it"),

@@ -23,6 +23,7 @@ public final class Properties {
     public static final Property IN_BOUNDS = new InBounds();
     public static final Property CONVERGENCE = new Convergence();
     public static final Property HONEST_COMPLETION = new HonestCompletion();
+    public static final Property DURABILITY = new Durability();
     public static final Property EXPLAINED_FAILURE = new ExplainedFailure();
     public static final Property JUSTIFIED_NON_CONVERGENCE = new JustifiedNonConvergence();
     public static final Property PROMPTNESS = new Promptness();
@@ -33,7 +34,7 @@ public final class Properties {
 
     /** Every property, in report order. */
     public static final List<Property> ALL = List.of(INVARIANTS, IDENTICAL, PROTOCOL, PROGRESS, CHUNK_COVERAGE,
-            READ_HISTORY, FINAL_COPY_ORDER, SOURCE_UNTOUCHED, IN_BOUNDS, CONVERGENCE, HONEST_COMPLETION, EXPLAINED_FAILURE,
+            READ_HISTORY, FINAL_COPY_ORDER, SOURCE_UNTOUCHED, IN_BOUNDS, CONVERGENCE, HONEST_COMPLETION, DURABILITY, EXPLAINED_FAILURE,
             JUSTIFIED_NON_CONVERGENCE, PROMPTNESS, DOWNTIME, RATE_LIMIT, CLEAN_STOP, DETERMINISM);
 
     /** Every property's verdict on the run these facts describe, in report order. */

@@ -38,7 +38,8 @@ public enum Mutant {
     PIPELINE_DROPS_ZERO_WRITES("blkmig", ReceiverMutant.PIPELINE_DROPS_ZERO_WRITES),
     COMPLETE_BEFORE_DRAIN("blkmig", ReceiverMutant.COMPLETE_BEFORE_DRAIN),
     FINAL_COPY_DEVICES_REVERSED("blkmig", SenderMutant.FINAL_COPY_DEVICES_REVERSED),
-    STOP_WITH_TWICE_THE_LIMIT("blkmig", ControllerMutant.STOP_WITH_TWICE_THE_LIMIT);
+    STOP_WITH_TWICE_THE_LIMIT("blkmig", ControllerMutant.STOP_WITH_TWICE_THE_LIMIT),
+    WRITEBACK_FORCES_WRONG_TARGET("blkmig", ReceiverMutant.WRITEBACK_FORCES_WRONG_TARGET);
 
     public final String origin;
     /** The part it breaks; the other two are null. */

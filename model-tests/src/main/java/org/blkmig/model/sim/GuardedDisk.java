@@ -36,6 +36,18 @@ public final class GuardedDisk implements Disk {
         clock = nowNanos;
     }
 
+    private volatile TargetLog targetLog; // null: not logged
+
+    /** Logs this disk's writes and forces to {@code log}, which the targets of one run share. */
+    public void logTo(TargetLog log) {
+        targetLog = log;
+    }
+
+    /** The log of the run's targets' writes and forces this disk logs to; null if none. */
+    public TargetLog targetLog() {
+        return targetLog;
+    }
+
     /** The writes that reached the disk, in order; empty if not logged. */
     public synchronized java.util.List<Applied> applied() {
         return applied == null ? java.util.List.of() : java.util.List.copyOf(applied);
@@ -133,6 +145,10 @@ public final class GuardedDisk implements Disk {
     }
 
     private synchronized void log(long sector, long sectorCount, boolean zero, long number) {
+        TargetLog shared = targetLog;
+        if (shared != null) {
+            shared.write(name(), sector, sectorCount, zero);
+        }
         if (applied != null) {
             applied.add(new Applied(sector, sectorCount, zero, clock.getAsLong(), number));
         }
@@ -146,7 +162,12 @@ public final class GuardedDisk implements Disk {
 
     @Override
     public void force() throws IOException {
+        TargetLog shared = targetLog;
+        int beganAt = shared == null ? 0 : shared.mark();
         delegate.force();
+        if (shared != null) {
+            shared.forced(name(), beganAt);
+        }
         writesAtForce = writes.get();
         forcedAtNanos = clockNanos();
     }

@@ -231,13 +231,18 @@ public final class ScenarioRunner {
         }
     }
 
-    /** Empty targets, their writes logged for the space-time diagram, the n-th failing if the run's faults say so. */
+    /**
+     * Empty targets, their writes logged for the space-time diagram and, with their forces, in one
+     * log for durability; the n-th write failing if the run's faults say so.
+     */
     private static Map<String, GuardedDisk> targets(Scenario s, Map<String, Disk> bases, SimScheduler scheduler,
             RunFaults faults) {
         Map<String, GuardedDisk> targets = new LinkedHashMap<>();
+        TargetLog log = new TargetLog(scheduler::nowNanos); // one order across the targets, for durability
         for (Scenario.Device d : s.devices()) {
             GuardedDisk t = new GuardedDisk(World.target(s, d, bases), false);
             t.logWrites(scheduler::nowNanos);
+            t.logTo(log);
             if (faults.failTargetWrite() > 0) {
                 t.failWrite(faults.failTargetWrite());
             }

@@ -71,6 +71,8 @@ class MigrationProperties {
         // promptness's case: a slice start at which completing fitted the downtime limit
         Statistics.label("completing fitted at a slice start").collect(!o.facts().liveness().faults()
                 && Promptness.firstFit(o.facts()).isPresent());
+        // durability's case: a writeback before the end that forced two targets or more
+        Statistics.label("a writeback forcing two targets").collect(Durability.multiTargetWritebacks(o.facts()) > 0);
 
         if (TriesBudget.full()) {
             Statistics.label("writes during the bulk phase").coverage(c -> c.check(true).percentage(p -> p >= 10));
@@ -85,6 +87,7 @@ class MigrationProperties {
             Statistics.label("block split across link writes").coverage(c -> c.check(true).percentage(p -> p >= 5));
             Statistics.label("link fault mid-block").coverage(c -> c.check(true).count(n -> n >= 1));
             Statistics.label("completing fitted at a slice start").coverage(c -> c.check(true).percentage(p -> p >= 5));
+            Statistics.label("a writeback forcing two targets").coverage(c -> c.check(true).percentage(p -> p >= 3));
             if (PROFILE == org.blkmig.sender.Profile.BLKMIG) { // QEMU 7.2 reads every chunk
                 Statistics.label("a hole sent without a read").coverage(c -> c.check(true).percentage(p -> p >= 20));
                 Statistics.label("a guest write into a known hole during the bulk pass")
