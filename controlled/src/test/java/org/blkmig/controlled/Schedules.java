@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.controlled;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import kotlin.Unit;
+import org.pastalab.fray.core.command.Configuration;
+import org.pastalab.fray.core.observers.TimelineCoverageType;
+import org.pastalab.fray.core.randomness.ControlledRandom;
+import org.pastalab.fray.core.randomness.RandomnessProvider;
+import org.pastalab.fray.core.scheduler.POSScheduler;
+import org.pastalab.fray.junit.plain.FrayInTestLauncher;
+
+/**
+ * Runs a test body on real threads under Fray's scheduler: each iteration is one schedule (POS,
+ * partial order sampling) of the body's threads, chosen at every lock, volatile access, park and
+ * thread start. A failing schedule is saved under {@code target/fray/replays/NAME} and replayed by
+ * running the same test with {@code -Dblkmig.fray.replay=NAME} (TESTING.md).
+ */
+public final class Schedules {
+    /** Where failing schedules are kept, one directory per test body. */
+    public static final Path REPLAYS = Path.of("target", "fray", "replays");
+    private static final int TIMEOUT_SECONDS = 120;
+    /** The scheduler's seed unless a test gives one: the figures in TESTING.md are for it. */
+    public static final long SEED = 1;
+
+    /** What a search found: the 1-based schedule that failed and its error, or none in {@code schedules}. */
+    public record Result(String name, int schedules, int failedAt, Throwable error, Path replay) {
+        public boolean found() {
+            return error != null;
+        }
+
+        @Override
+        public String toString() {
+            return found() ? name + ": failed at schedule " + failedAt + " of " + schedules + ": " + error
+                    + " (replay: -Dblkmig.fray.replay=" + name + ", from " + replay + ")"
+                    : name + ": no failure in " + schedules + " schedules";
+        }
+    }
+
+    private Schedules() {}
+
+    /**
+     * Explores up to {@code schedules} schedules of {@code body}, stopping at the first that fails
+     * (an exception or assertion on any thread, or a deadlock). With {@code -Dblkmig.fray.replay=NAME}
+     * the saved schedule of this name is replayed instead.
+     */
+    public static Result explore(String name, int schedules, Runnable body) {
+        return explore(name, schedules, SEED, body);
+    }
+
+    /** As {@link #explore(String, int, Runnable)}, from another seed of the scheduler's choices. */
+    public static Result explore(String name, int schedules, long seed, Runnable body) {
+        if (name.equals(System.getProperty("blkmig.fray.replay"))) {
+            return replay(name, body);
+        }
+        AtomicReference<Configuration> config = new AtomicReference<>();
+        Throwable error = null;
+        try {
+            // seeded: Fray's own provider draws from an unseeded Random, so its figures would differ run to run
+            Random choices = new Random(seed);
+            RandomnessProvider provider = () -> new ControlledRandom(new ArrayList<>(), new ArrayList<>(), choices);
+            FrayInTestLauncher.INSTANCE.launchFray(body, new POSScheduler(provider.getRandomness()), provider, schedules,
+                    TIMEOUT_SECONDS, false, TimelineCoverageType.NONE, c -> {
+                        config.set(c);
+                        return Unit.INSTANCE;
+                    });
+        } catch (Throwable t) {
+            error = t;
+        }
+        Configuration c = config.get();
+        if (error == null) {
+            Result r = new Result(name, schedules, -1, null, null);
+            System.out.println("fray: " + r);
+            return r;
+        }
+        Path saved = save(name, c.getReport());
+        Result r = new Result(name, schedules, c.getCurrentIteration() + 1, error, saved);
+        System.out.println("fray: " + r);
+        return r;
+    }
+
+    /** Replays the schedule saved for {@code name}: the same interleaving, so the same failure. */
+    public static Result replay(String name, Runnable body) {
+        Path dir = REPLAYS.resolve(name).toAbsolutePath();
+        Throwable error = null;
+        try {
+            FrayInTestLauncher.INSTANCE.launchFrayReplay(body, dir.toString());
+        } catch (Throwable t) {
+            error = t;
+        }
+        Result r = new Result(name, 1, error == null ? -1 : 1, error, dir);
+        System.out.println("fray replay: " + r);
+        return r;
+    }
+
+    /** Keeps the recording of the failing schedule (Fray's report directory is shared by every search). */
+    private static Path save(String name, Path report) {
+        Path from = report.resolve("recording");
+        Path to = REPLAYS.resolve(name);
+        try {
+            Files.createDirectories(to);
+            if (Files.isDirectory(from)) {
+                try (Stream<Path> files = Files.list(from)) {
+                    for (Path f : (Iterable<Path>) files::iterator) {
+                        Files.copy(f, to.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            }
+            return to.toAbsolutePath();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Runs {@code body} {@code runs} times on real threads with no scheduler: what plain repetition
+     * finds. Returns how many runs failed.
+     */
+    public static int plainFailures(int runs, Runnable body) {
+        int failed = 0;
+        for (int i = 0; i < runs; i++) {
+            try {
+                body.run();
+            } catch (Throwable t) {
+                failed++;
+            }
+        }
+        return failed;
+    }
+}
