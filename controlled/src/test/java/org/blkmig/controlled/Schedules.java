@@ -87,6 +87,23 @@ public final class Schedules {
         return r;
     }
 
+    /**
+     * A seeded bug searched for from each of {@code seeds} seeds (1, 2, ...): the schedule that
+     * failed in each search, 0 where none of {@code schedules} did. Prints the figures TESTING.md keeps.
+     */
+    public static int[] schedulesToKill(String name, int seeds, int schedules, Runnable body) {
+        int[] needed = new int[seeds];
+        for (int i = 0; i < seeds; i++) {
+            Result r = explore(name, schedules, i + 1, body);
+            needed[i] = r.found() ? r.failedAt() : 0;
+        }
+        int[] sorted = needed.clone();
+        java.util.Arrays.sort(sorted);
+        System.out.println("fray figures: " + name + ": schedules to kill from seeds 1-" + seeds + ": "
+                + java.util.Arrays.toString(needed) + ", median " + sorted[seeds / 2] + ", max " + sorted[seeds - 1]);
+        return needed;
+    }
+
     /** Replays the schedule saved for {@code name}: the same interleaving, so the same failure. */
     public static Result replay(String name, Runnable body) {
         Path dir = REPLAYS.resolve(name).toAbsolutePath();
