@@ -138,6 +138,18 @@ public final class Schedules {
     }
 
     /**
+     * A seeded bug's body repeated {@code runs} times on real threads with no scheduler: prints how
+     * many runs caught it and requires fewer than 1 in 10 (the scheduler needs a few schedules).
+     */
+    public static void assertRarelyCaughtByPlainRuns(String name, int runs, Runnable body) {
+        int failed = plainFailures(runs, body);
+        System.out.println("plain: " + name + ": caught by " + failed + " of " + runs + " plain runs");
+        if (failed >= runs / 10) {
+            throw new AssertionError(name + ": plain runs caught it " + failed + " times in " + runs);
+        }
+    }
+
+    /**
      * Runs {@code body} {@code runs} times on real threads with no scheduler: what plain repetition
      * finds. Returns how many runs failed.
      */

@@ -13,7 +13,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.Set;
 import org.blkmig.controlled.Schedules;
-import org.blkmig.simdisk.Disk;
+import org.blkmig.simdisk.BaseDisk;
 import org.blkmig.simdisk.SparseMemoryDisk;
 import org.blkmig.simdisk.ThreadMutant;
 import org.junit.jupiter.api.Test;
@@ -32,27 +32,13 @@ class WritePipelineScheduleTest {
     static final int SEEDS = 10;
 
     /** A memory target whose write of one block fails. */
-    static final class FailingDisk implements Disk {
+    static final class FailingDisk extends BaseDisk {
         final SparseMemoryDisk disk = new SparseMemoryDisk("drive0", 16L * CHUNK);
         final long failSector;
 
         FailingDisk(long failSector) {
+            super("drive0", 16L * CHUNK, false);
             this.failSector = failSector;
-        }
-
-        @Override
-        public String name() {
-            return disk.name();
-        }
-
-        @Override
-        public long sizeBytes() {
-            return disk.sizeBytes();
-        }
-
-        @Override
-        public boolean readOnly() {
-            return false;
         }
 
         @Override

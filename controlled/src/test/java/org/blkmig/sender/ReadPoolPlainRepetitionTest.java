@@ -2,7 +2,6 @@
 package org.blkmig.sender;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -27,18 +26,12 @@ class ReadPoolPlainRepetitionTest {
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void readCountTwoSectionsUnderPlainRepetition() {
-        int failed = Schedules.plainFailures(RUNS, ReadPoolScheduleTest.readSendCancel(Set.of(ThreadMutant.READ_COUNT_TWO_SECTIONS)));
-        System.out.println("plain: read-count-two-sections: caught by " + failed + " of " + RUNS + " plain runs");
-        // plain runs catch it now and then (TESTING.md has the rates); the scheduler, within a few schedules
-        assertTrue(failed < RUNS / 10, failed + " of " + RUNS);
+        Schedules.assertRarelyCaughtByPlainRuns("read-count-two-sections", RUNS, ReadPoolScheduleTest.readSendCancel(Set.of(ThreadMutant.READ_COUNT_TWO_SECTIONS)));
     }
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void completionBeforeDataUnderPlainRepetition() {
-        int failed = Schedules.plainFailures(RUNS, ReadPoolScheduleTest.readSendCancel(Set.of(ThreadMutant.COMPLETION_BEFORE_DATA)));
-        System.out.println("plain: completion-before-data: caught by " + failed + " of " + RUNS + " plain runs");
-        // plain runs catch it now and then (TESTING.md has the rates); the scheduler, within a few schedules
-        assertTrue(failed < RUNS / 10, failed + " of " + RUNS);
+        Schedules.assertRarelyCaughtByPlainRuns("completion-before-data", RUNS, ReadPoolScheduleTest.readSendCancel(Set.of(ThreadMutant.COMPLETION_BEFORE_DATA)));
     }
 }
