@@ -8,14 +8,18 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import kotlin.Unit;
 import org.pastalab.fray.core.command.Configuration;
-import org.pastalab.fray.core.observers.TimelineCoverageType;
+import org.pastalab.fray.core.TestRunner;
+import org.pastalab.fray.core.command.ExecutionInfo;
+import org.pastalab.fray.core.command.LambdaExecutor;
+import org.pastalab.fray.core.command.NetworkDelegateType;
+import org.pastalab.fray.core.command.SystemTimeDelegateType;
 import org.pastalab.fray.core.randomness.ControlledRandom;
 import org.pastalab.fray.core.randomness.RandomnessProvider;
 import org.pastalab.fray.core.scheduler.POSScheduler;
+import org.pastalab.fray.junit.Common;
 import org.pastalab.fray.junit.plain.FrayInTestLauncher;
 
 /**
@@ -58,24 +62,35 @@ public final class Schedules {
 
     /** As {@link #explore(String, int, Runnable)}, from another seed of the scheduler's choices. */
     public static Result explore(String name, int schedules, long seed, Runnable body) {
+        return explore(name, schedules, seed, false, body);
+    }
+
+    /**
+     * As {@link #explore(String, int, long, Runnable)}; with {@code virtualTime}, the clock is
+     * Fray's: every read of it advances it by 100 us, so code paced by the clock (slices, a guest's
+     * write rate) moves on although Fray runs timed waits at once.
+     */
+    public static Result explore(String name, int schedules, long seed, boolean virtualTime, Runnable body) {
         if (name.equals(System.getProperty("blkmig.fray.replay"))) {
             return replay(name, body);
         }
-        AtomicReference<Configuration> config = new AtomicReference<>();
-        Throwable error = null;
+        // seeded: Fray's own provider draws from an unseeded Random, so its figures would differ run to run
+        Random choices = new Random(seed);
+        RandomnessProvider provider = () -> new ControlledRandom(new ArrayList<>(), new ArrayList<>(), choices);
+        // FrayInTestLauncher.launchFray's settings, but for the clock
+        Configuration c = new Configuration(new ExecutionInfo(new LambdaExecutor(() -> {
+            body.run();
+            return Unit.INSTANCE;
+        }), false, false, -1), Common.INSTANCE.getWORK_DIR(), schedules, TIMEOUT_SECONDS,
+                new POSScheduler(provider.getRandomness()), provider, true, false, true, false, false, false,
+                NetworkDelegateType.PROACTIVE, virtualTime ? SystemTimeDelegateType.MOCK : SystemTimeDelegateType.NONE,
+                100_000L, true, true, true, false, false, false, null);
+        Throwable error;
         try {
-            // seeded: Fray's own provider draws from an unseeded Random, so its figures would differ run to run
-            Random choices = new Random(seed);
-            RandomnessProvider provider = () -> new ControlledRandom(new ArrayList<>(), new ArrayList<>(), choices);
-            FrayInTestLauncher.INSTANCE.launchFray(body, new POSScheduler(provider.getRandomness()), provider, schedules,
-                    TIMEOUT_SECONDS, false, TimelineCoverageType.NONE, c -> {
-                        config.set(c);
-                        return Unit.INSTANCE;
-                    });
+            error = new TestRunner(c).run();
         } catch (Throwable t) {
             error = t;
         }
-        Configuration c = config.get();
         if (error == null) {
             Result r = new Result(name, schedules, -1, null, null);
             System.out.println("fray: " + r);
