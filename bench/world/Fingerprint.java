@@ -17,7 +17,7 @@ public class Fingerprint {
         int n = args.length > 1 ? Integer.parseInt(args[1]) : 300;
         List<Variant> variants = new ArrayList<>();
         variants.add(Variant.BLKMIG);
-        for (Mutant m : Mutant.values()) {
+        for (Mutant m : Mutant.simulated()) {
             variants.add(Variant.of(m));
         }
         for (Variant v : variants) {

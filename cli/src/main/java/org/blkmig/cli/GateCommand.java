@@ -4,7 +4,6 @@ package org.blkmig.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.blkmig.cli.report.CampaignReport;
@@ -90,8 +89,9 @@ final class GateCommand implements Callable<Integer> {
         gate.addAll(CorpusCommand.check(out, corpus, variant));
 
         out.println("== mutants: the kill matrix");
-        gate.addAll(MutantsCommand.matrix(out, variant.profile(), seed.seed, mutantScenarios, false, EnumSet.allOf(Mutant.class),
+        gate.addAll(MutantsCommand.matrix(out, variant.profile(), seed.seed, mutantScenarios, false, Mutant.simulated(),
                 sizes.mix));
+        out.println(MutantsCommand.realThreadsNote());
 
         out.println("== fuzz");
         long fuzzUntil = System.nanoTime() + (long) (budgetNanos * FUZZ_SHARE);

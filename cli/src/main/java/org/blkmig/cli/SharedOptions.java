@@ -55,7 +55,12 @@ final class SharedOptions {
         Set<Mutant> parse() {
             Set<Mutant> ms = EnumSet.noneOf(Mutant.class);
             for (String n : names) {
-                ms.add(Mutant.parse(n));
+                Mutant m = Mutant.parse(n);
+                if (m.kind() == Mutant.Kind.REAL_THREADS) {
+                    throw new IllegalArgumentException("'" + m.cliName() + "' is a real-thread mutant: a simulated run has one"
+                            + " thread and cannot show it; the controlled-schedule tests (module controlled) switch it on");
+                }
+                ms.add(m);
             }
             return ms;
         }

@@ -12,6 +12,7 @@ import java.util.concurrent.Semaphore;
 import org.blkmig.protocol.Wire;
 import org.blkmig.simdisk.Disk;
 import org.blkmig.simdisk.Invariant;
+import org.blkmig.simdisk.ThreadMutant;
 
 /**
  * Writes blocks on a thread of its own, in the order given, while the receiver reads the next:
@@ -66,7 +67,40 @@ final class WritePipeline implements Pipeline {
     private int queued; // receiver thread only: jobs handed over
     private volatile int done;
 
+    private final DoneCount doneCount;
+
     record Failure(long offsetBytes, String message) {}
+
+    /** When the writer counts a job done, which is what {@link #drain} waits for: once written (shipped), or a seeded bug. */
+    enum DoneCount {
+        AFTER_WRITE {
+            @Override
+            void beforeWrite(WritePipeline p) {}
+
+            @Override
+            void afterWrite(WritePipeline p) {
+                p.done++;
+            }
+        },
+        /** {@link ThreadMutant#COUNTED_BEFORE_WRITTEN}: drain can return with the last block unwritten. */
+        BEFORE_WRITE {
+            @Override
+            void beforeWrite(WritePipeline p) {
+                p.done++;
+            }
+
+            @Override
+            void afterWrite(WritePipeline p) {}
+        };
+
+        abstract void beforeWrite(WritePipeline p);
+
+        abstract void afterWrite(WritePipeline p);
+
+        static DoneCount of(Set<ThreadMutant> mutants) {
+            return mutants.contains(ThreadMutant.COUNTED_BEFORE_WRITTEN) ? BEFORE_WRITE : AFTER_WRITE;
+        }
+    }
 
     WritePipeline(int buffers, int chunkSizeBytes) {
         this(buffers, chunkSizeBytes, WRITEBACK_EVERY_BYTES);
@@ -77,6 +111,13 @@ final class WritePipeline implements Pipeline {
     }
 
     WritePipeline(int buffers, int chunkSizeBytes, long writebackEveryBytes, ReceiverPolicies policies) {
+        this(buffers, chunkSizeBytes, writebackEveryBytes, policies, Set.of());
+    }
+
+    /** With seeded real-thread bugs switched on (tests only). */
+    WritePipeline(int buffers, int chunkSizeBytes, long writebackEveryBytes, ReceiverPolicies policies,
+            Set<ThreadMutant> mutants) {
+        this.doneCount = DoneCount.of(mutants);
         this.writebackEveryBytes = writebackEveryBytes;
         this.zeroWrite = policies.zeroWrite();
         this.writeback = policies.writeback();
@@ -143,6 +184,7 @@ final class WritePipeline implements Pipeline {
                 if (j == STOP) {
                     return;
                 }
+                doneCount.beforeWrite(this);
                 try {
                     if (failure == null) {
                         Failure f = j.write(zeroWrite);
@@ -156,7 +198,7 @@ final class WritePipeline implements Pipeline {
                     if (j.data() != null) {
                         free.add(j.data());
                     }
-                    done++;
+                    doneCount.afterWrite(this);
                 }
             }
         } catch (InterruptedException e) {

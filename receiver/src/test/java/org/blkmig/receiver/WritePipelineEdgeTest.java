@@ -285,4 +285,19 @@ class WritePipelineEdgeTest {
     void printableEscapesControlCharactersOnly() {
         assertEquals("a b~\\x1f\\x7f\\x00", BlockReceiver.printable("a b~\u001f\u007f\u0000"));
     }
+
+    /** The seeded real-thread bug, shown on a held write: drain returns before the block is written. */
+    @Test
+    void countedBeforeWrittenLetsDrainReturnBeforeTheWrite() throws Exception {
+        TestDisk d = new TestDisk();
+        d.gate = new java.util.concurrent.CountDownLatch(1); // the write waits until released
+        try (WritePipeline p = new WritePipeline(2, CHUNK, WritePipeline.WRITEBACK_EVERY_BYTES, ReceiverPolicies.BLKMIG,
+                Set.of(org.blkmig.simdisk.ThreadMutant.COUNTED_BEFORE_WRITTEN))) {
+            p.submit(d, 0, SECTORS, filled(p, 1), 0);
+            p.drain();
+            assertEquals(0, d.landed.get(), "drained with the write still held");
+            d.gate.countDown();
+        }
+        assertEquals(1, d.landed.get());
+    }
 }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.blkmig.simdisk.Invariant;
+import org.blkmig.simdisk.ThreadMutant;
 
 /**
  * The state that read completions share with the migration thread, behind one lock: reads in
@@ -36,7 +37,58 @@ final class ReadTracker {
     private IOException firstReadError;
     private Invariant.Violation brokenInCompletion;
 
+    private final CompletionCount completionCount;
+
+    /**
+     * Where a completion takes its read off the counts in flight: in its one critical section
+     * (shipped), or, seeded, in a second one from the values the first read.
+     */
+    enum CompletionCount {
+        ONE_SECTION {
+            @Override
+            int[] inSection(ReadTracker t) {
+                t.submitted--;
+                t.readingTotal--;
+                return null;
+            }
+
+            @Override
+            void afterSection(ReadTracker t, int[] counts) {}
+        },
+        /** {@link ThreadMutant#READ_COUNT_TWO_SECTIONS}: a submission between the two sections is forgotten. */
+        TWO_SECTIONS {
+            @Override
+            int[] inSection(ReadTracker t) {
+                return new int[] {t.submitted - 1, t.readingTotal - 1};
+            }
+
+            @Override
+            void afterSection(ReadTracker t, int[] counts) {
+                synchronized (t.lock) {
+                    t.submitted = counts[0];
+                    t.readingTotal = counts[1];
+                    t.checkCounts();
+                }
+            }
+        };
+
+        /** Under the lock; returns what {@link #afterSection} needs. */
+        abstract int[] inSection(ReadTracker t);
+
+        abstract void afterSection(ReadTracker t, int[] counts);
+
+        static CompletionCount of(Set<ThreadMutant> mutants) {
+            return mutants.contains(ThreadMutant.READ_COUNT_TWO_SECTIONS) ? TWO_SECTIONS : ONE_SECTION;
+        }
+    }
+
     ReadTracker(boolean oneReadPerChunk) {
+        this(oneReadPerChunk, Set.of());
+    }
+
+    /** With seeded real-thread bugs switched on (tests only). */
+    ReadTracker(boolean oneReadPerChunk, Set<ThreadMutant> mutants) {
+        this.completionCount = CompletionCount.of(mutants);
         this.oneReadPerChunk = oneReadPerChunk;
         this.marked = new java.util.ArrayList<>();
         this.reading = new java.util.ArrayList<>();
@@ -69,6 +121,7 @@ final class ReadTracker {
 
     /** The block's read completed (error null on success): it joins the queue. Any thread. */
     void readDone(Block b, IOException error) {
+        int[] counts;
         synchronized (lock) {
             try {
                 Invariant.check(b.state == Block.State.IN_FLIGHT, () -> "completion of " + b + " in state " + b.state);
@@ -80,13 +133,12 @@ final class ReadTracker {
                 } else {
                     perChunk.put(b.chunk, n - 1);
                 }
-                readingTotal--;
+                counts = completionCount.inSection(this);
                 b.error = error;
                 if (error != null && firstReadError == null) {
                     firstReadError = readFailed(b, error);
                 }
                 marked.get(b.device.index).remove(b.chunk);
-                submitted--;
                 queue(b);
                 checkCounts();
             } catch (Invariant.Violation v) {
@@ -97,6 +149,7 @@ final class ReadTracker {
                 throw v;
             }
         }
+        completionCount.afterSection(this, counts);
     }
 
     // apart from readDone: read faults are common enough in a campaign that the JIT would compile the message in

@@ -280,4 +280,20 @@ class ReadTrackerTest {
         Invariant.Violation v = assertThrows(Invariant.Violation.class, () -> leak.end(leaky));
         assertTrue(v.getMessage().contains("1 buffers held at the end, but 0 reads in flight"), v.getMessage());
     }
+
+    /** The seeded real-thread bug keeps the counts on one thread: only a thread between its two sections loses one. */
+    @Test
+    void theTwoSectionsCompletionKeepsTheCountsOnOneThread() throws IOException {
+        ReadTracker t = new ReadTracker(true, java.util.Set.of(org.blkmig.simdisk.ThreadMutant.READ_COUNT_TWO_SECTIONS));
+        Block a = block(d0, 1);
+        Block b = block(d0, 2);
+        t.submitting(a, true);
+        t.submitting(b, true);
+        t.readDone(a, null);
+        assertEquals(1, t.inFlight());
+        assertEquals(1, t.inFlight(d0));
+        t.readDone(b, null);
+        assertTrue(t.noneInFlight());
+        assertEquals(2, t.bufferedChunks());
+    }
 }

@@ -25,8 +25,50 @@ public final class ThreadPoolIoContext implements IoContext {
     private long completions; // guarded by signal
     // the completions the waiting (migration) thread has already seen; guarded by signal
     private long completionsSeen;
+    private final ReadOrder order;
+
+    /** How a reader thread orders its read and its completion: read first (shipped), or a seeded bug. */
+    enum ReadOrder {
+        READ_THEN_COMPLETE {
+            @Override
+            void run(BlockDevice device, long sector, ByteBuffer dst, ReadDone done) {
+                done.done(read(device, sector, dst));
+            }
+        },
+        /** {@link ThreadMutant#COMPLETION_BEFORE_DATA}: the waiter may take the buffer before it is filled. */
+        COMPLETE_THEN_READ {
+            @Override
+            void run(BlockDevice device, long sector, ByteBuffer dst, ReadDone done) {
+                done.done(null);
+                read(device, sector, dst);
+            }
+        };
+
+        abstract void run(BlockDevice device, long sector, ByteBuffer dst, ReadDone done);
+
+        static ReadOrder of(java.util.Set<ThreadMutant> mutants) {
+            return mutants.contains(ThreadMutant.COMPLETION_BEFORE_DATA) ? COMPLETE_THEN_READ : READ_THEN_COMPLETE;
+        }
+
+        static IOException read(BlockDevice device, long sector, ByteBuffer dst) {
+            try {
+                device.read(sector, dst.duplicate());
+                return null;
+            } catch (IOException e) {
+                return e;
+            } catch (RuntimeException e) {
+                return new IOException(e);
+            }
+        }
+    }
 
     public ThreadPoolIoContext(int threads) {
+        this(threads, java.util.Set.of());
+    }
+
+    /** With seeded bugs switched on (tests only). */
+    public ThreadPoolIoContext(int threads, java.util.Set<ThreadMutant> mutants) {
+        this.order = ReadOrder.of(mutants);
         AtomicInteger n = new AtomicInteger();
         this.pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "blkmig-reader-" + n.incrementAndGet());
@@ -53,16 +95,8 @@ public final class ThreadPoolIoContext implements IoContext {
             l.submitted(device, sector, sectorCount);
         }
         pool.execute(() -> {
-            IOException error = null;
             try {
-                device.read(sector, dst.duplicate());
-            } catch (IOException e) {
-                error = e;
-            } catch (RuntimeException e) {
-                error = new IOException(e);
-            }
-            try {
-                done.done(error);
+                order.run(device, sector, dst, done);
             } finally {
                 inFlight.decrementAndGet();
                 synchronized (signal) {

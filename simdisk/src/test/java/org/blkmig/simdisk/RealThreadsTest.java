@@ -134,4 +134,25 @@ class RealThreadsTest {
         @Override
         public void writeZeros(long sector, long sectorCount) {}
     }
+
+    /** The seeded real-thread bug, shown in the callback itself: the shipped order fills the buffer first. */
+    @Test
+    void completionBeforeDataRunsTheCallbackOnAnUnfilledBuffer() throws Exception {
+        BlockDevice dev = new BlockDevice(new SparseMemoryDisk("d", 1L << 20));
+        dev.guestWrite(0, WriteContent.make(3, 0, 16), 3);
+        for (java.util.Set<ThreadMutant> ms : List.of(java.util.Set.<ThreadMutant>of(),
+                java.util.Set.of(ThreadMutant.COMPLETION_BEFORE_DATA))) {
+            try (ThreadPoolIoContext io = new ThreadPoolIoContext(1, ms)) {
+                ByteBuffer b = ByteBuffer.allocate(16 * 512);
+                AtomicBoolean done = new AtomicBoolean();
+                AtomicBoolean zeroWhenDone = new AtomicBoolean();
+                io.submitRead(dev, 0, b, e -> {
+                    zeroWhenDone.set(Zeros.isZero(b.duplicate().clear()));
+                    done.set(true);
+                });
+                io.awaitUntil(done::get);
+                assertEquals(!ms.isEmpty(), zeroWhenDone.get(), ms + ": the buffer as the completion saw it");
+            }
+        }
+    }
 }

@@ -10,6 +10,7 @@ import java.util.stream.Collectors;
 import org.blkmig.receiver.ReceiverMutant;
 import org.blkmig.sender.ControllerMutant;
 import org.blkmig.sender.SenderMutant;
+import org.blkmig.simdisk.ThreadMutant;
 
 /** The catalogue of seeded bugs the testbed must catch, with where each comes from. */
 public enum Mutant {
@@ -39,35 +40,78 @@ public enum Mutant {
     COMPLETE_BEFORE_DRAIN("blkmig", ReceiverMutant.COMPLETE_BEFORE_DRAIN),
     FINAL_COPY_DEVICES_REVERSED("blkmig", SenderMutant.FINAL_COPY_DEVICES_REVERSED),
     STOP_WITH_TWICE_THE_LIMIT("blkmig", ControllerMutant.STOP_WITH_TWICE_THE_LIMIT),
-    WRITEBACK_FORCES_WRONG_TARGET("blkmig", ReceiverMutant.WRITEBACK_FORCES_WRONG_TARGET);
+    WRITEBACK_FORCES_WRONG_TARGET("blkmig", ReceiverMutant.WRITEBACK_FORCES_WRONG_TARGET),
+    // real-thread bugs: their own kind, killed by the controlled-schedule tests, not by the simulation
+    READ_COUNT_TWO_SECTIONS("blkmig", ThreadMutant.READ_COUNT_TWO_SECTIONS),
+    COMPLETION_BEFORE_DATA("blkmig", ThreadMutant.COMPLETION_BEFORE_DATA),
+    COUNTED_BEFORE_WRITTEN("blkmig", ThreadMutant.COUNTED_BEFORE_WRITTEN);
+
+    /** Who can catch a mutant. */
+    public enum Kind {
+        /** Seen by a simulated run: the kill matrix ({@code blkmig mutants}, MutantKillTest) must catch it. */
+        SIMULATED,
+        /**
+         * Seen only on real threads (the simulation runs every part on one thread): caught by the
+         * controlled-schedule tests under Fray (module controlled, TESTING.md); the kill matrix skips it.
+         */
+        REAL_THREADS
+    }
 
     public final String origin;
-    /** The part it breaks; the other two are null. */
+    /** The part it breaks; the others are null. */
     public final SenderMutant sender;
     public final ReceiverMutant receiver;
     public final ControllerMutant controller;
+    public final ThreadMutant thread;
 
     Mutant(String origin, SenderMutant sender) {
-        this(origin, sender, null, null);
+        this(origin, sender, null, null, null);
     }
 
     Mutant(String origin, ReceiverMutant receiver) {
-        this(origin, null, receiver, null);
+        this(origin, null, receiver, null, null);
     }
 
     Mutant(String origin, ControllerMutant controller) {
-        this(origin, null, null, controller);
+        this(origin, null, null, controller, null);
     }
 
-    private Mutant(String origin, SenderMutant sender, ReceiverMutant receiver, ControllerMutant controller) {
+    Mutant(String origin, ThreadMutant thread) {
+        this(origin, null, null, null, thread);
+    }
+
+    private Mutant(String origin, SenderMutant sender, ReceiverMutant receiver, ControllerMutant controller,
+            ThreadMutant thread) {
         this.origin = origin;
         this.sender = sender;
         this.receiver = receiver;
         this.controller = controller;
+        this.thread = thread;
+    }
+
+    public Kind kind() {
+        return thread != null ? Kind.REAL_THREADS : Kind.SIMULATED;
+    }
+
+    /** The mutants of one kind, in catalogue order. */
+    public static Set<Mutant> of(Kind kind) {
+        Set<Mutant> s = EnumSet.noneOf(Mutant.class);
+        for (Mutant m : values()) {
+            if (m.kind() == kind) {
+                s.add(m);
+            }
+        }
+        return s;
+    }
+
+    /** The mutants the simulation must kill: the kill matrix's. */
+    public static Set<Mutant> simulated() {
+        return of(Kind.SIMULATED);
     }
 
     public String description() {
-        return sender != null ? sender.description : receiver != null ? receiver.description : controller.description;
+        return sender != null ? sender.description : receiver != null ? receiver.description
+                : controller != null ? controller.description : thread.description;
     }
 
     /** The command-line name: lower case with dashes. */
@@ -91,6 +135,10 @@ public enum Mutant {
 
     public static Set<ControllerMutant> controllerMutants(Set<Mutant> ms) {
         return parts(ms, ControllerMutant.class, m -> m.controller);
+    }
+
+    public static Set<ThreadMutant> threadMutants(Set<Mutant> ms) {
+        return parts(ms, ThreadMutant.class, m -> m.thread);
     }
 
     public static Set<ReceiverMutant> receiverMutants(Set<Mutant> ms) {
