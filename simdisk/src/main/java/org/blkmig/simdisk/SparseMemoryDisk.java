@@ -21,7 +21,7 @@ public final class SparseMemoryDisk extends BaseDisk {
      * living through a scenario were copied by the collector from generation to generation.
      */
     private static final java.util.ArrayDeque<byte[]> SPARE = new java.util.ArrayDeque<>();
-    private static final int MAX_SPARE_PAGES = 4096; // 256 MiB
+    private static final int MAX_SPARE_PAGES = 1024; // 64 MiB: held for good, so small beside a realistic run's heap
 
     public SparseMemoryDisk(String name, long sizeBytes, boolean readOnly) {
         super(name, sizeBytes, readOnly);

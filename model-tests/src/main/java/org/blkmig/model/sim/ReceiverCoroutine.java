@@ -79,7 +79,7 @@ final class ReceiverCoroutine {
         /** The calling thread's idle carrier, or a new one. */
         static Carrier take() {
             Carrier c = LAST.get();
-            if (c == null || !c.idle) {
+            if (c == null || !c.idle || !c.thread.isAlive()) {
                 c = new Carrier();
                 LAST.set(c);
             }
@@ -104,7 +104,12 @@ final class ReceiverCoroutine {
                 try {
                     t.run();
                 } catch (Throwable e) { // the body handed the turn back in its finally: report, and serve on
-                    thread.getUncaughtExceptionHandler().uncaughtException(thread, e);
+                    try {
+                        thread.getUncaughtExceptionHandler().uncaughtException(thread, e);
+                    } catch (Throwable reporting) {
+                        idle = false; // out of memory even to report it: never given another body
+                        throw reporting;
+                    }
                 }
             }
         }

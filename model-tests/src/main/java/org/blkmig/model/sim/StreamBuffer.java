@@ -15,7 +15,7 @@ public final class StreamBuffer extends OutputStream {
 
     /** Pieces of released streams, for the next run on this thread: a fresh MiB is zeroed first. */
     private static final ThreadLocal<java.util.ArrayDeque<byte[]>> SPARE = ThreadLocal.withInitial(java.util.ArrayDeque::new);
-    private static final int MAX_SPARE_PIECES = 64;
+    private static final int MAX_SPARE_PIECES = 16;
 
     private final List<byte[]> pieces = new ArrayList<>();
     private final long maxBytes;
