@@ -132,12 +132,7 @@ final class SendCommand implements Callable<Integer> {
         TlsCredentials tls = tlsCreds == null ? null : TlsCredentials.client(tlsCreds);
         Workload w = kind == Workload.Kind.NONE ? Workload.NONE : Workload.of(kind, writeRate);
         int chunk = (int) Math.min(Integer.MAX_VALUE, chunkSize);
-        // file sources go straight from the image to the output (zero copy) unless zero blocks must be seen;
-        // then 8 chunk buffers (4 reads in flight) keep the socket busy from the page cache, within the
-        // memory bound (32 buffers took the sender's peak RSS from 67 to 78 MiB on a sparse 4 GiB run).
-        // Over TLS the data must pass through the engine anyway: buffered reads, as with zero blocks.
-        SenderOptions so = SenderOptions.defaults().withChunkSize(chunk).withZeroBlocks(zeroBlocks).withZeroCopy(tls == null)
-                .withBuffers(CLI_READS_IN_FLIGHT, CLI_BUFFERED_CHUNKS);
+        SenderOptions so = senderOptions(chunk, zeroBlocks, tls != null);
         if (qemuSplice != null) {
             so.requireQemuCompatible();
         }
@@ -157,7 +152,21 @@ final class SendCommand implements Callable<Integer> {
             ThreadedGuest guest = new ThreadedGuest(devices, w, seed.seed, 1);
             ControllerOptions co = ControllerOptions.defaults().withBandwidth(bandwidth).withMaxDowntime(maxDowntimeNanos);
             long t0 = System.nanoTime();
-            MigrationResult m = stream(channel, devices, io, so, co, guest, chunk);
+            MigrationResult m;
+            IOException refused;
+            try {
+                m = stream(channel, devices, io, so, co, guest, chunk);
+                refused = channel instanceof WatchedChannel wc ? wc.finish() : null;
+            } catch (WatchedChannel.Refused e) {
+                m = null;
+                refused = e;
+            }
+            if (refused != null) {
+                String why = refused instanceof WatchedChannel.Refused ? refused.getMessage()
+                        : new WatchedChannel.Refused(refused).getMessage();
+                spec.commandLine().getErr().println("blkmig: " + why);
+                return Main.CHECK_FAILED;
+            }
             if (channel instanceof FileChannel f && output.file != null && java.nio.file.Files.isRegularFile(output.file)) {
                 f.force(false); // devices and pipes have nothing to force (fsync would fail)
             }
@@ -171,6 +180,17 @@ final class SendCommand implements Callable<Integer> {
                 d.close();
             }
         }
+    }
+
+    /**
+     * File sources go straight from the image to the output (zero copy) unless zero blocks must be seen
+     * or TLS must encrypt them; then 8 chunk buffers (4 reads in flight) keep the socket busy from the
+     * page cache, within the memory bound (32 buffers took the sender's peak RSS from 67 to 78 MiB on a
+     * sparse 4 GiB run).
+     */
+    static SenderOptions senderOptions(int chunk, boolean zeroBlocks, boolean tls) {
+        return SenderOptions.defaults().withChunkSize(chunk).withZeroBlocks(zeroBlocks).withZeroCopy(!tls)
+                .withBuffers(CLI_READS_IN_FLIGHT, CLI_BUFFERED_CHUNKS);
     }
 
     /** The migration into the output: QEMU's framing around the block section, or spliced into a RAM-only stream. */

@@ -69,7 +69,7 @@ final class TlsChannel implements ByteChannel, GatheringByteChannel {
                             default -> { // NEED_UNWRAP
                                 SSLEngineResult r = unwrap();
                                 if (r == null) {
-                                    throw new EOFException("the peer closed the connection during the TLS handshake");
+                                    throw new EOFException();
                                 }
                                 if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
                                     throw new SSLException("the peer closed the TLS session during the handshake");
@@ -81,6 +81,12 @@ final class TlsChannel implements ByteChannel, GatheringByteChannel {
                 } catch (SSLException e) {
                     sendAlert();
                     throw e;
+                } catch (java.nio.channels.AsynchronousCloseException e) {
+                    throw e; // a watchdog closed it: its owner says why
+                } catch (IOException e) {
+                    // a peer that leaves midway shows as end of input or, with our data unread, a reset or broken pipe
+                    String how = e instanceof EOFException ? "" : " (" + e.getMessage() + ")";
+                    throw new IOException("the connection was cut during the TLS handshake" + how);
                 }
             }
         }
@@ -108,7 +114,11 @@ final class TlsChannel implements ByteChannel, GatheringByteChannel {
         alertReader.start();
     }
 
-    /** The alert the peer sent, if one arrives within {@code waitMillis} (the connection is failing anyway). */
+    /**
+     * Waits until the peer closes the connection or sends an alert, for at most {@code waitMillis}, and
+     * returns the alert, if any. After close_notify the receiver closes once it has the whole stream, so
+     * this is how a sender learns of a refusal that came after all its data fitted in the socket buffers.
+     */
     IOException peerFailure(long waitMillis) {
         if (alertReader != null) {
             try {

@@ -21,6 +21,7 @@ final class WatchedChannel implements GatheringByteChannel, org.blkmig.protocol.
     private final TlsChannel tls; // null: plain TCP
     private final AtomicLong writeStartedNanos = new AtomicLong(-1); // -1: no write in progress
     private final Watchdog watchdog;
+    private final long idleTimeoutNanos;
 
     WatchedChannel(SocketChannel channel, long idleTimeoutNanos) {
         this(channel, null, idleTimeoutNanos);
@@ -29,6 +30,7 @@ final class WatchedChannel implements GatheringByteChannel, org.blkmig.protocol.
     WatchedChannel(SocketChannel channel, TlsChannel tls, long idleTimeoutNanos) {
         this.channel = channel;
         this.tls = tls;
+        this.idleTimeoutNanos = idleTimeoutNanos;
         this.watchdog = new Watchdog("blkmig-send-watchdog", channel, idleTimeoutNanos, writeStartedNanos::get, () -> {
             try {
                 channel.shutdownOutput(); // wakes a sendfile blocked in transferTo, which close alone does not
@@ -48,15 +50,41 @@ final class WatchedChannel implements GatheringByteChannel, org.blkmig.protocol.
                 throw new IOException("the receiver stopped reading (no progress within the idle timeout)");
             }
             IOException alert = tls == null ? null : tls.peerFailure(ALERT_WAIT_MILLIS);
-            throw alert == null ? e : new IOException("the receiver refused the TLS session: " + alert.getMessage());
+            throw alert == null ? e : new Refused(alert);
         } finally {
             writeStartedNanos.set(-1);
         }
     }
 
+    /**
+     * Over TLS: close_notify, then the receiver's verdict (an alert, or its close once it has read
+     * everything, within the idle timeout); the alert, or null. Plain TCP: null at once.
+     */
+    IOException finish() {
+        if (tls == null) {
+            return null;
+        }
+        try {
+            watched(() -> {
+                tls.closeOutbound();
+                return null;
+            });
+        } catch (IOException e) {
+            return tls.peerFailure(0);
+        }
+        return tls.peerFailure(idleTimeoutNanos / 1_000_000);
+    }
+
     /** True once the watchdog has closed the connection. */
     boolean timedOut() {
         return watchdog.fired();
+    }
+
+    /** The receiver's TLS layer refused this sender (an alert): said in one line, exit 1. */
+    static final class Refused extends IOException {
+        Refused(IOException alert) {
+            super("the receiver refused the TLS session: " + alert.getMessage());
+        }
     }
 
     interface IoStep<T> {
