@@ -5,7 +5,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
-import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.SocketChannel;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
@@ -17,7 +16,7 @@ import javax.net.ssl.SSLException;
  * while another writes (the engine allows wrap and unwrap at once). {@link #close} only closes the
  * socket, so a watchdog can call it while a read or write is blocked.
  */
-final class TlsChannel implements ByteChannel, GatheringByteChannel {
+final class TlsChannel implements ByteChannel, GatheringWrites {
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
     /** Records gathered per socket write (and read): 16 of 16 KiB, so a 1 MiB chunk is 4 system calls, not 64. */
     private static final int RECORDS_PER_IO = 16;
@@ -174,16 +173,6 @@ final class TlsChannel implements ByteChannel, GatheringByteChannel {
             flush();
             return total;
         }
-    }
-
-    @Override
-    public long write(ByteBuffer[] srcs) throws IOException {
-        return write(srcs, 0, srcs.length);
-    }
-
-    @Override
-    public int write(ByteBuffer src) throws IOException {
-        return (int) write(new ByteBuffer[] {src}, 0, 1);
     }
 
     /** Sends close_notify: the end of the session, as opposed to a cut connection. */

@@ -3,7 +3,6 @@ package org.blkmig.cli;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -13,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * instead of hanging for ever. Over TLS the writes go through a {@link TlsChannel}, the TLS
  * handshake is watched the same way, and file data is copied through the TLS layer (no sendfile).
  */
-final class WatchedChannel implements GatheringByteChannel, org.blkmig.protocol.ZeroCopyTarget {
+final class WatchedChannel implements GatheringWrites, org.blkmig.protocol.ZeroCopyTarget {
     /** How long a failed write waits for the receiver's alert that explains it (the connection is already failing). */
     private static final long ALERT_WAIT_MILLIS = 2_000;
 
@@ -100,16 +99,6 @@ final class WatchedChannel implements GatheringByteChannel, org.blkmig.protocol.
     @Override
     public long transferFrom(java.nio.channels.FileChannel file, long position, long count) throws IOException {
         return watched(() -> file.transferTo(position, count, tls != null ? tls : channel));
-    }
-
-    @Override
-    public long write(ByteBuffer[] srcs) throws IOException {
-        return write(srcs, 0, srcs.length);
-    }
-
-    @Override
-    public int write(ByteBuffer src) throws IOException {
-        return (int) write(new ByteBuffer[] {src}, 0, 1);
     }
 
     @Override

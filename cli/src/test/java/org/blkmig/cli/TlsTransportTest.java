@@ -4,7 +4,6 @@ package org.blkmig.cli;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -155,20 +154,23 @@ class TlsTransportTest {
         assertEquals(0, Cli.run("certs", "--dir", other.toString()).exit());
         // the other CA's client pair, trusting the receiver's CA: only the client's certificate is wrong
         Files.copy(creds.resolve(TlsCredentials.CA_CERT), other.resolve(TlsCredentials.CA_CERT), StandardCopyOption.REPLACE_EXISTING);
-        Target t = Target.of(dir);
-        Receiver rx = receive("--target", t.arg(), "--tls-creds", creds.toString());
-        Cli tx = Cli.run("send", "--source", "drive0=" + source(), "--connect", "127.0.0.1:" + rx.port(), "--tls-creds", other.toString());
-        refusedInOneLine(rx.get(), "TLS handshake failed:");
-        senderRefused(tx);
-        t.assertUntouched();
+        refusesTheSender(other, "TLS handshake failed:");
     }
 
     @Test
     void aClientNotOnTheAllowListIsRefused() throws Exception {
+        refusesTheSender(creds, "client certificate CN 'blkmig-client' is not on --tls-allow", "--tls-allow", "someone-else");
+    }
+
+    /** A blkmig sender with {@code clientCreds}, refused by the receiver: both say so in one line, the target untouched. */
+    void refusesTheSender(Path clientCreds, String why, String... receiveOptions) throws Exception {
         Target t = Target.of(dir);
-        Receiver rx = receive("--target", t.arg(), "--tls-creds", creds.toString(), "--tls-allow", "someone-else");
-        Cli tx = Cli.run("send", "--source", "drive0=" + source(), "--connect", "127.0.0.1:" + rx.port(), "--tls-creds", creds.toString());
-        refusedInOneLine(rx.get(), "client certificate CN 'blkmig-client' is not on --tls-allow");
+        List<String> args = new java.util.ArrayList<>(List.of("--target", t.arg(), "--tls-creds", creds.toString()));
+        args.addAll(List.of(receiveOptions));
+        Receiver rx = receive(args.toArray(String[]::new));
+        Cli tx = Cli.run("send", "--source", "drive0=" + source(), "--connect", "127.0.0.1:" + rx.port(), "--tls-creds",
+                clientCreds.toString());
+        refusedInOneLine(rx.get(), why);
         senderRefused(tx);
         t.assertUntouched();
     }
