@@ -47,7 +47,7 @@ declare -A results
 for run in $(seq "$runs"); do
   # 1. socket copy + fsync
   if has copy; then
-  rm -f "$work/dst.img"; cold
+  rm -f "$work/dst.img" "$work/copy.out"; cold
   p=$(port)
   python3 bench/socketcopy.py recv "$p" "$work/dst.img" > "$work/copy.out" &
   until grep -q listening "$work/copy.out" 2>/dev/null; do sleep 0.02; done
@@ -60,7 +60,7 @@ for run in $(seq "$runs"); do
   for m in blkmig tls; do
     has "$m" || continue
     if [ "$m" = tls ]; then cmd=$(bk "$tls_opts"); creds=(--tls-creds "$work/creds"); else cmd=$(bk "$plain_opts"); creds=(); fi
-    rm -f "$work/dst.img"; cold
+    rm -f "$work/dst.img" "$work/rx.err"; cold   # a stale rx.err would say "listening" before this receiver does
     p=$(port)
     /usr/bin/time -f "%M" -o "$work/rx.rss" $cmd receive --listen "$p" --target "drive0=$work/dst.img:${size_mib}M" "${creds[@]}" \
       > "$work/rx.out" 2> "$work/rx.err" &
