@@ -8,7 +8,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A channel whose reads must make progress: a watchdog closes it when no byte has arrived for the
- * idle timeout (channel reads ignore SO_TIMEOUT), so a silent sender ends the receive.
+ * idle timeout (channel reads ignore SO_TIMEOUT), so a silent sender ends the receive. Over TLS it
+ * wraps the {@link TlsChannel} before the handshake: the handshake and the first byte of the stream
+ * must both come within one idle timeout.
  */
 final class IdleReadChannel implements ReadableByteChannel {
     private final ReadableByteChannel channel;
@@ -31,6 +33,11 @@ final class IdleReadChannel implements ReadableByteChannel {
         } catch (IOException e) {
             throw watchdog.fired() ? new IOException("no data within the idle timeout: the sender stopped") : e;
         }
+    }
+
+    /** True once the watchdog has closed the channel. */
+    boolean timedOut() {
+        return watchdog.fired();
     }
 
     @Override

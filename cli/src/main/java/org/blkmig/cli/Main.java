@@ -35,6 +35,7 @@ public final class Main implements Runnable {
         SUBCOMMANDS.put("decode", DecodeCommand::new);
         SUBCOMMANDS.put("receive", ReceiveCommand::new);
         SUBCOMMANDS.put("send", SendCommand::new);
+        SUBCOMMANDS.put("certs", CertsCommand::new);
         SUBCOMMANDS.put("help", CommandLine.HelpCommand::new);
     }
 

@@ -8,6 +8,9 @@ import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.net.SocketTimeoutException;
+import java.nio.channels.ReadableByteChannel;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -25,6 +28,7 @@ import org.blkmig.simdisk.Sizes;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 @Command(name = "receive", mixinStandardHelpOptions = true,
@@ -40,7 +44,8 @@ final class ReceiveCommand implements Callable<Integer> {
         String file;
 
         @Option(names = "--listen", paramLabel = "[HOST:]PORT",
-                description = "Accept one TCP connection; a bare port listens on 127.0.0.1 only.")
+                description = {"Accept one TCP connection; a bare port listens on 127.0.0.1 only.",
+                    "Beyond the loopback addresses it needs --tls-creds, or --insecure."})
         String listen;
     }
 
@@ -69,12 +74,36 @@ final class ReceiveCommand implements Callable<Integer> {
             description = "Give up when no connection or no byte arrives for this long (default 30 s).")
     long idleTimeoutNanos;
 
+    @Option(names = "--tls-creds", paramLabel = "DIR",
+            description = {"With --listen: TLS 1.3 only, with the server's credentials of QEMU's tls-creds-x509 layout in DIR"
+                    + " (ca-cert.pem, server-cert.pem, server-key.pem); the sender must present a certificate signed by"
+                    + " ca-cert.pem. blkmig certs makes a test set."})
+    Path tlsCreds;
+
+    @Option(names = "--tls-allow", paramLabel = "CN[,CN...]", split = ",",
+            description = "With --tls-creds: accept only a client certificate whose subject CN is one of these (as QEMU's tls-authz).")
+    List<String> tlsAllow = new ArrayList<>();
+
+    @Option(names = "--insecure",
+            description = "Allow --listen beyond the loopback addresses without --tls-creds: the images cross the network in the"
+                    + " clear, and anyone who can connect writes the targets.")
+    boolean insecure;
+
     private long startNanos;
+
+    /** A connection the TLS layer refused: the receive did not happen (exit 1), said in one line. */
+    private static final class Refused extends Exception {
+        Refused(String message) {
+            super(message);
+        }
+    }
 
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        InetSocketAddress listenAt = input.listen == null ? null : Endpoints.parse(input.listen, true);
+        TlsCredentials tls = tls(listenAt); // before any target is opened: a refused option leaves them untouched
         Map<String, Disk> disks = new LinkedHashMap<>();
         try {
             for (Map.Entry<String, String> e : Converters.pairs(targets, "--target").entrySet()) {
@@ -86,7 +115,7 @@ final class ReceiveCommand implements Callable<Integer> {
             ReceiveResult r;
             startNanos = System.nanoTime();
             if (input.listen != null) {
-                r = listenAndReceive(receiver, Endpoints.parse(input.listen, true), err);
+                r = listenAndReceive(receiver, listenAt, tls, err);
             } else if (input.file.equals("-")) {
                 r = receiver.receive(System.in);
             } else {
@@ -100,11 +129,29 @@ final class ReceiveCommand implements Callable<Integer> {
             out.printf("receive: %s (%.2f s, %.1f MB/s; %.2f s of it forcing the targets to disk)%n", r, seconds,
                     r.bytesRead() / 1e6 / Math.max(seconds, 1e-9), r.flushNanos() / 1e9);
             return r.complete() ? Main.OK : Main.CHECK_FAILED;
+        } catch (Refused e) {
+            err.println("blkmig: " + e.getMessage());
+            return Main.CHECK_FAILED;
         } finally {
             for (Disk d : disks.values()) {
                 d.close();
             }
         }
+    }
+
+    /** The TLS options checked against each other and the address; null for plain TCP. */
+    private TlsCredentials tls(InetSocketAddress listenAt) {
+        if (tlsCreds != null && listenAt == null) {
+            throw new ParameterException(spec.commandLine(), "--tls-creds needs --listen");
+        }
+        if (!tlsAllow.isEmpty() && tlsCreds == null) {
+            throw new ParameterException(spec.commandLine(), "--tls-allow needs --tls-creds");
+        }
+        if (listenAt != null && tlsCreds == null && !insecure && !listenAt.getAddress().isLoopbackAddress()) {
+            throw new ParameterException(spec.commandLine(), "--listen " + input.listen
+                    + " is beyond the loopback addresses: give --tls-creds DIR, or --insecure to receive in the clear");
+        }
+        return tlsCreds == null ? null : TlsCredentials.server(tlsCreds, Set.copyOf(tlsAllow));
     }
 
     private Destination destination() {
@@ -141,7 +188,8 @@ final class ReceiveCommand implements Callable<Integer> {
         return FileDisk.open(name, p, true);
     }
 
-    private ReceiveResult listenAndReceive(BlockReceiver receiver, InetSocketAddress at, PrintWriter err) throws IOException {
+    private ReceiveResult listenAndReceive(BlockReceiver receiver, InetSocketAddress at, TlsCredentials tls, PrintWriter err)
+            throws IOException, Refused {
         int idleMillis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, idleTimeoutNanos / Durations.MILLI));
         SocketChannel conn;
         try (ServerSocketChannel server = ServerSocketChannel.open()) {
@@ -157,10 +205,30 @@ final class ReceiveCommand implements Callable<Integer> {
                 throw new UserError("no connection within " + idleMillis + " ms");
             }
         } // the listening socket closes here: a second connection is refused
-        try (IdleReadChannel in = new IdleReadChannel(conn, idleTimeoutNanos)) {
+        InetSocketAddress from = (InetSocketAddress) conn.getRemoteAddress();
+        ReadableByteChannel transport = tls == null ? conn : new TlsChannel(conn, tls.engine(from));
+        // the watchdog starts before the handshake: a handshake that stalls is cut like a silent stream
+        try (IdleReadChannel in = new IdleReadChannel(transport, idleTimeoutNanos)) {
             startNanos = System.nanoTime();
-            err.println("connection from " + conn.getRemoteAddress());
+            if (transport instanceof TlsChannel t) {
+                err.println("connection from " + from + " (" + handshake(t, in, from, idleMillis) + ")");
+            } else {
+                err.println("connection from " + from);
+            }
             return receiver.receive(in);
+        }
+    }
+
+    /** The handshake, and who the client is; a failure of either side refuses the connection. */
+    private static String handshake(TlsChannel t, IdleReadChannel in, InetSocketAddress from, int idleMillis)
+            throws Refused, IOException {
+        try {
+            t.handshake();
+            X509Certificate client = (X509Certificate) t.engine().getSession().getPeerCertificates()[0];
+            return t.engine().getSession().getProtocol() + ", client CN " + TlsCredentials.commonName(client);
+        } catch (IOException e) {
+            String why = in.timedOut() ? "it did not finish within " + idleMillis + " ms" : TlsCredentials.reason(e);
+            throw new Refused("refused the connection from " + from + ": TLS handshake failed: " + why);
         }
     }
 }

@@ -27,9 +27,13 @@ class TransportTest {
     Path dir;
 
     Path image(String name, long bytes, long seed) throws IOException {
+        return image(dir, name, bytes, seed);
+    }
+
+    /** Random data with a zero first MiB, so zero blocks appear. */
+    static Path image(Path dir, String name, long bytes, long seed) throws IOException {
         byte[] data = new byte[(int) bytes];
         new Random(seed).nextBytes(data);
-        // a zero region, so zero blocks appear
         java.util.Arrays.fill(data, 0, Math.min(data.length, 1 << 20), (byte) 0);
         Path p = dir.resolve(name);
         Files.write(p, data);
