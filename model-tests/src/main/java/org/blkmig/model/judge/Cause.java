@@ -11,7 +11,7 @@ public enum Cause {
     // verdicts that pass with a note
     NOT_COMPLETED("n/a: the migration did not complete"),
     NOT_RERUN("n/a: not rerun"),
-    DATA_LIMIT_REACHED("inconclusive: the harness's data limit ended the run"),
+    DATA_LIMIT_REACHED("inconclusive: the harness's data or time limit ended the run"),
     EXCUSED_READ_SHORTFALL("excused: the reads in flight cannot fill the rate limit"),
     EXCUSED_SLOW_LINK("excused: the link is no faster than the rate limit"),
     FAULT_STRUCK("n/a: a fault struck (of reads or of the link): what the migration carries is unknown"),

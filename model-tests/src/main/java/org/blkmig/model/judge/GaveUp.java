@@ -17,7 +17,7 @@ abstract class GaveUp extends NamedProperty {
         }
         Liveness l = f.liveness();
         if (l.inconclusive()) {
-            return Verdict.inconclusive(this, Cause.DATA_LIMIT_REACHED, "the harness's data limit ended the run: "
+            return Verdict.inconclusive(this, Cause.DATA_LIMIT_REACHED, "the harness's data or time limit ended the run: "
                     + l.figures());
         }
         return judge(m, l);

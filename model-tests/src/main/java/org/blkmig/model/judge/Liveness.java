@@ -52,6 +52,9 @@ public final class Liveness {
     private final boolean faults;
     private final boolean linkIsBottleneck;
     private final boolean dataLimitReached;
+    /** The run lasted the harness's longest migration (its slice cap), and how long that is. */
+    private final boolean timeLimitReached;
+    private final long timeLimitNanos;
     private final long dataLimitBytes;
     private final long totalBytes;
     private final double downtimeSeconds;
@@ -80,6 +83,8 @@ public final class Liveness {
                 || f.history().has(History.Kind.RECEIVER_CLOSED);
         dataLimitBytes = ScenarioRunner.dataLimitBytes(s);
         dataLimitReached = run.stream().length() >= dataLimitBytes;
+        timeLimitNanos = ScenarioRunner.MAX_SLICES * s.setup().sliceNanos();
+        timeLimitReached = end - m.startNanos() >= timeLimitNanos - s.setup().sliceNanos();
         totalBytes = s.totalBytes();
         downtimeSeconds = s.maxDowntimeNanos() / 1e9;
         sliceNanos = s.setup().sliceNanos();
@@ -128,12 +133,14 @@ public final class Liveness {
     }
 
     /**
-     * The harness's data limit stopped a run that could still have been converging (converging
-     * takes at least half the limit): it decides no liveness property. A run that reached the limit
+     * The harness's data limit or its longest migration (the slice cap) stopped a run that could
+     * still have been converging (converging takes at least half the limit, in bytes or in time at
+     * the rate carried): it decides no liveness property. A run that reached the limit
      * though converging takes far less is judged as any other.
      */
     public boolean inconclusive() {
-        return dataLimitReached && convergingBytes() * 2 >= dataLimitBytes;
+        return dataLimitReached && convergingBytes() * 2 >= dataLimitBytes
+                || timeLimitReached && convergingBytes() / effectiveBytesPerSecond() * 2e9 >= timeLimitNanos;
     }
 
     /** No fault, a budget of {@value #MARGIN}+ chunks and a guest at most 1/{@value #MARGIN} as fast as what is carried. */
@@ -230,7 +237,9 @@ public final class Liveness {
                 shortfall.windowSpread() == 0 ? "" : String.format(", %.0f B/s at %d standard deviations of its %.1f-point"
                         + " spread over the window", leastEffectiveBytesPerSecond(), SPREAD_SDS, 100 * shortfall.windowSpread()),
                 downtimeBudgetChunks()) + (dataLimitReached ? String.format("; it sent the data limit of %d bytes, where"
-                + " converging takes about %.0f", dataLimitBytes, convergingBytes()) : "");
+                + " converging takes about %.0f", dataLimitBytes, convergingBytes()) : "")
+                + (timeLimitReached ? String.format("; it ran the harness's longest migration (%.0f s), where converging"
+                + " takes about %.0f s", timeLimitNanos / 1e9, convergingBytes() / effectiveBytesPerSecond()) : "");
     }
 
     /**

@@ -92,7 +92,7 @@ final class Promptness extends NamedProperty {
         if (first.isEmpty() || last - first.get().slice() <= allowedSlices(f, first.get())) {
             // the harness's data limit may have ended the run before completing fitted, or before it was late
             return !m.completed() && l.inconclusive() ? Verdict.inconclusive(this, Cause.DATA_LIMIT_REACHED,
-                    "the harness's data limit ended the run: " + l.figures()) : Verdict.pass(this);
+                    "the harness's data or time limit ended the run: " + l.figures()) : Verdict.pass(this);
         }
         Fit fit = first.get();
         int allowed = allowedSlices(f, fit);

@@ -31,6 +31,23 @@ class HeldOutFindingsTest {
     }
 
     /**
+     * Realistic sizes, seed 9191, scenario 1262 shrunk: a hammering guest at 93% of what is carried
+     * over a 212 MiB disk; converging would take about 1,873 s, and the run ended at the harness's
+     * longest migration (1,200 slices, 120 s). justified-non-convergence called it giving up; a run
+     * stopped by the harness's limit while it could still converge decides no liveness property.
+     */
+    @Test
+    void aRunEndedByTheHarnesssLongestMigrationWhileConvergingSlowlyIsInconclusive() {
+        ScenarioRunner.Run run = runAndJudge("devices=7l8i0r7KVVk2AlxD7V7NVEZWX.7ylI3O-zewc6Q43JAjddfXsU2ftiLTbVsdEzTF1Tfw6Pbxl65RGPsyLGkzuZ8z9HmP"
+                + "0KgxQzPu8D2XEcJyol-R54NSEG-fMRucGAIgcWRK6mHlllCXOZmknRRPNo8W23D771BCDqGs7MQ1qg9Ph-aF-.5hFAO7w6y6gilf"
+                + "CaMFoFGVGNxBIJJU1cJU6hxxzH6et-10APMdVSebdMn8OODUQ06ZgbGPWxpMg-0:216642K;content=-5534323966581789105"
+                + ";workload=hammer@55169[8-128];bandwidth=1545K;downtime=240ms;latency=longtail:500us,10%,30ms;chunk=6"
+                + "4K;zero-blocks=true;shared-base=false;alloc=2;faults=none;seed=-8909533669664441574", MigrationResult.Outcome.DID_NOT_CONVERGE);
+        assertTrue(Judge.judge(run).verdicts().stream().anyMatch(v -> v.property() == Properties.JUSTIFIED_NON_CONVERGENCE
+                && v.cause() == Cause.DATA_LIMIT_REACHED), "inconclusive, not passed without a note");
+    }
+
+    /**
      * A 1 MiB block on a 379 KiB/s link with a 1 MiB window: the link delivered a write's bytes
      * only when the whole write was off the wire, 2.7 s later, so the window stayed full past the
      * sender's 2 s idle timeout and the migration "failed" with no fault (explained-failure).
