@@ -23,6 +23,24 @@ class DowntimeTest {
         return Campaign.choices(1, 7).toScenario(org.blkmig.sender.Profile.BLKMIG);
     }
 
+    /**
+     * Campaign seed 1, scenarios 87, 433, 543 and 1392: the controller planned with a measured rate
+     * above the rate limit (a slice may pass its budget by a block) and stopped the guest with more
+     * than the limit's worth left, at the rate the final copy is carried. blkmig's threshold now plans
+     * with at most the rate limit.
+     */
+    @Test
+    void theControllerNoLongerStopsWithMoreThanTheLimitsWorthLeft() {
+        for (int k : new int[] {87, 433, 543, 1392}) {
+            Judge.Outcome o = Judge.judge(Campaign.choices(1, k).toScenario(org.blkmig.sender.Profile.BLKMIG), Variant.BLKMIG,
+                    false);
+            Downtime.Figures d = Downtime.figures(o.facts());
+            assertNotNull(d, "scenario " + k + " completes");
+            assertEquals(Verdict.Status.PASS, downtime(o).status(), "scenario " + k + ": " + downtime(o) + " " + d.text());
+            assertTrue(d.leftNanosAtRate() <= d.limitNanos(), "scenario " + k + ": " + d.text());
+        }
+    }
+
     @Test
     void theShippedControllerStopsWithinTheLimitAndItsSlack() {
         Judge.Outcome o = Judge.judge(slowLink(), Variant.BLKMIG, false);
