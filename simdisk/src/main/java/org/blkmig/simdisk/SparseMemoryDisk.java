@@ -219,18 +219,10 @@ public final class SparseMemoryDisk extends BaseDisk {
     private static int mismatch(byte[] a, byte[] b) {
         if (a == null || b == null) {
             byte[] held = a == null ? b : a;
-            for (int pos = 0; pos < PAGE_BYTES; pos += ZERO_PAGE.length) {
-                int at = java.util.Arrays.mismatch(held, pos, pos + ZERO_PAGE.length, ZERO_PAGE, 0, ZERO_PAGE.length);
-                if (at >= 0) {
-                    return pos + at;
-                }
-            }
-            return -1;
+            return Zeros.firstNonZero(held, 0, PAGE_BYTES);
         }
         return java.util.Arrays.mismatch(a, b);
     }
-
-    private static final byte[] ZERO_PAGE = new byte[PAGE_BYTES];
 
     /** Memory never fails: the visitors here throw no I/O error. */
     private static void segments(long sector, long count, Segments.Visitor v) {

@@ -27,13 +27,19 @@ public final class Zeros {
     }
 
     public static boolean isZero(byte[] a, int from, int to) {
+        return firstNonZero(a, from, to) < 0;
+    }
+
+    /** The index of the first non-zero byte of a[from, to), or -1. */
+    public static int firstNonZero(byte[] a, int from, int to) {
         for (int pos = from; pos < to; pos += ZERO_BYTES) {
             int n = Math.min(ZERO_BYTES, to - pos);
-            if (java.util.Arrays.mismatch(a, pos, pos + n, ZERO_ARRAY, 0, n) != -1) {
-                return false;
+            int at = java.util.Arrays.mismatch(a, pos, pos + n, ZERO_ARRAY, 0, n);
+            if (at >= 0) {
+                return pos + at;
             }
         }
-        return true;
+        return -1;
     }
 
     /** Fills the remaining bytes of b with zeros, advancing its position to its limit. */
