@@ -124,7 +124,7 @@ class CampaignCommandTest {
         assertTrue(c.out().contains("all " + simulated + " mutants killed"), c.out());
         // the real-thread kind is skipped, and said so
         assertTrue(c.out().contains("skipped 3 real-thread mutants (read-count-two-sections, completion-before-data,"
-                + " counted-before-written)"), c.out());
+                + " counted-before-failure)"), c.out());
         assertTrue(c.out().contains("two-reads-in-flight"));
         Path fewXml = dir.resolve("few.xml");
         Cli few = Cli.run("mutants", "--scenarios", "1", "--junit", fewXml.toString());

@@ -117,7 +117,7 @@ class SimulateCommandTest {
             {"simulate", "--disks", "drive0=lots"},
             {"simulate", "--workload", "storm"},
             {"simulate", "--mutant", "nope"},
-            {"simulate", "--mutant", "counted-before-written"}, // real-thread kind: the simulation cannot show it
+            {"simulate", "--mutant", "counted-before-failure"}, // real-thread kind: the simulation cannot show it
             {"simulate", "--chunk-size", "1000"},
             {"simulate", "--scenario", "devices=x:1M"},
             {"simulate", "--scenario", "garbage"},

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
 import kotlin.Unit;
@@ -154,12 +155,14 @@ public final class Schedules {
 
     /**
      * A seeded bug's body repeated {@code runs} times on real threads with no scheduler: prints how
-     * many runs caught it and requires fewer than 1 in 10 (the scheduler needs a few schedules).
+     * many runs caught it and requires at most 1 in 500 (the scheduler needs a few schedules).
      */
     public static void assertRarelyCaughtByPlainRuns(String name, int runs, Runnable body) {
-        int failed = plainFailures(runs, body);
-        System.out.println("plain: " + name + ": caught by " + failed + " of " + runs + " plain runs");
-        if (failed >= runs / 10) {
+        Map<String, Integer> failures = plainFailureMessages(runs, body);
+        int failed = failures.values().stream().mapToInt(Integer::intValue).sum();
+        System.out.println("plain: " + name + ": caught by " + failed + " of " + runs + " plain runs" + (failed == 0 ? "" : ": " + failures));
+        // measured on JDK 17, 2 cores: 0 to 2 in 50,000 runs (TESTING.md); 3 in 1,000 means the window widened
+        if (failed > runs / 500) {
             throw new AssertionError(name + ": plain runs caught it " + failed + " times in " + runs);
         }
     }
@@ -169,14 +172,20 @@ public final class Schedules {
      * finds. Returns how many runs failed.
      */
     public static int plainFailures(int runs, Runnable body) {
-        int failed = 0;
+        return plainFailureMessages(runs, body).values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    /** As {@link #plainFailures}, by the first line of each failure's message. */
+    public static Map<String, Integer> plainFailureMessages(int runs, Runnable body) {
+        Map<String, Integer> failures = new java.util.TreeMap<>();
         for (int i = 0; i < runs; i++) {
             try {
                 body.run();
             } catch (Throwable t) {
-                failed++;
+                String m = String.valueOf(t.getMessage()).lines().findFirst().orElse("");
+                failures.merge(t.getClass().getSimpleName() + ": " + m, 1, Integer::sum);
             }
         }
-        return failed;
+        return failures;
     }
 }

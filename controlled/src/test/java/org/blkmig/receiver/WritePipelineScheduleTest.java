@@ -120,9 +120,9 @@ class WritePipelineScheduleTest {
     }
 
     @Test
-    void countedBeforeWrittenIsKilledByTheScheduler() {
-        int[] needed = Schedules.schedulesToKill("counted-before-written", SEEDS, SCHEDULES,
-                receive(Set.of(ThreadMutant.COUNTED_BEFORE_WRITTEN)));
+    void countedBeforeFailureIsKilledByTheScheduler() {
+        int[] needed = Schedules.schedulesToKill("counted-before-failure", SEEDS, SCHEDULES,
+                receive(Set.of(ThreadMutant.COUNTED_BEFORE_FAILURE)));
         assertTrue(Arrays.stream(needed).allMatch(n -> n > 0), "the seeded bug survived a search: " + Arrays.toString(needed));
     }
 }

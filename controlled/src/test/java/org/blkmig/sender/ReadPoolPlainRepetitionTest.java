@@ -15,22 +15,22 @@ import org.junit.jupiter.api.Timeout;
  * the product's JDK 17, no agent): what plain repetition finds, to set against the scheduler.
  */
 class ReadPoolPlainRepetitionTest {
-    static final int RUNS = 1000;
+    static final int RUNS = Integer.getInteger("blkmig.plain.runs", 1000);
 
     @Test
-    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    @Timeout(value = 600, unit = TimeUnit.SECONDS)
     void theCleanReadPathPassesEveryPlainRun() {
         assertEquals(0, Schedules.plainFailures(RUNS, ReadPoolScheduleTest.readSendCancel(Set.of())));
     }
 
     @Test
-    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    @Timeout(value = 600, unit = TimeUnit.SECONDS)
     void readCountTwoSectionsUnderPlainRepetition() {
         Schedules.assertRarelyCaughtByPlainRuns("read-count-two-sections", RUNS, ReadPoolScheduleTest.readSendCancel(Set.of(ThreadMutant.READ_COUNT_TWO_SECTIONS)));
     }
 
     @Test
-    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    @Timeout(value = 600, unit = TimeUnit.SECONDS)
     void completionBeforeDataUnderPlainRepetition() {
         Schedules.assertRarelyCaughtByPlainRuns("completion-before-data", RUNS, ReadPoolScheduleTest.readSendCancel(Set.of(ThreadMutant.COMPLETION_BEFORE_DATA)));
     }

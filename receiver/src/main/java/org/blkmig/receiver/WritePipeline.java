@@ -71,34 +71,36 @@ final class WritePipeline implements Pipeline {
 
     record Failure(long offsetBytes, String message) {}
 
-    /** When the writer counts a job done, which is what {@link #drain} waits for: once written (shipped), or a seeded bug. */
+    /**
+     * How the writer ends a job, which is what {@link #drain} waits for: a failure published before
+     * the job counts done (shipped), or a seeded bug.
+     */
     enum DoneCount {
-        AFTER_WRITE {
+        FAILURE_THEN_COUNT {
             @Override
-            void beforeWrite(WritePipeline p) {}
-
-            @Override
-            void afterWrite(WritePipeline p) {
-                p.done++;
+            void end(Runnable publishFailure, Runnable countDone) {
+                publishFailure.run();
+                countDone.run();
             }
         },
-        /** {@link ThreadMutant#COUNTED_BEFORE_WRITTEN}: drain can return with the last block unwritten. */
-        BEFORE_WRITE {
+        /**
+         * {@link ThreadMutant#COUNTED_BEFORE_FAILURE}: a drain that looks between the two stores
+         * returns without the failure. The window is two adjacent stores wide, so only a scheduler
+         * that stops the writer there finds it.
+         */
+        COUNT_THEN_FAILURE {
             @Override
-            void beforeWrite(WritePipeline p) {
-                p.done++;
+            void end(Runnable publishFailure, Runnable countDone) {
+                countDone.run();
+                publishFailure.run();
             }
-
-            @Override
-            void afterWrite(WritePipeline p) {}
         };
 
-        abstract void beforeWrite(WritePipeline p);
-
-        abstract void afterWrite(WritePipeline p);
+        /** {@code countDone} frees the job's buffer and counts it done, its last store the count. */
+        abstract void end(Runnable publishFailure, Runnable countDone);
 
         static DoneCount of(Set<ThreadMutant> mutants) {
-            return mutants.contains(ThreadMutant.COUNTED_BEFORE_WRITTEN) ? BEFORE_WRITE : AFTER_WRITE;
+            return mutants.contains(ThreadMutant.COUNTED_BEFORE_FAILURE) ? COUNT_THEN_FAILURE : FAILURE_THEN_COUNT;
         }
     }
 
@@ -184,21 +186,27 @@ final class WritePipeline implements Pipeline {
                 if (j == STOP) {
                     return;
                 }
-                doneCount.beforeWrite(this);
+                Failure f = null;
                 try {
                     if (failure == null) {
-                        Failure f = j.write(zeroWrite);
-                        if (f != null) {
-                            failure = f;
-                        } else {
+                        f = j.write(zeroWrite);
+                        if (f == null) {
                             countWritten(j.target(), j.data() == null ? 0 : j.sectorCount() * Wire.SECTOR_SIZE_BYTES);
                         }
                     }
                 } finally {
-                    if (j.data() != null) {
-                        free.add(j.data());
-                    }
-                    doneCount.afterWrite(this);
+                    Failure failed = f;
+                    // the failure before the buffer: a receiver that takes the buffer must see it
+                    doneCount.end(() -> {
+                        if (failed != null) {
+                            failure = failed;
+                        }
+                    }, () -> {
+                        if (j.data() != null) {
+                            free.add(j.data());
+                        }
+                        done++;
+                    });
                 }
             }
         } catch (InterruptedException e) {

@@ -286,18 +286,15 @@ class WritePipelineEdgeTest {
         assertEquals("a b~\\x1f\\x7f\\x00", BlockReceiver.printable("a b~\u001f\u007f\u0000"));
     }
 
-    /** The seeded real-thread bug, shown on a held write: drain returns before the block is written. */
+    /** The seeded real-thread bug, shown by the order of its two stores: the count comes before the failure. */
     @Test
-    void countedBeforeWrittenLetsDrainReturnBeforeTheWrite() throws Exception {
-        TestDisk d = new TestDisk();
-        d.gate = new java.util.concurrent.CountDownLatch(1); // the write waits until released
-        try (WritePipeline p = new WritePipeline(2, CHUNK, WritePipeline.WRITEBACK_EVERY_BYTES, ReceiverPolicies.BLKMIG,
-                Set.of(org.blkmig.simdisk.ThreadMutant.COUNTED_BEFORE_WRITTEN))) {
-            p.submit(d, 0, SECTORS, filled(p, 1), 0);
-            p.drain();
-            assertEquals(0, d.landed.get(), "drained with the write still held");
-            d.gate.countDown();
-        }
-        assertEquals(1, d.landed.get());
+    void countedBeforeFailurePublishesTheCountFirst() {
+        List<String> shipped = new java.util.ArrayList<>();
+        WritePipeline.DoneCount.of(Set.of()).end(() -> shipped.add("failure"), () -> shipped.add("count"));
+        assertEquals(List.of("failure", "count"), shipped, "a drain that sees the count must see the failure");
+        List<String> seeded = new java.util.ArrayList<>();
+        WritePipeline.DoneCount.of(Set.of(org.blkmig.simdisk.ThreadMutant.COUNTED_BEFORE_FAILURE))
+                .end(() -> seeded.add("failure"), () -> seeded.add("count"));
+        assertEquals(List.of("count", "failure"), seeded);
     }
 }

@@ -41,41 +41,46 @@ final class ReadTracker {
 
     /**
      * Where a completion takes its read off the counts in flight: in its one critical section
-     * (shipped), or, seeded, in a second one from the values the first read.
+     * (shipped), or, seeded, from values read in an earlier critical section of its own.
      */
     enum CompletionCount {
         ONE_SECTION {
             @Override
-            int[] inSection(ReadTracker t) {
-                t.submitted--;
-                t.readingTotal--;
+            int[] before(ReadTracker t) {
                 return null;
             }
 
             @Override
-            void afterSection(ReadTracker t, int[] counts) {}
+            void inSection(ReadTracker t, int[] before) {
+                t.submitted--;
+                t.readingTotal--;
+            }
         },
-        /** {@link ThreadMutant#READ_COUNT_TWO_SECTIONS}: a submission between the two sections is forgotten. */
+        /**
+         * {@link ThreadMutant#READ_COUNT_TWO_SECTIONS}: a submission or completion between the two
+         * sections is forgotten. Between them the counts are consistent (the read is simply still in
+         * flight), so only a thread that changes them in that unlock-to-lock window shows the bug.
+         */
         TWO_SECTIONS {
             @Override
-            int[] inSection(ReadTracker t) {
-                return new int[] {t.submitted - 1, t.readingTotal - 1};
+            int[] before(ReadTracker t) {
+                synchronized (t.lock) {
+                    return new int[] {t.submitted - 1, t.readingTotal - 1};
+                }
             }
 
             @Override
-            void afterSection(ReadTracker t, int[] counts) {
-                synchronized (t.lock) {
-                    t.submitted = counts[0];
-                    t.readingTotal = counts[1];
-                    t.checkCounts();
-                }
+            void inSection(ReadTracker t, int[] before) {
+                t.submitted = before[0];
+                t.readingTotal = before[1];
             }
         };
 
-        /** Under the lock; returns what {@link #afterSection} needs. */
-        abstract int[] inSection(ReadTracker t);
+        /** Before the completion's critical section; returns what {@link #inSection} needs. */
+        abstract int[] before(ReadTracker t);
 
-        abstract void afterSection(ReadTracker t, int[] counts);
+        /** Under the lock: the read off the counts. */
+        abstract void inSection(ReadTracker t, int[] before);
 
         static CompletionCount of(Set<ThreadMutant> mutants) {
             return mutants.contains(ThreadMutant.READ_COUNT_TWO_SECTIONS) ? TWO_SECTIONS : ONE_SECTION;
@@ -121,7 +126,7 @@ final class ReadTracker {
 
     /** The block's read completed (error null on success): it joins the queue. Any thread. */
     void readDone(Block b, IOException error) {
-        int[] counts;
+        int[] counts = completionCount.before(this);
         synchronized (lock) {
             try {
                 Invariant.check(b.state == Block.State.IN_FLIGHT, () -> "completion of " + b + " in state " + b.state);
@@ -133,7 +138,7 @@ final class ReadTracker {
                 } else {
                     perChunk.put(b.chunk, n - 1);
                 }
-                counts = completionCount.inSection(this);
+                completionCount.inSection(this, counts);
                 b.error = error;
                 if (error != null && firstReadError == null) {
                     firstReadError = readFailed(b, error);
@@ -149,7 +154,6 @@ final class ReadTracker {
                 throw v;
             }
         }
-        completionCount.afterSection(this, counts);
     }
 
     // apart from readDone: read faults are common enough in a campaign that the JIT would compile the message in

@@ -8,13 +8,14 @@ package org.blkmig.simdisk;
  * default.
  */
 public enum ThreadMutant {
-    /** sender ReadTracker: a completion's counts are read in its critical section and written back in a second one. */
-    READ_COUNT_TWO_SECTIONS("a read completion writes the counts of reads in flight back in a second critical section:"
-            + " a submission in between is lost"),
-    /** simdisk ThreadPoolIoContext: the completion callback runs before the read fills the buffer. */
-    COMPLETION_BEFORE_DATA("a reader thread reports its read done before it fills the buffer"),
-    /** receiver WritePipeline: a job counts as done before it is written, so drain wakes early. */
-    COUNTED_BEFORE_WRITTEN("the target writer counts a block done before writing it: drain returns before the last write");
+    /** sender ReadTracker: a completion's counts are read in one critical section and written back in its next. */
+    READ_COUNT_TWO_SECTIONS("a read completion takes the counts of reads in flight in one critical section and writes them"
+            + " back, one less, in the next: a submission or completion in between is lost"),
+    /** simdisk ThreadPoolIoContext: the completion callback runs before the read's last sector is copied. */
+    COMPLETION_BEFORE_DATA("a reader thread reports its read done before it copies the read's last sector"),
+    /** receiver WritePipeline: a failed job counts as done before its failure is published. */
+    COUNTED_BEFORE_FAILURE("the target writer counts a failed block done before publishing its failure:"
+            + " a drain between the two returns as if every block were written");
 
     public final String description;
 

@@ -35,19 +35,26 @@ public final class ThreadPoolIoContext implements IoContext {
                 done.done(read(device, sector, dst));
             }
         },
-        /** {@link ThreadMutant#COMPLETION_BEFORE_DATA}: the waiter may take the buffer before it is filled. */
-        COMPLETE_THEN_READ {
+        /**
+         * {@link ThreadMutant#COMPLETION_BEFORE_DATA}: the read's last sector is copied after the
+         * completion, so a waiter that takes the buffer at once sends that sector unread. The window
+         * is one sector's copy, which plain runs almost never hit.
+         */
+        COMPLETE_BEFORE_LAST_SECTOR {
             @Override
             void run(BlockDevice device, long sector, ByteBuffer dst, ReadDone done) {
-                done.done(null);
-                read(device, sector, dst);
+                int lastBytes = Math.min(dst.remaining(), Disk.SECTOR_SIZE_BYTES);
+                int headBytes = dst.remaining() - lastBytes;
+                IOException e = headBytes == 0 ? null : read(device, sector, dst.duplicate().limit(dst.position() + headBytes));
+                done.done(e);
+                read(device, sector + headBytes / Disk.SECTOR_SIZE_BYTES, dst.duplicate().position(dst.position() + headBytes));
             }
         };
 
         abstract void run(BlockDevice device, long sector, ByteBuffer dst, ReadDone done);
 
         static ReadOrder of(java.util.Set<ThreadMutant> mutants) {
-            return mutants.contains(ThreadMutant.COMPLETION_BEFORE_DATA) ? COMPLETE_THEN_READ : READ_THEN_COMPLETE;
+            return mutants.contains(ThreadMutant.COMPLETION_BEFORE_DATA) ? COMPLETE_BEFORE_LAST_SECTOR : READ_THEN_COMPLETE;
         }
 
         static IOException read(BlockDevice device, long sector, ByteBuffer dst) {

@@ -44,7 +44,7 @@ public enum Mutant {
     // real-thread bugs: their own kind, killed by the controlled-schedule tests, not by the simulation
     READ_COUNT_TWO_SECTIONS("blkmig", ThreadMutant.READ_COUNT_TWO_SECTIONS),
     COMPLETION_BEFORE_DATA("blkmig", ThreadMutant.COMPLETION_BEFORE_DATA),
-    COUNTED_BEFORE_WRITTEN("blkmig", ThreadMutant.COUNTED_BEFORE_WRITTEN);
+    COUNTED_BEFORE_FAILURE("blkmig", ThreadMutant.COUNTED_BEFORE_FAILURE);
 
     /** Who can catch a mutant. */
     public enum Kind {

@@ -98,7 +98,7 @@ class MutantKillTest {
         assertTrue(Arrays.stream(Mutant.values()).filter(m -> m.origin.equals("protocol")).count() >= 5);
         assertEquals(Mutant.ZERO_SIZE_ENDS_SCAN, Mutant.parse("zero-size-ends-scan"));
         // the real-thread kind: one per threaded class it breaks, none of them in the simulation's matrix
-        assertEquals(Set.of(Mutant.READ_COUNT_TWO_SECTIONS, Mutant.COMPLETION_BEFORE_DATA, Mutant.COUNTED_BEFORE_WRITTEN),
+        assertEquals(Set.of(Mutant.READ_COUNT_TWO_SECTIONS, Mutant.COMPLETION_BEFORE_DATA, Mutant.COUNTED_BEFORE_FAILURE),
                 Mutant.of(Mutant.Kind.REAL_THREADS));
         assertTrue(Mutant.simulated().stream().allMatch(m -> m.thread == null));
         assertEquals(Mutant.values().length, Mutant.simulated().size() + Mutant.of(Mutant.Kind.REAL_THREADS).size());
