@@ -119,7 +119,7 @@ class TlsTransportTest {
         Receiver rx = receive("--target", "drive0=" + ta + ":24M", "--target", "drive1=" + tb + ":2M+512",
                 "--tls-creds", creds.toString(), "--tls-allow", "someone-else,blkmig-client");
         Cli tx = Cli.run("send", "--source", "drive0=" + a, "--source", "drive1=" + b, "--connect", "127.0.0.1:" + rx.port(),
-                "--tls-creds", creds.toString(), "--bandwidth", "48M", "--workload", "uniform", "--write-rate", "2M", "--seed", "5");
+                "--tls-creds", creds.toString(), "--bandwidth", "48M", "--workload", "uniform", "--write-rate", "512K", "--seed", "5");
         assertEquals(0, tx.exit(), tx.out() + tx.err());
         Cli r = rx.get();
         assertEquals(0, r.exit(), r.out() + r.err());
