@@ -73,6 +73,7 @@ public final class MigrationController {
         long thresholdBytes;
         long minPendingBytes = Long.MAX_VALUE;
         int stalled;
+        double slowdown = 1; // the strategy's throttle of the guest in force
 
         Migration(BlockMigrationSender sender, GuestControl realGuest) {
             GuestControl g = realGuest;
@@ -174,6 +175,7 @@ public final class MigrationController {
                     return stalledOut(pendingNow);
                 }
             }
+            throttle(slices.get(slices.size() - 1));
             if (options.maxBytesSent() > 0 && sender.stats().bytesSent > options.maxBytesSent()) {
                 return overDataLimit();
             }
@@ -181,6 +183,24 @@ public final class MigrationController {
                 return notConverged("no completion within " + options.maxSlices() + " slices");
             }
             return null;
+        }
+
+        /** The strategy's throttle for the next slice (none: the guest is never told). */
+        private void throttle(MigrationResult.SliceFigures figures) {
+            double next = options.throttle().slowdown(figures, stalled, slowdown);
+            Invariant.check(next >= 1 && !Double.isNaN(next), () -> "the strategy's throttle asked for a slowdown of " + next);
+            if (next != slowdown) {
+                slowdown = next;
+                guest.throttle(next);
+            }
+        }
+
+        /** The migration ended: the strategy's throttle says what is left of the slowdown. */
+        private void releaseThrottle() {
+            if (slowdown != 1) {
+                slowdown = options.throttle().slowdownAtEnd(slowdown);
+                guest.throttle(slowdown);
+            }
         }
 
         private MigrationResult stalledOut(long pendingNow) {
@@ -197,6 +217,7 @@ public final class MigrationController {
             guest.stop();
             long sentBefore = sender.stats().bytesSent;
             sender.complete();
+            releaseThrottle();
             long sentInDowntime = sender.stats().bytesSent - sentBefore + ram.send(null, io.nowNanos());
             io.awaitTransfer(sentInDowntime, options.bandwidthBytesPerSecond());
             long end = io.nowNanos();
@@ -206,18 +227,21 @@ public final class MigrationController {
 
         private MigrationResult cancelled() {
             sender.cancel();
+            releaseThrottle();
             return new MigrationResult(MigrationResult.Outcome.CANCELLED, "cancelled", startNanos, -1, io.nowNanos(), 0,
                     sender.stats().bytesSent, slices, sender.stats());
         }
 
         private MigrationResult notConverged(String why) {
             sender.cancel();
+            releaseThrottle();
             return new MigrationResult(MigrationResult.Outcome.DID_NOT_CONVERGE, "did not converge: " + why, startNanos, -1,
                     io.nowNanos(), 0, sender.stats().bytesSent, slices, sender.stats());
         }
 
         MigrationResult failed(Exception e) {
             sender.cancel();
+            releaseThrottle();
             String why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
             return new MigrationResult(MigrationResult.Outcome.FAILED, why, startNanos, -1, io.nowNanos(), 0,
                     sender.stats().bytesSent, slices, sender.stats());

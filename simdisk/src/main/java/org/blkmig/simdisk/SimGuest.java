@@ -21,6 +21,8 @@ public final class SimGuest {
     private long nextWriteId = 1;
     private long writesDone;
     private long bytesWritten;
+    // a strategy's throttle: the gaps between writes stretched by this factor (1: the workload's own)
+    private double slowdown = 1;
 
     public SimGuest(SimScheduler scheduler, SimIoContext io, List<BlockDevice> devices, Workload workload, History history) {
         this.scheduler = scheduler;
@@ -54,6 +56,19 @@ public final class SimGuest {
         }
     }
 
+    /** A strategy slows the guest's writes: from the next gap on, gaps are {@code slowdown} (>= 1) times as long. */
+    public void throttle(double slowdown) {
+        Invariant.check(slowdown >= 1 && !Double.isNaN(slowdown), () -> "a slowdown of " + slowdown);
+        if (slowdown != this.slowdown) {
+            this.slowdown = slowdown;
+            history.add(new History.Marker(scheduler.nowNanos(), History.Kind.GUEST_THROTTLED, Double.toString(slowdown)));
+        }
+    }
+
+    public double slowdown() {
+        return slowdown;
+    }
+
     public boolean running() {
         return running;
     }
@@ -68,7 +83,8 @@ public final class SimGuest {
 
     private void scheduleNext() {
         SplittableRandom r = scheduler.random();
-        double meanGapNanos = workload.meanWriteBytes() * 1e9 / workload.writeRateBytesPerSecond();
+        // times 1.0 leaves every draw and instant as it was: an unthrottled world is the same world
+        double meanGapNanos = workload.meanWriteBytes() * 1e9 / workload.writeRateBytesPerSecond() * slowdown;
         long at = scheduler.nowNanos();
         if (workload.kind() == Workload.Kind.BURST) {
             meanGapNanos = meanGapNanos * BURST_ON_NANOS / BURST_PERIOD_NANOS;

@@ -22,6 +22,7 @@ import org.blkmig.receiver.Pipeline;
 import org.blkmig.receiver.ReceiveResult;
 import org.blkmig.sender.BlockMigrationSender;
 import org.blkmig.sender.ControllerOptions;
+import org.blkmig.sender.GuestControl;
 import org.blkmig.sender.MigrationController;
 import org.blkmig.sender.MigrationResult;
 import org.blkmig.sender.SenderOptions;
@@ -148,7 +149,17 @@ public final class ScenarioRunner {
         MigrationResult result;
         String broken = null;
         try {
-            result = controller.run(sender, guest::stop);
+            result = controller.run(sender, new GuestControl() {
+                @Override
+                public void stop() {
+                    guest.stop();
+                }
+
+                @Override
+                public void throttle(double slowdown) {
+                    guest.throttle(slowdown);
+                }
+            });
         } catch (Invariant.Violation v) {
             // a bug of blkmig: the run ends here and is judged failed, with its scenario
             broken = v.getMessage();

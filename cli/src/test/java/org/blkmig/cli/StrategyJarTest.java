@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.blkmig.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.stream.Stream;
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A strategy from outside the reactor (examples/strategy, compiled here against the built modules and
+ * packed into a jar with its META-INF/services entry) runs by name under campaign and mutants.
+ */
+class StrategyJarTest {
+    static final Path EXAMPLE = Path.of("..", "examples", "strategy");
+
+    @TempDir
+    static Path dir;
+    static Path jar;
+
+    @BeforeAll
+    static void buildTheJar() throws IOException {
+        jar = buildJar(EXAMPLE, dir);
+    }
+
+    /** Compiles {@code example}/src with javac into a jar beside its META-INF; the class path is blkmig's API only. */
+    static Path buildJar(Path example, Path work) throws IOException {
+        Path classes = Files.createDirectories(work.resolve("classes"));
+        List<String> sources;
+        try (Stream<Path> s = Files.walk(example.resolve("src"))) {
+            sources = s.filter(p -> p.toString().endsWith(".java")).map(Path::toString).toList();
+        }
+        String classPath = String.join(java.io.File.pathSeparator, where(org.blkmig.sender.strategy.Strategy.class),
+                where(org.blkmig.simdisk.BlockDevice.class), where(org.blkmig.protocol.Record.class));
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        assertNotNull(javac, "a JDK's compiler");
+        List<String> args = new ArrayList<>(List.of("-d", classes.toString(), "-cp", classPath, "--release", "17"));
+        args.addAll(sources);
+        assertEquals(0, javac.run(null, null, null, args.toArray(String[]::new)), "the example strategy compiles");
+        Path out = work.resolve("strategy.jar");
+        try (JarOutputStream j = new JarOutputStream(Files.newOutputStream(out))) {
+            add(j, classes, classes);
+            add(j, example, example.resolve("META-INF"));
+        }
+        return out;
+    }
+
+    private static String where(Class<?> c) {
+        try {
+            return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void add(JarOutputStream j, Path root, Path from) throws IOException {
+        try (Stream<Path> s = Files.walk(from)) {
+            for (Path p : s.filter(Files::isRegularFile).sorted().toList()) {
+                j.putNextEntry(new JarEntry(root.relativize(p).toString().replace('\\', '/')));
+                j.write(Files.readAllBytes(p));
+                j.closeEntry();
+            }
+        }
+    }
+
+    @Test
+    void theJarsStrategyRunsACampaignByName() {
+        Cli c = Cli.run("campaign", "--strategy-jar", jar.toString(), "--profile", "half-speed", "--scenarios", "60");
+        assertEquals(0, c.exit(), c.out() + c.err());
+        assertTrue(c.out().contains("half-speed: 60 run, 60 passed, 0 failed"), c.out());
+    }
+
+    @Test
+    void theKillMatrixCatchesTheJarsOwnSeededBug() {
+        Cli c = Cli.run("mutants", "--strategy-jar", jar.toString(), "--profile", "half-speed", "--mutant",
+                "half-speed-clear-after-read", "--mutant", "early-completion");
+        assertEquals(0, c.exit(), c.out() + c.err());
+        assertTrue(c.out().matches("(?s).*half-speed-clear-after-read +strategy +yes +(identical|read-history) .*"), c.out());
+        assertTrue(c.out().matches("(?s).*early-completion +qemu-7.2 +yes .*"), c.out());
+        assertTrue(c.out().contains("all 2 mutants killed"), c.out());
+    }
+
+    @Test
+    void anUnknownProfileIsOneLineNamingTheKnownOnes() {
+        Cli c = Cli.run("campaign", "--strategy-jar", jar.toString(), "--profile", "no-such", "--scenarios", "1");
+        assertEquals(Main.USAGE, c.exit());
+        assertTrue(c.oneLineError() && c.err().contains("known: blkmig, qemu-7.2, throttle") && c.err().contains("half-speed"),
+                c.err());
+    }
+
+    @Test
+    void aMissingOrEmptyJarIsOneLine() throws IOException {
+        Cli missing = Cli.run("campaign", "--strategy-jar", dir.resolve("nope.jar").toString(), "--scenarios", "1");
+        assertEquals(Main.USAGE, missing.exit());
+        assertTrue(missing.oneLineError() && missing.err().contains("does not exist"), missing.err());
+        Path empty = dir.resolve("empty.jar");
+        try (JarOutputStream j = new JarOutputStream(Files.newOutputStream(empty))) {
+            j.putNextEntry(new JarEntry("README"));
+        }
+        Cli none = Cli.run("campaign", "--strategy-jar", empty.toString(), "--scenarios", "1");
+        assertEquals(Main.USAGE, none.exit());
+        assertTrue(none.oneLineError() && none.err().contains("lists no new strategy"), none.err());
+    }
+}
