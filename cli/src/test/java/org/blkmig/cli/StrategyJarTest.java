@@ -93,6 +93,29 @@ class StrategyJarTest {
     }
 
     @Test
+    void compareRunsTheJarsStrategyBesideABuiltInOnTheSameScenarios() throws IOException {
+        Path out = dir.resolve("compare");
+        Cli c = Cli.run("compare", "--strategy-jar", jar.toString(), "--profile", "blkmig", "--profile", "half-speed",
+                "--scenarios", "30", "--report", out.toString());
+        assertEquals(0, c.exit(), c.out() + c.err());
+        assertTrue(c.out().matches("(?s).*\nblkmig +30/30 .*\nhalf-speed +30/30 .*"), c.out());
+        assertTrue(c.out().contains("half-speed total"), c.out());
+        assertTrue(c.out().contains("--strategy-jar " + jar + " --profile half-speed"), "replays load the jar: " + c.out());
+        List<String> csv = Files.readAllLines(out.resolve("compare.csv"));
+        assertEquals(1 + 2 * 30, csv.size());
+        // paired: each scenario's two rows carry the same scenario line
+        for (int k = 0; k < 30; k++) {
+            String a = csv.get(1 + 2 * k);
+            String b = csv.get(2 + 2 * k);
+            assertTrue(a.startsWith(k + ",blkmig,") && b.startsWith(k + ",half-speed,"), a + "\n" + b);
+            assertEquals(a.substring(a.indexOf(",\"")), b.substring(b.indexOf(",\"")));
+        }
+        String html = Files.readString(out.resolve("report.html"));
+        assertTrue(html.contains("data:image/png;base64,") && html.contains("Paired differences"), "CDFs and the table");
+        assertTrue(Files.readString(out.resolve("compare.json")).contains("\"perStrategy\""));
+    }
+
+    @Test
     void anUnknownProfileIsOneLineNamingTheKnownOnes() {
         Cli c = Cli.run("campaign", "--strategy-jar", jar.toString(), "--profile", "no-such", "--scenarios", "1");
         assertEquals(Main.USAGE, c.exit());

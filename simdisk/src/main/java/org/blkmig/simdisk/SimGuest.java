@@ -23,6 +23,18 @@ public final class SimGuest {
     private long bytesWritten;
     // a strategy's throttle: the gaps between writes stretched by this factor (1: the workload's own)
     private double slowdown = 1;
+    // what the throttle cost the guest: writes issued later than the workload wanted, and by how much
+    private long delayedWrites;
+    private long delaySumNanos;
+    private long delayMaxNanos;
+
+    /**
+     * What the guest did and what it cost it: its writes, and the ones a throttle (or a write-blocking
+     * mirror) held back, with the sum and the largest of those delays: the writes' added latency.
+     */
+    public record Figures(long writes, long bytesWritten, long delayedWrites, long delaySumNanos, long delayMaxNanos) {
+        public static final Figures NONE = new Figures(0, 0, 0, 0, 0);
+    }
 
     public SimGuest(SimScheduler scheduler, SimIoContext io, List<BlockDevice> devices, Workload workload, History history) {
         this.scheduler = scheduler;
@@ -81,6 +93,19 @@ public final class SimGuest {
         return bytesWritten;
     }
 
+    public Figures figures() {
+        return new Figures(writesDone, bytesWritten, delayedWrites, delaySumNanos, delayMaxNanos);
+    }
+
+    /** A write was held back this long (a throttle's longer gap, a mirror's wait) beyond the workload's instant. */
+    public void delayed(long nanos) {
+        if (nanos > 0) {
+            delayedWrites++;
+            delaySumNanos += nanos;
+            delayMaxNanos = Math.max(delayMaxNanos, nanos);
+        }
+    }
+
     private void scheduleNext() {
         SplittableRandom r = scheduler.random();
         // times 1.0 leaves every draw and instant as it was: an unthrottled world is the same world
@@ -90,7 +115,9 @@ public final class SimGuest {
             meanGapNanos = meanGapNanos * BURST_ON_NANOS / BURST_PERIOD_NANOS;
         }
         // exponential gaps: a Poisson stream of writes at the mean rate
-        long gap = (long) (-Math.log(1 - r.nextDouble()) * meanGapNanos);
+        double exponential = -Math.log(1 - r.nextDouble());
+        long gap = (long) (exponential * meanGapNanos);
+        long throttledNanos = slowdown == 1 ? 0 : gap - (long) (exponential * (meanGapNanos / slowdown));
         at += Math.max(1, gap);
         if (workload.kind() == Workload.Kind.BURST && at % BURST_PERIOD_NANOS >= BURST_ON_NANOS) {
             at = (at / BURST_PERIOD_NANOS + 1) * BURST_PERIOD_NANOS + at % BURST_ON_NANOS;
@@ -98,6 +125,7 @@ public final class SimGuest {
         scheduler.at(at, () -> {
             if (running) {
                 Workload.Planned p = planner.next(scheduler.random());
+                delayed(throttledNanos);
                 write(devices.get(p.deviceIndex()), p.sector(), p.sectorCount());
                 scheduleNext();
             }

@@ -61,7 +61,7 @@ public final class ScenarioRunner {
     public record Run(Scenario scenario, Variant variant, MigrationResult migration, ReceiveResult receive,
             StreamBuffer stream, History history, Map<String, GuardedDisk> sources, Map<String, BlockDevice> sourceDevices,
             Map<String, GuardedDisk> targets, Map<String, Disk> bases, long guestWrites, long eventsRun,
-            String brokenInvariant, RunFaults faults, StreamClock clock, Ends ends) {
+            String brokenInvariant, RunFaults faults, StreamClock clock, Ends ends, SimGuest.Figures guest) {
         public Set<Mutant> mutants() {
             return variant.mutants();
         }
@@ -101,7 +101,7 @@ public final class ScenarioRunner {
      */
     public record Source(MigrationResult migration, History history, Map<String, GuardedDisk> sources,
             Map<String, BlockDevice> devices, Map<String, Disk> bases, long guestWrites, long eventsRun,
-            String brokenInvariant, StreamClock clock, int senderBuffersHeld, long zeroCopySamples) {}
+            String brokenInvariant, StreamClock clock, int senderBuffersHeld, long zeroCopySamples, SimGuest.Figures guest) {}
 
     /** Simulates the source and the sender, writing the block section's payloads to the sink. */
     public static Source simulateSource(Scenario s, Variant variant, PayloadSink sink) {
@@ -168,7 +168,7 @@ public final class ScenarioRunner {
         }
         guest.stop(); // the simulation ends with the migration: a guest left running would keep it going
         return new Source(result, history, sources, devices, bases, guest.writesDone(), scheduler.eventsRun(), broken, clock,
-                sender.buffersInUse(), zeroCopyIds[0]);
+                sender.buffersInUse(), zeroCopyIds[0], guest.figures());
     }
 
     /** "Did not converge" after this long without a new low of pending data (30 slices of 100 ms). */
@@ -228,7 +228,7 @@ public final class ScenarioRunner {
                 link.receiverThreadAlive(), link.shortWrites(), link.shortReads(), link.writeEnds(), peakBusy,
                 src.zeroCopySamples(), link.faultMidBlock());
         return new Run(s, variant, src.migration(), received, stream, history, src.sources(), src.devices(),
-                targets, bases, src.guestWrites(), scheduler.eventsRun(), broken, faults, src.clock(), ends);
+                targets, bases, src.guestWrites(), scheduler.eventsRun(), broken, faults, src.clock(), ends, src.guest());
     }
 
     /** A scenario whose bulk pass alone would pass the stream's bound is refused before it runs. */
