@@ -242,6 +242,12 @@ public final class CompareReport {
                 .yAxisTitle("share of scenarios").build();
         c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Step);
         c.getStyler().setMarkerSize(0);
+        c.getStyler().setYAxisMin(0.0);
+        c.getStyler().setYAxisMax(1.0);
+        c.getStyler().setYAxisDecimalPattern("0.0");
+        c.getStyler().setXAxisDecimalPattern("#,##0.###");
+        c.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideSE);
+        c.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
         for (int i = 0; i < strategies.size(); i++) {
             double[] v = Comparison.sorted(rows, m, i);
             if (v.length == 0) {
