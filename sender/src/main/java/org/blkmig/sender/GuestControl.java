@@ -9,5 +9,8 @@ public interface GuestControl {
     /** The guest's writes come {@code slowdown} (>= 1) times later than its workload issues them; 1 is full speed. */
     default void throttle(double slowdown) {}
 
+    /** Each guest write waits until {@code released} is true (a write-blocking mirror); null ends that. */
+    default void mirror(java.util.function.BooleanSupplier released) {}
+
     GuestControl NONE = () -> {};
 }

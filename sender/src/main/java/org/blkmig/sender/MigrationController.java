@@ -74,6 +74,7 @@ public final class MigrationController {
         long minPendingBytes = Long.MAX_VALUE;
         int stalled;
         double slowdown = 1; // the strategy's throttle of the guest in force
+        boolean mirroring; // the guest's writes wait for the strategy's mirror
 
         Migration(BlockMigrationSender sender, GuestControl realGuest) {
             GuestControl g = realGuest;
@@ -130,6 +131,10 @@ public final class MigrationController {
         /** One iterate call of the block section, then the RAM section's turn; waits if nothing moved. */
         private void iterate(long sliceEndNanos) throws IOException {
             boolean progressed = sender.iterate(budget);
+            if (!mirroring && sender.bulkCompleted() && options.throttle().mirrorsWrites()) {
+                mirroring = true;
+                guest.mirror(() -> options.throttle().mirrorReleases(sender.dirtyBytes(), sender.chunksUnsent()));
+            }
             // the RAM section iterates after the block section, with what is left of the budget, and
             // sends nothing while the block bulk pass runs (QEMU's ram_save_iterate: blk_mig_bulk_active)
             if (sender.bulkCompleted()) {
@@ -195,8 +200,12 @@ public final class MigrationController {
             }
         }
 
-        /** The migration ended: the strategy's throttle says what is left of the slowdown. */
+        /** The migration ended: the mirror lets the guest go, and the strategy's throttle says what is left of the slowdown. */
         private void releaseThrottle() {
+            if (mirroring) {
+                mirroring = false;
+                guest.mirror(null);
+            }
             if (slowdown != 1) {
                 slowdown = options.throttle().slowdownAtEnd(slowdown);
                 guest.throttle(slowdown);

@@ -27,6 +27,10 @@ public final class SimGuest {
     private long delayedWrites;
     private long delaySumNanos;
     private long delayMaxNanos;
+    // a write-blocking mirror: a write waits until this says the previous ones were sent (null: writes land at once)
+    private java.util.function.BooleanSupplier mirrorReleased;
+    /** How often a write held by the mirror looks again: short against a slice (100 ms), long against an event. */
+    static final long MIRROR_POLL_NANOS = 100 * Durations.MICRO;
 
     /**
      * What the guest did and what it cost it: its writes, and the ones a throttle (or a write-blocking
@@ -77,6 +81,17 @@ public final class SimGuest {
         }
     }
 
+    /**
+     * A strategy mirrors the guest's writes (write-blocking): from now on a write waits until {@code
+     * released} is true (the writes before it are on their way to the target); null ends it.
+     */
+    public void mirror(java.util.function.BooleanSupplier released) {
+        if ((released != null) != (mirrorReleased != null)) {
+            history.add(new History.Marker(scheduler.nowNanos(), History.Kind.GUEST_MIRRORED, released != null ? "on" : "off"));
+        }
+        mirrorReleased = released;
+    }
+
     public double slowdown() {
         return slowdown;
     }
@@ -125,9 +140,8 @@ public final class SimGuest {
         scheduler.at(at, () -> {
             if (running) {
                 Workload.Planned p = planner.next(scheduler.random());
-                delayed(throttledNanos);
-                write(devices.get(p.deviceIndex()), p.sector(), p.sectorCount());
-                scheduleNext();
+                issue(devices.get(p.deviceIndex()), p.sector(), p.sectorCount(), scheduler.nowNanos(), throttledNanos,
+                        this::scheduleNext);
             }
         });
     }
@@ -142,9 +156,28 @@ public final class SimGuest {
         long at = sector + r.nextLong(sectorCount - count + 1);
         scheduler.after(nanosUntilCompletion <= 0 ? 0 : r.nextLong(nanosUntilCompletion), () -> {
             if (running) {
-                write(device, at, count);
+                issue(device, at, count, scheduler.nowNanos(), 0, null);
             }
         });
+    }
+
+    /**
+     * The write the workload wants at {@code dueNanos}: now, or once a mirror released it; then {@code
+     * next} (the guest's next write is planned after this one lands: one write outstanding).
+     */
+    private void issue(BlockDevice device, long sector, long sectorCount, long dueNanos, long throttledNanos, Runnable next) {
+        if (!running) {
+            return;
+        }
+        if (mirrorReleased != null && !mirrorReleased.getAsBoolean()) {
+            scheduler.after(MIRROR_POLL_NANOS, () -> issue(device, sector, sectorCount, dueNanos, throttledNanos, next));
+            return;
+        }
+        delayed(throttledNanos + scheduler.nowNanos() - dueNanos);
+        write(device, sector, sectorCount);
+        if (next != null) {
+            next.run();
+        }
     }
 
     private void write(BlockDevice device, long sector, long sectorCount) {

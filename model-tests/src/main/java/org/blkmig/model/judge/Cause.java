@@ -18,6 +18,8 @@ public enum Cause {
     FAULT_STRUCK("n/a: a fault struck (of reads or of the link): what the migration carries is unknown"),
     // throttle-released
     THROTTLE_LEFT_ON("the guest was left throttled after the migration ended"),
+    // mirror-synchronous
+    MIRROR_WRITE_NOT_FORWARDED("a mirrored guest write was not on the wire before the guest's next write"),
     // invariants
     INVARIANT_BROKEN("an invariant of blkmig's main code broke"),
     // identical

@@ -31,12 +31,14 @@ public final class Properties {
     public static final Property RATE_LIMIT = new RateLimit();
     public static final Property CLEAN_STOP = new CleanStop();
     public static final Property THROTTLE_RELEASED = new ThrottleReleased();
+    public static final Property MIRROR_SYNCHRONOUS = new MirrorSynchronous();
     public static final Property DETERMINISM = new Determinism();
 
     /** Every property, in report order. */
     public static final List<Property> ALL = List.of(INVARIANTS, IDENTICAL, PROTOCOL, PROGRESS, CHUNK_COVERAGE,
             READ_HISTORY, FINAL_COPY_ORDER, SOURCE_UNTOUCHED, IN_BOUNDS, CONVERGENCE, HONEST_COMPLETION, DURABILITY, EXPLAINED_FAILURE,
-            JUSTIFIED_NON_CONVERGENCE, PROMPTNESS, DOWNTIME, RATE_LIMIT, CLEAN_STOP, THROTTLE_RELEASED, DETERMINISM);
+            JUSTIFIED_NON_CONVERGENCE, PROMPTNESS, DOWNTIME, RATE_LIMIT, CLEAN_STOP, THROTTLE_RELEASED, MIRROR_SYNCHRONOUS,
+            DETERMINISM);
 
     /**
      * The properties a strategy may declare not applicable (its own list, the judge's): liveness, whose

@@ -159,6 +159,11 @@ public final class ScenarioRunner {
                 public void throttle(double slowdown) {
                     guest.throttle(slowdown);
                 }
+
+                @Override
+                public void mirror(java.util.function.BooleanSupplier released) {
+                    guest.mirror(released);
+                }
             });
         } catch (Invariant.Violation v) {
             // a bug of blkmig: the run ends here and is judged failed, with its scenario

@@ -27,6 +27,19 @@ public interface GuestThrottle {
      */
     double slowdown(MigrationResult.SliceFigures slice, int stalledSlices, double currentSlowdown);
 
+    /**
+     * Whether, once the bulk pass is done, each guest write waits until the writes before it were sent
+     * (a write-blocking mirror, blockdev-mirror's copy-mode=write-blocking): the dirty set cannot grow.
+     */
+    default boolean mirrorsWrites() {
+        return false;
+    }
+
+    /** With {@link #mirrorsWrites}: whether a waiting write may go, given the dirty bytes and the chunks read but unsent. */
+    default boolean mirrorReleases(long dirtyBytes, int chunksUnsent) {
+        return dirtyBytes == 0 && chunksUnsent == 0;
+    }
+
     /** The slowdown left when the migration ends: full speed, the guest runs on unhindered. */
     default double slowdownAtEnd(double currentSlowdown) {
         return 1;
