@@ -52,7 +52,7 @@ final class SharedOptions {
     static final class ProfileOption {
         @Option(names = "--profile", paramLabel = "NAME", defaultValue = "blkmig",
                 description = "The algorithm the model runs: blkmig, the corrected one (default ${DEFAULT-VALUE}), qemu-7.2,"
-                        + " throttle, or a strategy of a --strategy-jar.")
+                        + " throttle, mirror, or a strategy of a --strategy-jar (STRATEGIES.md).")
         String name;
 
         @picocli.CommandLine.Mixin
