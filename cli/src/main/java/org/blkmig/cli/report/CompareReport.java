@@ -77,6 +77,26 @@ public final class CompareReport {
         return out;
     }
 
+    /** Why neither completed, by strategy i's outcome: faults and cancels end every strategy alike. */
+    String neitherLine(int i) {
+        Map<String, List<Comparison.Row>> n = Comparison.neitherCompleted(rows, i);
+        StringBuilder b = new StringBuilder("neither " + strategies.get(0) + " nor " + strategies.get(i) + " completed "
+                + n.values().stream().mapToInt(List::size).sum() + " scenario(s)");
+        n.forEach((outcome, rs) -> b.append(", ").append(rs.size()).append(" ").append(outcome));
+        return b.append(" (FAILED: an injected read or link fault; CANCELLED: the scenario cancels)").toString();
+    }
+
+    /** Where strategy i did not converge, and what the downtime limit carried there: why it could not. */
+    String notConvergedLine(int i) {
+        List<Comparison.Run> nc = rows.stream().map(r -> r.runs().get(i)).filter(x -> x.outcome().equals("DID_NOT_CONVERGE"))
+                .toList();
+        long underOne = nc.stream().filter(x -> x.downtimeBudgetChunks() < 1).count();
+        long underFour = nc.stream().filter(x -> x.downtimeBudgetChunks() < 4).count();
+        return strategies.get(i) + " did not converge in " + nc.size() + " scenario(s): " + underOne + " with a downtime budget"
+                + " under 1 chunk (no final copy of a dirty chunk fits the limit), " + underFour + " under 4 chunks (where the"
+                + " judge expects no convergence)";
+    }
+
     String replay(Comparison.Row r, String strategy) {
         return "./blkmig simulate --scenario '" + r.scenario() + "'" + replayPrefix
                 + (strategy.equals("blkmig") ? "" : " --profile " + strategy);
@@ -125,6 +145,14 @@ public final class CompareReport {
             int[] swaps = Comparison.completionSwaps(rows, i);
             b.append(String.format("completion: %s completed %d scenario(s) %s did not; %s completed %d that %s did not%n",
                     strategies.get(i), swaps[0], strategies.get(0), strategies.get(0), swaps[1], strategies.get(i)));
+            b.append("  ").append(neitherLine(i)).append('\n');
+            b.append("  ").append(notConvergedLine(i)).append('\n');
+            final int s = i;
+            for (Comparison.Row r : rows.stream().filter(r -> r.runs().get(s).outcome().equals("DID_NOT_CONVERGE"))
+                    .limit(differing).toList()) {
+                b.append(String.format("    #%d (%s: %s, downtime budget %.2f chunks): %s%n", r.index(), strategies.get(0),
+                        r.runs().get(0).outcome(), r.runs().get(s).downtimeBudgetChunks(), replay(r, strategies.get(i))));
+            }
         }
         b.append("guest's cost, per strategy: mean write throughput while the migration ran, and mean added write latency\n");
         for (int i = 0; i < strategies.size(); i++) {
@@ -169,10 +197,11 @@ public final class CompareReport {
         List<String[]> swaps = new ArrayList<>();
         for (int i = 1; i < strategies.size(); i++) {
             int[] s = Comparison.completionSwaps(rows, i);
-            swaps.add(new String[] {strategies.get(i), Integer.toString(s[0]), Integer.toString(s[1])});
+            swaps.add(new String[] {strategies.get(i), Integer.toString(s[0]), Integer.toString(s[1]),
+                neitherLine(i) + "; " + notConvergedLine(i)});
         }
         h.append("<h2>Convergence, paired</h2>").append(table(List.of("strategy", "completed where " + strategies.get(0)
-                + " did not", strategies.get(0) + " completed where it did not"), swaps));
+                + " did not", strategies.get(0) + " completed where it did not", "neither"), swaps));
         h.append("<h2>Distributions (CDF)</h2>");
         for (Comparison.Metric m : Comparison.METRICS) {
             h.append("<h3>").append(Reports.esc(m.label())).append("</h3>").append(img(cdf(m)));
@@ -224,13 +253,14 @@ public final class CompareReport {
     private void writeCsv(Path file) throws IOException {
         StringBuilder b = new StringBuilder("index,strategy,verdict,failed_property,outcome,completed,total_ms,downtime_ms,"
                 + "bytes_sent,dirty_rounds,guest_throughput_mibps,guest_write_latency_mean_ms,guest_write_latency_max_ms,"
-                + "guest_writes,scenario\n");
+                + "guest_writes,downtime_budget_chunks,scenario\n");
         for (Comparison.Row r : rows) {
             for (Comparison.Run x : r.runs()) {
                 b.append(String.join(",", Integer.toString(x.index()), x.strategy(), x.verdict(), x.failedProperty(), x.outcome(),
                         Boolean.toString(x.completed()), csv(x.totalMillis()), csv(x.downtimeMillis()), Long.toString(x.bytesSent()),
                         Integer.toString(x.dirtyRounds()), csv(x.guestThroughputMiBps()), csv(x.guestWriteLatencyMeanMillis()),
-                        csv(x.guestWriteLatencyMaxMillis()), Long.toString(x.guestWrites()), "\"" + r.scenario() + "\""))
+                        csv(x.guestWriteLatencyMaxMillis()), Long.toString(x.guestWrites()), csv(x.downtimeBudgetChunks()),
+                        "\"" + r.scenario() + "\""))
                         .append('\n');
             }
         }

@@ -4,6 +4,8 @@ package org.blkmig.model.campaign;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.IntConsumer;
 import java.util.function.ToDoubleFunction;
 import org.blkmig.model.judge.Downtime;
@@ -26,7 +28,7 @@ public final class Comparison {
     /** One scenario under one strategy. Times in ms; downtime is NaN where the migration did not complete. */
     public record Run(int index, String strategy, String verdict, String failedProperty, String outcome, boolean completed,
             double totalMillis, double downtimeMillis, long bytesSent, int dirtyRounds, double guestThroughputMiBps,
-            double guestWriteLatencyMeanMillis, double guestWriteLatencyMaxMillis, long guestWrites) {}
+            double guestWriteLatencyMeanMillis, double guestWriteLatencyMaxMillis, long guestWrites, double downtimeBudgetChunks) {}
 
     /** One scenario: its line and its run under each strategy, in the order given. */
     public record Row(int index, String scenario, List<Run> runs) {}
@@ -83,7 +85,12 @@ public final class Comparison {
         String failed = o.firstFailure().map(x -> x.property().id()).orElse("");
         return new Run(k, v.profile().cliName, o.passed() ? "passed" : "FAILED", failed, m.outcome().name(), m.completed(),
                 (m.endNanos() - m.startNanos()) / 1e6, d == null ? Double.NaN : d.downtimeNanos() / 1e6, m.bytesSent(), rounds,
-                mibps, meanLatency, g.delayMaxNanos() / 1e6, g.writes());
+                mibps, meanLatency, g.delayMaxNanos() / 1e6, g.writes(), budgetChunks(o.run().scenario()));
+    }
+
+    /** What the downtime limit carries at the rate limit, in chunks: under 1, no final copy of a dirty chunk fits it. */
+    static double budgetChunks(Scenario s) {
+        return s.bandwidthBytesPerSecond() * (s.maxDowntimeNanos() / 1e9) / s.chunkSizeBytes();
     }
 
     /** The paired difference of {@code metric} between strategy {@code i} and the baseline (strategy 0), with a 95% interval. */
@@ -135,6 +142,20 @@ public final class Comparison {
     /** The share of scenarios strategy {@code i} completed. */
     public static double convergenceRate(List<Row> rows, int i) {
         return rows.isEmpty() ? Double.NaN : rows.stream().filter(r -> r.runs().get(i).completed()).count() / (double) rows.size();
+    }
+
+    /**
+     * Where neither the baseline nor strategy {@code i} completed: how strategy {@code i}'s runs ended
+     * (an injected fault or a cancel ends any strategy; DID_NOT_CONVERGE is the strategy's own).
+     */
+    public static Map<String, List<Row>> neitherCompleted(List<Row> rows, int i) {
+        Map<String, List<Row>> out = new TreeMap<>();
+        for (Row r : rows) {
+            if (!r.runs().get(0).completed() && !r.runs().get(i).completed()) {
+                out.computeIfAbsent(r.runs().get(i).outcome(), k -> new ArrayList<>()).add(r);
+            }
+        }
+        return out;
     }
 
     /** Scenarios where the baseline did not complete and strategy {@code i} did, and the other way round. */

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class ComparisonTest {
     static Comparison.Run run(int k, String strategy, boolean completed, double totalMillis) {
         return new Comparison.Run(k, strategy, "passed", "", completed ? "COMPLETED" : "DID_NOT_CONVERGE", completed,
-                totalMillis, completed ? 10 : Double.NaN, 1 << 20, 0, 1, 0, 0, 1);
+                totalMillis, completed ? 10 : Double.NaN, 1 << 20, 0, 1, 0, 0, 1, 4);
     }
 
     static List<Comparison.Row> rows() {
