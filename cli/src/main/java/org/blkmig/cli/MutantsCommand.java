@@ -52,7 +52,7 @@ final class MutantsCommand implements Callable<Integer> {
             SharedOptions.Mutants named = new SharedOptions.Mutants();
             named.names = only;
             org.blkmig.model.scenario.Variant v = SharedOptions.variant(p, named); // one clear error for an unknown name
-            catalogue = v.mutants();
+            catalogue = v.mutants().isEmpty() ? java.util.Set.of() : java.util.EnumSet.copyOf(v.mutants()); // catalogue order
             own = own.stream().filter(m -> only.contains(m.name())).toList();
         }
         List<CiReport.Case> cases = matrix(out, p, seed.seed, scenarios, verbose, catalogue, sizes.mix);

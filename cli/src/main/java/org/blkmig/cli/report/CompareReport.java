@@ -268,16 +268,15 @@ public final class CompareReport {
     }
 
     private byte[] cdf(Comparison.Metric m) throws IOException {
-        XYChart c = new XYChartBuilder().width(900).height(360).xAxisTitle(m.label() + " (" + m.unit() + ")")
+        XYChart c = new XYChartBuilder().width(900).height(360).xAxisTitle(m.label() + " (" + m.unit() + ", log scale where all > 0)")
                 .yAxisTitle("share of scenarios").build();
         c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Step);
         c.getStyler().setMarkerSize(0);
-        c.getStyler().setYAxisMin(0.0);
-        c.getStyler().setYAxisMax(1.0);
-        c.getStyler().setYAxisDecimalPattern("0.0");
+        c.getStyler().setYAxisDecimalPattern("0.00"); // "0.0" rounds an autoscaled 0.98 to 1.0
         c.getStyler().setXAxisDecimalPattern("#,##0.###");
         c.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideSE);
         c.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        boolean positive = true;
         for (int i = 0; i < strategies.size(); i++) {
             double[] v = Comparison.sorted(rows, m, i);
             if (v.length == 0) {
@@ -288,7 +287,10 @@ public final class CompareReport {
                 y[k] = (k + 1) / (double) v.length;
             }
             c.addSeries(strategies.get(i) + " (" + v.length + ")", v, y);
+            positive &= v[0] > 0;
         }
+        // heavy tails (a run that gives up takes seconds, most take a slice or two): a log scale where it can be
+        c.getStyler().setXAxisLogarithmic(positive && !c.getSeriesMap().isEmpty());
         return BitmapEncoder.getBitmapBytes(c, BitmapEncoder.BitmapFormat.PNG);
     }
 
