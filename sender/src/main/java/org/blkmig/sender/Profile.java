@@ -86,14 +86,14 @@ public final class Profile {
 
     /** The strategy's own seeded bugs, in its order. */
     public List<StrategyMutant> strategyMutants() {
-        return KNOWN.get(cliName).strategy.mutants();
+        return registered(cliName).strategy.mutants();
     }
 
     /** This profile with its strategy's seeded bug {@code name} switched on. */
     public Profile withStrategyMutant(String name) {
         for (StrategyMutant m : strategyMutants()) {
             if (m.name().equals(name)) {
-                return new Profile(KNOWN.get(cliName).strategy, m);
+                return new Profile(registered(cliName).strategy, m);
             }
         }
         throw new IllegalArgumentException("profile '" + cliName + "' has no seeded bug '" + name + "'");
@@ -101,13 +101,19 @@ public final class Profile {
 
     /** The profile without its strategy's seeded bug. */
     public Profile withoutStrategyMutant() {
-        return KNOWN.get(cliName);
+        return registered(cliName);
+    }
+
+    // a jar may be loaded while another thread looks a name up
+    private static synchronized Profile registered(String name) {
+        return KNOWN.get(name);
     }
 
     public static Profile parse(String name) {
-        Profile p = KNOWN.get(name.trim());
+        Profile p = registered(name.trim());
         if (p == null) {
-            throw new IllegalArgumentException("unknown profile '" + name + "'; known: " + String.join(", ", KNOWN.keySet())
+            throw new IllegalArgumentException("unknown profile '" + name + "'; known: "
+                    + String.join(", ", known().stream().map(k -> k.cliName).toList())
                     + " (a strategy from a jar: --strategy-jar FILE)");
         }
         return p;
