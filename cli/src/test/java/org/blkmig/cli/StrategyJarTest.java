@@ -115,6 +115,39 @@ class StrategyJarTest {
         assertTrue(Files.readString(out.resolve("compare.json")).contains("\"perStrategy\""));
     }
 
+    /** A one-class strategy declaring {@code declared} not applicable, compiled into its own jar. */
+    static Path declaringJar(String name, String declared) throws IOException {
+        Path work = Files.createDirectories(dir.resolve(name));
+        Path src = Files.createDirectories(work.resolve("example/src/org/example/decl"));
+        String cls = "D" + Integer.toHexString(name.hashCode());
+        Files.writeString(src.resolve(cls + ".java"), "package org.example.decl;\n"
+                + "public class " + cls + " implements org.blkmig.sender.strategy.Strategy {\n"
+                + "  public String name() { return \"" + name + "\"; }\n"
+                + "  public String description() { return \"declares " + declared + " not applicable\"; }\n"
+                + "  public java.util.Set<String> notApplicable() { return java.util.Set.of(\"" + declared + "\"); }\n}\n");
+        Path services = Files.createDirectories(work.resolve("example/META-INF/services"));
+        Files.writeString(services.resolve("org.blkmig.sender.strategy.Strategy"), "org.example.decl." + cls + "\n");
+        return buildJar(work.resolve("example"), work);
+    }
+
+    @Test
+    void aStrategyMayDeclareALivenessPropertyNotApplicableAndTheJudgeSaysSo() throws IOException {
+        Path j = declaringJar("no-convergence", "convergence");
+        Cli c = Cli.run("simulate", "--strategy-jar", j.toString(), "--profile", "no-convergence");
+        assertEquals(0, c.exit(), c.out() + c.err());
+        assertTrue(c.out().contains("N/A  convergence: n/a: the strategy declares this liveness property not applicable"), c.out());
+        assertTrue(c.out().contains("PASS justified-non-convergence"), "only what it declared: " + c.out());
+    }
+
+    @Test
+    void aStrategyThatDeclaresASafetyPropertyNotApplicableIsRefusedInOneLine() throws IOException {
+        Path j = declaringJar("no-identical", "identical");
+        Cli c = Cli.run("campaign", "--strategy-jar", j.toString(), "--profile", "no-identical", "--scenarios", "1");
+        assertEquals(Main.USAGE, c.exit());
+        assertTrue(c.oneLineError() && c.err().contains("declares 'identical' not applicable; a strategy may declare only"
+                + " convergence, justified-non-convergence, promptness"), c.err());
+    }
+
     @Test
     void anUnknownProfileIsOneLineNamingTheKnownOnes() {
         Cli c = Cli.run("campaign", "--strategy-jar", jar.toString(), "--profile", "no-such", "--scenarios", "1");
