@@ -36,9 +36,7 @@ public final class SimGuest {
      * What the guest did and what it cost it: its writes, and the ones a throttle (or a write-blocking
      * mirror) held back, with the sum and the largest of those delays: the writes' added latency.
      */
-    public record Figures(long writes, long bytesWritten, long delayedWrites, long delaySumNanos, long delayMaxNanos) {
-        public static final Figures NONE = new Figures(0, 0, 0, 0, 0);
-    }
+    public record Figures(long writes, long bytesWritten, long delayedWrites, long delaySumNanos, long delayMaxNanos) {}
 
     public SimGuest(SimScheduler scheduler, SimIoContext io, List<BlockDevice> devices, Workload workload, History history) {
         this.scheduler = scheduler;
@@ -92,10 +90,6 @@ public final class SimGuest {
         mirrorReleased = released;
     }
 
-    public double slowdown() {
-        return slowdown;
-    }
-
     public boolean running() {
         return running;
     }
@@ -113,7 +107,7 @@ public final class SimGuest {
     }
 
     /** A write was held back this long (a throttle's longer gap, a mirror's wait) beyond the workload's instant. */
-    public void delayed(long nanos) {
+    private void delayed(long nanos) {
         if (nanos > 0) {
             delayedWrites++;
             delaySumNanos += nanos;
