@@ -201,7 +201,7 @@ public final class MigrationController {
         }
 
         /** The migration ended: the mirror lets the guest go, and the strategy's throttle says what is left of the slowdown. */
-        private void releaseThrottle() {
+        private void releaseGuest() {
             if (mirroring) {
                 mirroring = false;
                 guest.mirror(null);
@@ -226,7 +226,7 @@ public final class MigrationController {
             guest.stop();
             long sentBefore = sender.stats().bytesSent;
             sender.complete();
-            releaseThrottle();
+            releaseGuest();
             long sentInDowntime = sender.stats().bytesSent - sentBefore + ram.send(null, io.nowNanos());
             io.awaitTransfer(sentInDowntime, options.bandwidthBytesPerSecond());
             long end = io.nowNanos();
@@ -236,21 +236,21 @@ public final class MigrationController {
 
         private MigrationResult cancelled() {
             sender.cancel();
-            releaseThrottle();
+            releaseGuest();
             return new MigrationResult(MigrationResult.Outcome.CANCELLED, "cancelled", startNanos, -1, io.nowNanos(), 0,
                     sender.stats().bytesSent, slices, sender.stats());
         }
 
         private MigrationResult notConverged(String why) {
             sender.cancel();
-            releaseThrottle();
+            releaseGuest();
             return new MigrationResult(MigrationResult.Outcome.DID_NOT_CONVERGE, "did not converge: " + why, startNanos, -1,
                     io.nowNanos(), 0, sender.stats().bytesSent, slices, sender.stats());
         }
 
         MigrationResult failed(Exception e) {
             sender.cancel();
-            releaseThrottle();
+            releaseGuest();
             String why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
             return new MigrationResult(MigrationResult.Outcome.FAILED, why, startNanos, -1, io.nowNanos(), 0,
                     sender.stats().bytesSent, slices, sender.stats());
