@@ -205,6 +205,16 @@ public final class CompareReport {
         h.append("<h2>Distributions (CDF)</h2>");
         for (Comparison.Metric m : Comparison.METRICS) {
             h.append("<h3>").append(Reports.esc(m.label())).append("</h3>").append(img(cdf(m)));
+            List<String> allZero = new ArrayList<>();
+            for (int i = 0; i < strategies.size(); i++) {
+                double[] v = Comparison.sorted(rows, m, i);
+                if (v.length > 0 && v[v.length - 1] <= 0) {
+                    allZero.add(strategies.get(i));
+                }
+            }
+            if (!allZero.isEmpty()) {
+                h.append("<p>No curve for ").append(Reports.esc(String.join(", ", allZero))).append(": every run at 0.</p>");
+            }
         }
         h.append("<h2>Scenarios that differ most</h2>");
         for (int i = 1; i < strategies.size(); i++) {
@@ -268,29 +278,39 @@ public final class CompareReport {
     }
 
     private byte[] cdf(Comparison.Metric m) throws IOException {
-        XYChart c = new XYChartBuilder().width(900).height(360).xAxisTitle(m.label() + " (" + m.unit() + ", log scale where all > 0)")
-                .yAxisTitle("share of scenarios").build();
+        // heavy tails (a run that gives up takes seconds, most take a slice or two): a log scale; runs at 0 raise the
+        // curve's start, since a log axis cannot show them
+        XYChart c = new XYChartBuilder().width(900).height(360).xAxisTitle(m.label() + " (" + m.unit()
+                + ", log scale; runs at 0 are where each curve starts)").yAxisTitle("share of scenarios").build();
         c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Step);
         c.getStyler().setMarkerSize(0);
-        c.getStyler().setYAxisDecimalPattern("0.00"); // "0.0" rounds an autoscaled 0.98 to 1.0
-        c.getStyler().setXAxisDecimalPattern("#,##0.###");
+        c.getStyler().setYAxisMin(0.0);
+        c.getStyler().setYAxisMax(1.0);
+        c.getStyler().setYAxisDecimalPattern("0.0");
+        c.getStyler().setXAxisDecimalPattern("#,##0.#####");
+        c.getStyler().setXAxisLogarithmic(true);
         c.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideSE);
         c.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
-        boolean positive = true;
         for (int i = 0; i < strategies.size(); i++) {
             double[] v = Comparison.sorted(rows, m, i);
-            if (v.length == 0) {
-                continue;
+            int atZero = 0;
+            while (atZero < v.length && v[atZero] <= 0) {
+                atZero++;
             }
-            double[] y = new double[v.length];
-            for (int k = 0; k < v.length; k++) {
-                y[k] = (k + 1) / (double) v.length;
+            if (atZero == v.length) {
+                continue; // nothing above 0: the table says so
             }
-            c.addSeries(strategies.get(i) + " (" + v.length + ")", v, y);
-            positive &= v[0] > 0;
+            double[] x = java.util.Arrays.copyOfRange(v, atZero, v.length);
+            double[] y = new double[x.length];
+            for (int k = 0; k < x.length; k++) {
+                y[k] = (atZero + k + 1) / (double) v.length;
+            }
+            c.addSeries(strategies.get(i) + " (" + v.length + (atZero > 0 ? ", " + atZero + " at 0" : "") + ")", x, y);
         }
-        // heavy tails (a run that gives up takes seconds, most take a slice or two): a log scale where it can be
-        c.getStyler().setXAxisLogarithmic(positive && !c.getSeriesMap().isEmpty());
+        if (c.getSeriesMap().isEmpty()) {
+            c.getStyler().setXAxisLogarithmic(false);
+            c.addSeries("every run at 0", new double[] {0}, new double[] {1});
+        }
         return BitmapEncoder.getBitmapBytes(c, BitmapEncoder.BitmapFormat.PNG);
     }
 
