@@ -91,6 +91,8 @@ final class GateCommand implements Callable<Integer> {
         out.println("== mutants: the kill matrix");
         gate.addAll(MutantsCommand.matrix(out, variant.profile(), seed.seed, mutantScenarios, false, Mutant.simulated(),
                 sizes.mix));
+        gate.addAll(MutantsCommand.strategyMatrix(out, variant.profile().withoutStrategyMutant(),
+                variant.profile().strategyMutants(), seed.seed, mutantScenarios, false, sizes.mix));
         out.println(MutantsCommand.realThreadsNote());
 
         out.println("== fuzz");

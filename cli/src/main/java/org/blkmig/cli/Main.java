@@ -26,6 +26,7 @@ public final class Main implements Runnable {
         SUBCOMMANDS.put("campaign", CampaignCommand::new);
         SUBCOMMANDS.put("qemu-campaign", QemuCampaignCommand::new);
         SUBCOMMANDS.put("mutants", MutantsCommand::new);
+        SUBCOMMANDS.put("compare", CompareCommand::new);
         SUBCOMMANDS.put("fuzz", FuzzCommand::new);
         SUBCOMMANDS.put("gate", GateCommand::new);
         SUBCOMMANDS.put("corpus", CorpusCommand::new);

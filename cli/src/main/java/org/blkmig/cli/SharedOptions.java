@@ -36,13 +36,30 @@ final class SharedOptions {
         String line;
     }
 
+    /** {@code --strategy-jar}: strategies from outside the project, by the extension point {@code Strategy}. */
+    static final class StrategyJars {
+        @Option(names = "--strategy-jar", paramLabel = "FILE",
+                description = "A jar of strategies (META-INF/services/org.blkmig.sender.strategy.Strategy) whose names"
+                        + " --profile then takes (repeatable); see STRATEGIES.md.")
+        List<Path> jars = new ArrayList<>();
+
+        void load() {
+            jars.forEach(Profile::loadJar);
+        }
+    }
+
     /** {@code --profile}: which algorithm the model runs. */
     static final class ProfileOption {
         @Option(names = "--profile", paramLabel = "NAME", defaultValue = "blkmig",
-                description = "The algorithm the model runs: blkmig, the corrected one (default ${DEFAULT-VALUE}).")
+                description = "The algorithm the model runs: blkmig, the corrected one (default ${DEFAULT-VALUE}), qemu-7.2,"
+                        + " throttle, mirror, or a strategy of a --strategy-jar (STRATEGIES.md).")
         String name;
 
+        @picocli.CommandLine.Mixin
+        StrategyJars jars;
+
         Profile profile() {
+            jars.load();
             return Profile.parse(name);
         }
     }
@@ -76,6 +93,32 @@ final class SharedOptions {
 
     /** The code under test: the profile with the mutants switched on. */
     static Variant variant(ProfileOption profile, Mutants mutants) {
-        return new Variant(profile.profile(), mutants.parse());
+        return variant(profile.profile(), mutants);
+    }
+
+    /**
+     * The profile with the mutants switched on: a name of the catalogue ({@code Mutant}), or one of the
+     * profile's strategy's own seeded bugs (one at most).
+     */
+    static Variant variant(Profile profile, Mutants mutants) {
+        Mutants catalogue = new Mutants();
+        Profile p = profile;
+        for (String n : mutants.names) {
+            boolean own = profile.strategyMutants().stream().anyMatch(m -> m.name().equals(n.trim()));
+            if (!own) {
+                catalogue.names.add(n);
+            } else if (p.strategyMutant() != null) {
+                throw new IllegalArgumentException("one seeded bug of strategy '" + profile.cliName + "' at a time");
+            } else {
+                p = p.withStrategyMutant(n.trim());
+            }
+        }
+        try {
+            return new Variant(p, catalogue.parse());
+        } catch (IllegalArgumentException e) {
+            List<String> own = profile.strategyMutants().stream().map(m -> m.name()).toList();
+            throw own.isEmpty() ? e : new IllegalArgumentException(e.getMessage() + "; of profile " + profile.cliName + ": "
+                    + String.join(", ", own));
+        }
     }
 }

@@ -41,6 +41,8 @@ public final class BlockMigrationSender {
     private Phase phase = Phase.CREATED;
     private boolean bulkCompleted;
     private long previousProgress = -1;
+    // blocks sent before the open iterate payload began; -1 while none is open (its blocks reach the wire at its end)
+    private long blocksBeforeOpenPayload = -1;
 
     public BlockMigrationSender(List<BlockDevice> devices, IoContext io, PayloadSink sink, SenderOptions options) {
         this.candidates = List.copyOf(devices);
@@ -127,12 +129,14 @@ public final class BlockMigrationSender {
         reads.throwReadError();
         out.chargeSlice(budget);
         out.begin(SectionType.PART);
+        blocksBeforeOpenPayload = sentBefore;
         devices.resetDirtyCursors();
         data.flush(budget);
         submitReads(budget);
         data.flush(budget);
         out.write(Record.EndOfSection.INSTANCE, budget);
         out.end();
+        blocksBeforeOpenPayload = -1;
         out.chargeSlice(null);
         stats.iterations++;
         return stats.dataChunksSent + stats.zeroChunksSent > sentBefore || stats.readsSubmitted > readsBefore;
@@ -232,6 +236,17 @@ public final class BlockMigrationSender {
         long bufferedBytes = (long) reads.bufferedChunks() * chunkSizeBytes;
         return policies.pending().pendingBytes(bufferedBytes, dirtyBytes(), devices.remainingBulkBytes(), bulkCompleted,
                 thresholdBytes, chunkSizeBytes);
+    }
+
+    /**
+     * Chunks being read, read but unsent, being written, or sent in the payload still open (its end puts
+     * them on the wire); an open payload counts one at least, since within it a read may be on its way
+     * to being counted (a submission takes time, during which the guest runs).
+     */
+    public int chunksUnsent() {
+        long inOpenPayload = blocksBeforeOpenPayload < 0 ? 0
+                : Math.max(1, stats.dataChunksSent + stats.zeroChunksSent - blocksBeforeOpenPayload);
+        return reads.bufferedChunks() + data.blocksInSend() + (int) inOpenPayload;
     }
 
     /** Bytes of dirty chunks, as the bitmaps count them now. */

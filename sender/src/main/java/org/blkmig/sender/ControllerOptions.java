@@ -12,7 +12,7 @@ import org.blkmig.simdisk.Durations;
  */
 public record ControllerOptions(long bandwidthBytesPerSecond, long maxDowntimeNanos, long sliceNanos,
         int maxStallSlices, long maxSlices, long maxBytesSent, Set<ControllerMutant> mutants, RamModel.Settings ram,
-        Threshold threshold) {
+        Threshold threshold, org.blkmig.sender.strategy.GuestThrottle throttle) {
 
     /** The bandwidth the completion threshold (bandwidth x maximum downtime) is computed from. */
     public enum Threshold {
@@ -34,7 +34,7 @@ public record ControllerOptions(long bandwidthBytesPerSecond, long maxDowntimeNa
     public ControllerOptions(long bandwidthBytesPerSecond, long maxDowntimeNanos, long sliceNanos, int maxStallSlices,
             long maxSlices, long maxBytesSent, Set<ControllerMutant> mutants, RamModel.Settings ram) {
         this(bandwidthBytesPerSecond, maxDowntimeNanos, sliceNanos, maxStallSlices, maxSlices, maxBytesSent, mutants, ram,
-                Threshold.MEASURED_AT_MOST_RATE_LIMIT);
+                Threshold.MEASURED_AT_MOST_RATE_LIMIT, org.blkmig.sender.strategy.GuestThrottle.NONE);
     }
     /** QEMU's defaults: 128 MiB/s, 300 ms. */
     public static final long DEFAULT_BANDWIDTH_BYTES_PER_SECOND = 128L << 20;
@@ -49,6 +49,7 @@ public record ControllerOptions(long bandwidthBytesPerSecond, long maxDowntimeNa
         mutants = mutants.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(mutants));
         java.util.Objects.requireNonNull(ram, "ram");
         java.util.Objects.requireNonNull(threshold, "threshold");
+        java.util.Objects.requireNonNull(throttle, "throttle");
     }
 
     public static ControllerOptions defaults() {
@@ -58,38 +59,44 @@ public record ControllerOptions(long bandwidthBytesPerSecond, long maxDowntimeNa
 
     public ControllerOptions withBandwidth(long bytesPerSecond) {
         return new ControllerOptions(bytesPerSecond, maxDowntimeNanos, sliceNanos, maxStallSlices, maxSlices, maxBytesSent,
-                mutants, ram, threshold);
+                mutants, ram, threshold, throttle);
     }
 
     public ControllerOptions withMaxDowntime(long nanos) {
         return new ControllerOptions(bandwidthBytesPerSecond, nanos, sliceNanos, maxStallSlices, maxSlices, maxBytesSent,
-                mutants, ram, threshold);
+                mutants, ram, threshold, throttle);
     }
 
     public ControllerOptions withLimits(int stallSlices, long slices) {
         return new ControllerOptions(bandwidthBytesPerSecond, maxDowntimeNanos, sliceNanos, stallSlices, slices, maxBytesSent,
-                mutants, ram, threshold);
+                mutants, ram, threshold, throttle);
     }
 
     public ControllerOptions withMaxBytesSent(long bytes) {
         return new ControllerOptions(bandwidthBytesPerSecond, maxDowntimeNanos, sliceNanos, maxStallSlices, maxSlices, bytes,
-                mutants, ram, threshold);
+                mutants, ram, threshold, throttle);
     }
 
     public ControllerOptions withMutants(Set<ControllerMutant> m) {
         return new ControllerOptions(bandwidthBytesPerSecond, maxDowntimeNanos, sliceNanos, maxStallSlices, maxSlices,
-                maxBytesSent, m, ram, threshold);
+                maxBytesSent, m, ram, threshold, throttle);
     }
 
     /** Guest RAM migrated beside the disks: its pending bytes enter the completion decision, its bytes the budget. */
     public ControllerOptions withRam(RamModel.Settings r) {
         return new ControllerOptions(bandwidthBytesPerSecond, maxDowntimeNanos, sliceNanos, maxStallSlices, maxSlices,
-                maxBytesSent, mutants, r, threshold);
+                maxBytesSent, mutants, r, threshold, throttle);
     }
 
     public ControllerOptions withThreshold(Threshold t) {
         return new ControllerOptions(bandwidthBytesPerSecond, maxDowntimeNanos, sliceNanos, maxStallSlices, maxSlices,
-                maxBytesSent, mutants, ram, t);
+                maxBytesSent, mutants, ram, t, throttle);
+    }
+
+    /** The strategy's decision how much to slow the guest, slice by slice. */
+    public ControllerOptions withThrottle(org.blkmig.sender.strategy.GuestThrottle t) {
+        return new ControllerOptions(bandwidthBytesPerSecond, maxDowntimeNanos, sliceNanos, maxStallSlices, maxSlices,
+                maxBytesSent, mutants, ram, threshold, t);
     }
 
     /** The transfer budget of one slice. */

@@ -25,6 +25,7 @@ final class DataPath {
     private final int chunkSizeBytes;
     private final long sectorsPerChunk;
     final ReadTracker reads;
+    private int blocksInSend; // migration thread only
     final BufferPool buffers;
     // what a hole sends without zero blocks: taken once, so sending a hole allocates no shared buffer
     private final ByteBuffer zeroChunk;
@@ -137,7 +138,21 @@ final class DataPath {
         }
     }
 
+    /** Blocks taken from the tracker whose records are being written (time passes while the output is slow). */
+    int blocksInSend() {
+        return blocksInSend;
+    }
+
     private void send(Block b, SliceBudget budget) throws IOException {
+        blocksInSend++;
+        try {
+            sendBlock(b, budget);
+        } finally {
+            blocksInSend--;
+        }
+    }
+
+    private void sendBlock(Block b, SliceBudget budget) throws IOException {
         if (b.zeroCopy()) {
             sendFile(b, budget);
             return;

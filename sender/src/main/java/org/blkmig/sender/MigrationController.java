@@ -73,6 +73,8 @@ public final class MigrationController {
         long thresholdBytes;
         long minPendingBytes = Long.MAX_VALUE;
         int stalled;
+        double slowdown = 1; // the strategy's throttle of the guest in force
+        boolean mirroring; // the guest's writes wait for the strategy's mirror
 
         Migration(BlockMigrationSender sender, GuestControl realGuest) {
             GuestControl g = realGuest;
@@ -129,6 +131,10 @@ public final class MigrationController {
         /** One iterate call of the block section, then the RAM section's turn; waits if nothing moved. */
         private void iterate(long sliceEndNanos) throws IOException {
             boolean progressed = sender.iterate(budget);
+            if (!mirroring && sender.bulkCompleted() && options.throttle().mirrorsWrites()) {
+                mirroring = true;
+                guest.mirror(() -> options.throttle().mirrorReleases(sender.dirtyBytes(), sender.chunksUnsent()));
+            }
             // the RAM section iterates after the block section, with what is left of the budget, and
             // sends nothing while the block bulk pass runs (QEMU's ram_save_iterate: blk_mig_bulk_active)
             if (sender.bulkCompleted()) {
@@ -174,6 +180,7 @@ public final class MigrationController {
                     return stalledOut(pendingNow);
                 }
             }
+            throttle(slices.get(slices.size() - 1));
             if (options.maxBytesSent() > 0 && sender.stats().bytesSent > options.maxBytesSent()) {
                 return overDataLimit();
             }
@@ -181,6 +188,28 @@ public final class MigrationController {
                 return notConverged("no completion within " + options.maxSlices() + " slices");
             }
             return null;
+        }
+
+        /** The strategy's throttle for the next slice (none: the guest is never told). */
+        private void throttle(MigrationResult.SliceFigures figures) {
+            double next = options.throttle().slowdown(figures, stalled, slowdown);
+            Invariant.check(next >= 1 && !Double.isNaN(next), () -> "the strategy's throttle asked for a slowdown of " + next);
+            if (next != slowdown) {
+                slowdown = next;
+                guest.throttle(next);
+            }
+        }
+
+        /** The migration ended: the mirror lets the guest go, and the strategy's throttle says what is left of the slowdown. */
+        private void releaseGuest() {
+            if (mirroring) {
+                mirroring = false;
+                guest.mirror(null);
+            }
+            if (slowdown != 1) {
+                slowdown = options.throttle().slowdownAtEnd(slowdown);
+                guest.throttle(slowdown);
+            }
         }
 
         private MigrationResult stalledOut(long pendingNow) {
@@ -197,6 +226,7 @@ public final class MigrationController {
             guest.stop();
             long sentBefore = sender.stats().bytesSent;
             sender.complete();
+            releaseGuest();
             long sentInDowntime = sender.stats().bytesSent - sentBefore + ram.send(null, io.nowNanos());
             io.awaitTransfer(sentInDowntime, options.bandwidthBytesPerSecond());
             long end = io.nowNanos();
@@ -206,18 +236,21 @@ public final class MigrationController {
 
         private MigrationResult cancelled() {
             sender.cancel();
+            releaseGuest();
             return new MigrationResult(MigrationResult.Outcome.CANCELLED, "cancelled", startNanos, -1, io.nowNanos(), 0,
                     sender.stats().bytesSent, slices, sender.stats());
         }
 
         private MigrationResult notConverged(String why) {
             sender.cancel();
+            releaseGuest();
             return new MigrationResult(MigrationResult.Outcome.DID_NOT_CONVERGE, "did not converge: " + why, startNanos, -1,
                     io.nowNanos(), 0, sender.stats().bytesSent, slices, sender.stats());
         }
 
         MigrationResult failed(Exception e) {
             sender.cancel();
+            releaseGuest();
             String why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
             return new MigrationResult(MigrationResult.Outcome.FAILED, why, startNanos, -1, io.nowNanos(), 0,
                     sender.stats().bytesSent, slices, sender.stats());

@@ -50,6 +50,10 @@ public final class History {
     public enum Kind {
         GUEST_RUNNING("guest running"),
         GUEST_STOPPED("guest stopped"),
+        /** A strategy slowed the guest's writes (or released it): the detail is the slowdown, 1 being full speed. */
+        GUEST_THROTTLED("guest throttled"),
+        /** A strategy made each guest write wait until the previous one was sent (detail "on"), or stopped it ("off"). */
+        GUEST_MIRRORED("guest writes mirrored"),
         LINK_DROP("link fault: the connection drops"),
         LINK_STALL("link fault: a stall"),
         RECEIVER_STOPS_READING("link fault: the receiver stops reading"),

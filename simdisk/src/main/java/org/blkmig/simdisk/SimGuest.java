@@ -21,6 +21,22 @@ public final class SimGuest {
     private long nextWriteId = 1;
     private long writesDone;
     private long bytesWritten;
+    // a strategy's throttle: the gaps between writes stretched by this factor (1: the workload's own)
+    private double slowdown = 1;
+    // what the throttle cost the guest: writes issued later than the workload wanted, and by how much
+    private long delayedWrites;
+    private long delaySumNanos;
+    private long delayMaxNanos;
+    // a write-blocking mirror: a write waits until this says the previous ones were sent (null: writes land at once)
+    private java.util.function.BooleanSupplier mirrorReleased;
+    /** How often a write held by the mirror looks again: short against a slice (100 ms), long against an event. */
+    static final long MIRROR_POLL_NANOS = 100 * Durations.MICRO;
+
+    /**
+     * What the guest did and what it cost it: its writes, and the ones a throttle (or a write-blocking
+     * mirror) held back, with the sum and the largest of those delays: the writes' added latency.
+     */
+    public record Figures(long writes, long bytesWritten, long delayedWrites, long delaySumNanos, long delayMaxNanos) {}
 
     public SimGuest(SimScheduler scheduler, SimIoContext io, List<BlockDevice> devices, Workload workload, History history) {
         this.scheduler = scheduler;
@@ -54,6 +70,26 @@ public final class SimGuest {
         }
     }
 
+    /** A strategy slows the guest's writes: from the next gap on, gaps are {@code slowdown} (>= 1) times as long. */
+    public void throttle(double slowdown) {
+        Invariant.check(slowdown >= 1 && !Double.isNaN(slowdown), () -> "a slowdown of " + slowdown);
+        if (slowdown != this.slowdown) {
+            this.slowdown = slowdown;
+            history.add(new History.Marker(scheduler.nowNanos(), History.Kind.GUEST_THROTTLED, Double.toString(slowdown)));
+        }
+    }
+
+    /**
+     * A strategy mirrors the guest's writes (write-blocking): from now on a write waits until {@code
+     * released} is true (the writes before it are on their way to the target); null ends it.
+     */
+    public void mirror(java.util.function.BooleanSupplier released) {
+        if ((released != null) != (mirrorReleased != null)) {
+            history.add(new History.Marker(scheduler.nowNanos(), History.Kind.GUEST_MIRRORED, released != null ? "on" : "off"));
+        }
+        mirrorReleased = released;
+    }
+
     public boolean running() {
         return running;
     }
@@ -66,15 +102,31 @@ public final class SimGuest {
         return bytesWritten;
     }
 
+    public Figures figures() {
+        return new Figures(writesDone, bytesWritten, delayedWrites, delaySumNanos, delayMaxNanos);
+    }
+
+    /** A write was held back this long (a throttle's longer gap, a mirror's wait) beyond the workload's instant. */
+    private void delayed(long nanos) {
+        if (nanos > 0) {
+            delayedWrites++;
+            delaySumNanos += nanos;
+            delayMaxNanos = Math.max(delayMaxNanos, nanos);
+        }
+    }
+
     private void scheduleNext() {
         SplittableRandom r = scheduler.random();
-        double meanGapNanos = workload.meanWriteBytes() * 1e9 / workload.writeRateBytesPerSecond();
+        // times 1.0 leaves every draw and instant as it was: an unthrottled world is the same world
+        double meanGapNanos = workload.meanWriteBytes() * 1e9 / workload.writeRateBytesPerSecond() * slowdown;
         long at = scheduler.nowNanos();
         if (workload.kind() == Workload.Kind.BURST) {
             meanGapNanos = meanGapNanos * BURST_ON_NANOS / BURST_PERIOD_NANOS;
         }
         // exponential gaps: a Poisson stream of writes at the mean rate
-        long gap = (long) (-Math.log(1 - r.nextDouble()) * meanGapNanos);
+        double exponential = -Math.log(1 - r.nextDouble());
+        long gap = (long) (exponential * meanGapNanos);
+        long throttledNanos = slowdown == 1 ? 0 : gap - (long) (exponential * (meanGapNanos / slowdown));
         at += Math.max(1, gap);
         if (workload.kind() == Workload.Kind.BURST && at % BURST_PERIOD_NANOS >= BURST_ON_NANOS) {
             at = (at / BURST_PERIOD_NANOS + 1) * BURST_PERIOD_NANOS + at % BURST_ON_NANOS;
@@ -82,8 +134,8 @@ public final class SimGuest {
         scheduler.at(at, () -> {
             if (running) {
                 Workload.Planned p = planner.next(scheduler.random());
-                write(devices.get(p.deviceIndex()), p.sector(), p.sectorCount());
-                scheduleNext();
+                issue(devices.get(p.deviceIndex()), p.sector(), p.sectorCount(), scheduler.nowNanos(), throttledNanos,
+                        this::scheduleNext);
             }
         });
     }
@@ -98,9 +150,28 @@ public final class SimGuest {
         long at = sector + r.nextLong(sectorCount - count + 1);
         scheduler.after(nanosUntilCompletion <= 0 ? 0 : r.nextLong(nanosUntilCompletion), () -> {
             if (running) {
-                write(device, at, count);
+                issue(device, at, count, scheduler.nowNanos(), 0, null);
             }
         });
+    }
+
+    /**
+     * The write the workload wants at {@code dueNanos}: now, or once a mirror released it; then {@code
+     * next} (the guest's next write is planned after this one lands: one write outstanding).
+     */
+    private void issue(BlockDevice device, long sector, long sectorCount, long dueNanos, long throttledNanos, Runnable next) {
+        if (!running) {
+            return;
+        }
+        if (mirrorReleased != null && !mirrorReleased.getAsBoolean()) {
+            scheduler.after(MIRROR_POLL_NANOS, () -> issue(device, sector, sectorCount, dueNanos, throttledNanos, next));
+            return;
+        }
+        delayed(throttledNanos + scheduler.nowNanos() - dueNanos);
+        write(device, sector, sectorCount);
+        if (next != null) {
+            next.run();
+        }
     }
 
     private void write(BlockDevice device, long sector, long sectorCount) {

@@ -32,13 +32,21 @@ public final class MutantMatrix {
 
     /** As {@link #run(Profile, Mutant, long, int, int)}, the campaign of these sizes. */
     public static Row run(Profile profile, Mutant m, long seed, int maxScenarios, int shrinkRuns, SizeMix sizes) {
-        Variant v = new Variant(profile, Set.of(m));
+        Kill k = kill(new Variant(profile, Set.of(m)), seed, maxScenarios, shrinkRuns, sizes);
+        return new Row(m, k.killed(), k.property(), k.scenariosNeeded(), k.shrunk());
+    }
+
+    /** Whether the campaign kills a variant (a catalogue mutant, or a strategy's own seeded bug), and how. */
+    public record Kill(boolean killed, Promise property, int scenariosNeeded, Judge.Shrunk shrunk) {}
+
+    /** The campaign of {@code v} until its first failure. */
+    public static Kill kill(Variant v, long seed, int maxScenarios, int shrinkRuns, SizeMix sizes) {
         Campaign.Summary s = Campaign.run(new Campaign.Settings(seed, maxScenarios, 0, 1, v, 0, shrinkRuns, false, sizes),
                 k -> {});
         if (s.failures().isEmpty()) {
-            return new Row(m, false, null, s.run(), null);
+            return new Kill(false, null, s.run(), null);
         }
         Campaign.Failure f = s.failures().get(0);
-        return new Row(m, true, f.shrunk().outcome().firstFailure().orElseThrow().property(), s.run(), f.shrunk());
+        return new Kill(true, f.shrunk().outcome().firstFailure().orElseThrow().property(), s.run(), f.shrunk());
     }
 }

@@ -14,7 +14,12 @@ public enum Cause {
     DATA_LIMIT_REACHED("inconclusive: the harness's data or time limit ended the run"),
     EXCUSED_READ_SHORTFALL("excused: the reads in flight cannot fill the rate limit"),
     EXCUSED_SLOW_LINK("excused: the link is no faster than the rate limit"),
+    STRATEGY_DECLARED("n/a: the strategy declares this liveness property not applicable (STRATEGIES.md)"),
     FAULT_STRUCK("n/a: a fault struck (of reads or of the link): what the migration carries is unknown"),
+    // throttle-released
+    THROTTLE_LEFT_ON("the guest was left throttled after the migration ended"),
+    // mirror-synchronous
+    MIRROR_WRITE_NOT_FORWARDED("a mirrored guest write was not on the wire before the guest's next write"),
     // invariants
     INVARIANT_BROKEN("an invariant of blkmig's main code broke"),
     // identical

@@ -30,16 +30,27 @@ public final class Properties {
     public static final Property DOWNTIME = new Downtime();
     public static final Property RATE_LIMIT = new RateLimit();
     public static final Property CLEAN_STOP = new CleanStop();
+    public static final Property THROTTLE_RELEASED = new ThrottleReleased();
+    public static final Property MIRROR_SYNCHRONOUS = new MirrorSynchronous();
     public static final Property DETERMINISM = new Determinism();
 
     /** Every property, in report order. */
     public static final List<Property> ALL = List.of(INVARIANTS, IDENTICAL, PROTOCOL, PROGRESS, CHUNK_COVERAGE,
             READ_HISTORY, FINAL_COPY_ORDER, SOURCE_UNTOUCHED, IN_BOUNDS, CONVERGENCE, HONEST_COMPLETION, DURABILITY, EXPLAINED_FAILURE,
-            JUSTIFIED_NON_CONVERGENCE, PROMPTNESS, DOWNTIME, RATE_LIMIT, CLEAN_STOP, DETERMINISM);
+            JUSTIFIED_NON_CONVERGENCE, PROMPTNESS, DOWNTIME, RATE_LIMIT, CLEAN_STOP, THROTTLE_RELEASED, MIRROR_SYNCHRONOUS,
+            DETERMINISM);
+
+    /**
+     * The properties a strategy may declare not applicable (its own list, the judge's): liveness, whose
+     * model assumes the controller's iterate-until-the-threshold loop; never a safety property.
+     */
+    static final java.util.Set<String> DECLARABLE = java.util.Set.of("convergence", "justified-non-convergence", "promptness");
 
     /** Every property's verdict on the run these facts describe, in report order. */
     public static List<Verdict> judge(Facts f) {
-        return ALL.stream().map(p -> p.judge(f)).toList();
+        java.util.Set<String> declared = f.run().variant().profile().notApplicable();
+        return ALL.stream().map(p -> declared.contains(p.id()) && DECLARABLE.contains(p.id())
+                ? Verdict.notApplicable(p, Cause.STRATEGY_DECLARED) : p.judge(f)).toList();
     }
 
     public static Optional<Property> byId(String id) {

@@ -55,8 +55,11 @@ public record Variant(Profile profile, Set<Mutant> mutants) {
     /** The command-line options that select it: {@code --profile} unless the default, then each {@code --mutant}. */
     public String cliOptions() {
         StringBuilder b = new StringBuilder();
-        if (profile != Profile.BLKMIG) {
+        if (!profile.cliName.equals(Profile.BLKMIG.cliName)) {
             b.append(" --profile ").append(profile.cliName);
+        }
+        if (profile.strategyMutant() != null) {
+            b.append(" --mutant ").append(profile.strategyMutant().name());
         }
         mutants.stream().sorted().forEach(m -> b.append(" --mutant ").append(m.cliName()));
         return b.toString();
@@ -65,6 +68,6 @@ public record Variant(Profile profile, Set<Mutant> mutants) {
     /** For reports: the profile, and the bugs if any. */
     @Override
     public String toString() {
-        return profile.cliName + (mutants.isEmpty() ? "" : " with " + mutants.stream().sorted().map(Mutant::cliName).toList());
+        return profile + (mutants.isEmpty() ? "" : " with " + mutants.stream().sorted().map(Mutant::cliName).toList());
     }
 }

@@ -22,6 +22,7 @@ import org.blkmig.receiver.Pipeline;
 import org.blkmig.receiver.ReceiveResult;
 import org.blkmig.sender.BlockMigrationSender;
 import org.blkmig.sender.ControllerOptions;
+import org.blkmig.sender.GuestControl;
 import org.blkmig.sender.MigrationController;
 import org.blkmig.sender.MigrationResult;
 import org.blkmig.sender.SenderOptions;
@@ -60,7 +61,7 @@ public final class ScenarioRunner {
     public record Run(Scenario scenario, Variant variant, MigrationResult migration, ReceiveResult receive,
             StreamBuffer stream, History history, Map<String, GuardedDisk> sources, Map<String, BlockDevice> sourceDevices,
             Map<String, GuardedDisk> targets, Map<String, Disk> bases, long guestWrites, long eventsRun,
-            String brokenInvariant, RunFaults faults, StreamClock clock, Ends ends) {
+            String brokenInvariant, RunFaults faults, StreamClock clock, Ends ends, SimGuest.Figures guest) {
         public Set<Mutant> mutants() {
             return variant.mutants();
         }
@@ -100,7 +101,7 @@ public final class ScenarioRunner {
      */
     public record Source(MigrationResult migration, History history, Map<String, GuardedDisk> sources,
             Map<String, BlockDevice> devices, Map<String, Disk> bases, long guestWrites, long eventsRun,
-            String brokenInvariant, StreamClock clock, int senderBuffersHeld, long zeroCopySamples) {}
+            String brokenInvariant, StreamClock clock, int senderBuffersHeld, long zeroCopySamples, SimGuest.Figures guest) {}
 
     /** Simulates the source and the sender, writing the block section's payloads to the sink. */
     public static Source simulateSource(Scenario s, Variant variant, PayloadSink sink) {
@@ -148,7 +149,22 @@ public final class ScenarioRunner {
         MigrationResult result;
         String broken = null;
         try {
-            result = controller.run(sender, guest::stop);
+            result = controller.run(sender, new GuestControl() {
+                @Override
+                public void stop() {
+                    guest.stop();
+                }
+
+                @Override
+                public void throttle(double slowdown) {
+                    guest.throttle(slowdown);
+                }
+
+                @Override
+                public void mirror(java.util.function.BooleanSupplier released) {
+                    guest.mirror(released);
+                }
+            });
         } catch (Invariant.Violation v) {
             // a bug of blkmig: the run ends here and is judged failed, with its scenario
             broken = v.getMessage();
@@ -157,7 +173,7 @@ public final class ScenarioRunner {
         }
         guest.stop(); // the simulation ends with the migration: a guest left running would keep it going
         return new Source(result, history, sources, devices, bases, guest.writesDone(), scheduler.eventsRun(), broken, clock,
-                sender.buffersInUse(), zeroCopyIds[0]);
+                sender.buffersInUse(), zeroCopyIds[0], guest.figures());
     }
 
     /** "Did not converge" after this long without a new low of pending data (30 slices of 100 ms). */
@@ -217,7 +233,7 @@ public final class ScenarioRunner {
                 link.receiverThreadAlive(), link.shortWrites(), link.shortReads(), link.writeEnds(), peakBusy,
                 src.zeroCopySamples(), link.faultMidBlock());
         return new Run(s, variant, src.migration(), received, stream, history, src.sources(), src.devices(),
-                targets, bases, src.guestWrites(), scheduler.eventsRun(), broken, faults, src.clock(), ends);
+                targets, bases, src.guestWrites(), scheduler.eventsRun(), broken, faults, src.clock(), ends, src.guest());
     }
 
     /** A scenario whose bulk pass alone would pass the stream's bound is refused before it runs. */

@@ -59,7 +59,7 @@ class InvariantRunTest {
         ScenarioRunner.Run broken = new ScenarioRunner.Run(clean.scenario(), clean.variant(), clean.migration(),
                 clean.receive(), clean.stream(), clean.history(), clean.sources(), clean.sourceDevices(), clean.targets(),
                 clean.bases(), clean.guestWrites(), clean.eventsRun(), "invariant violated: 2 reads of drive0 chunk 3 in flight",
-                clean.faults(), clean.clock(), clean.ends());
+                clean.faults(), clean.clock(), clean.ends(), clean.guest());
         List<Verdict> vs = Judge.judge(broken).verdicts();
         assertEquals(Properties.INVARIANTS, vs.get(0).property());
         assertFalse(vs.get(0).passed());
