@@ -2,7 +2,7 @@
 package org.blkmig.model.judge;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import java.util.Arrays;
 import org.blkmig.simdisk.Disk;
 import org.blkmig.simdisk.WriteContent;
 
@@ -23,21 +23,21 @@ public final class ContentIdentity {
     static final int OTHER = 2;
 
     private static final int SECTOR_BYTES = Disk.SECTOR_SIZE_BYTES;
-    private static final int FILL_LONGS = (SECTOR_BYTES - WriteContent.HEADER_BYTES) / Long.BYTES;
+    private static final int FILL_BYTES = SECTOR_BYTES - WriteContent.HEADER_BYTES;
 
     /** The identity of b's remaining bytes, which hold the sectors from {@code firstSector} on; b is unchanged. */
     public static long of(ByteBuffer b, long firstSector) {
         Runs runs = new Runs();
-        ByteBuffer fill = b.duplicate().order(ByteOrder.nativeOrder()); // a fill pattern reads the same either way
+        ByteBuffer fill = b.duplicate();
         int pos = b.position();
         int end = b.limit();
         long sector = firstSector;
         for (; pos + SECTOR_BYTES <= end; pos += SECTOR_BYTES, sector++) {
             long id = b.getLong(pos);
             long at = b.getLong(pos + Long.BYTES);
-            if (id == 0 && at == 0 && isFilled(fill, pos + WriteContent.HEADER_BYTES, 0)) {
+            if (id == 0 && at == 0 && isFilled(fill, pos + WriteContent.HEADER_BYTES, (byte) 0)) {
                 runs.add(ZERO, 0, 1);
-            } else if (at == sector && isFilled(fill, pos + WriteContent.HEADER_BYTES, fillLong(id, sector))) {
+            } else if (at == sector && isFilled(fill, pos + WriteContent.HEADER_BYTES, WriteContent.fillByte(id, sector))) {
                 runs.add(WRITTEN, id, 1);
             } else {
                 runs.add(OTHER, ContentHash.of(b.slice(pos, SECTOR_BYTES)), 1);
@@ -49,17 +49,22 @@ public final class ContentIdentity {
         return runs.identity();
     }
 
-    private static long fillLong(long writeId, long sector) {
-        return (WriteContent.fillByte(writeId, sector) & 0xFFL) * 0x0101010101010101L;
+    /** A sector's fill for each fill byte, to compare a sector's tail against in one vectorised call. */
+    private static final byte[][] FILLS = new byte[256][FILL_BYTES];
+
+    static {
+        for (int v = 0; v < 256; v++) {
+            Arrays.fill(FILLS[v], (byte) v);
+        }
     }
 
-    private static boolean isFilled(ByteBuffer b, int from, long pattern) {
-        for (int i = 0; i < FILL_LONGS; i++) {
-            if (b.getLong(from + i * Long.BYTES) != pattern) {
-                return false;
-            }
+    private static boolean isFilled(ByteBuffer b, int from, byte value) {
+        byte[] pattern = FILLS[value & 0xFF];
+        if (b.hasArray()) {
+            int at = b.arrayOffset() + from;
+            return Arrays.mismatch(b.array(), at, at + FILL_BYTES, pattern, 0, FILL_BYTES) < 0;
         }
-        return true;
+        return b.slice(from, FILL_BYTES).mismatch(ByteBuffer.wrap(pattern)) < 0;
     }
 
     /** Mixes runs of equal sector names into one identity; the same sequence of names gives the same value. */

@@ -85,14 +85,33 @@ class ContentIdentityProperties {
         long before = ContentIdentity.of(b, sector);
         int at = byteIndex % (count * Disk.SECTOR_SIZE_BYTES);
         b.put(at, (byte) (b.get(at) ^ flip));
-        Statistics.label("where").collect(at % Disk.SECTOR_SIZE_BYTES < WriteContent.HEADER_BYTES ? "header" : "fill");
-        Statistics.label("where").coverage(c -> c.check("header").count((Integer n) -> n > 0));
+        int inSector = at % Disk.SECTOR_SIZE_BYTES;
+        Statistics.label("where").collect(inSector < WriteContent.HEADER_BYTES ? "header"
+                : inSector == Disk.SECTOR_SIZE_BYTES - 1 ? "last byte" : "fill");
+        Statistics.label("where").coverage(c -> {
+            c.check("header").count((Integer n) -> n > 0);
+            c.check("last byte").count((Integer n) -> n > 0);
+        });
         assertNotEquals(before, ContentIdentity.of(b, sector));
     }
 
+    /** A zero sector with one byte changed is no longer zeros, wherever the byte is. */
+    @Property(tries = 100)
+    void anyChangedByteOfZerosChangesTheName(@ForAll("byteIndexes") int byteIndex, @ForAll("flips") byte flip) {
+        ByteBuffer b = ByteBuffer.allocate(4 * Disk.SECTOR_SIZE_BYTES);
+        long before = ContentIdentity.of(b, 0);
+        int at = byteIndex % b.capacity();
+        b.put(at, flip);
+        assertNotEquals(before, ContentIdentity.of(b, 0));
+    }
+
+    /** Any byte, with sectors' edges (first and last bytes of the fill) drawn often. */
     @Provide
     Arbitrary<Integer> byteIndexes() {
-        return Arbitraries.integers().between(0, Integer.MAX_VALUE - 1);
+        Arbitrary<Integer> sectorIndex = Arbitraries.integers().between(0, 1 << 20);
+        return Arbitraries.oneOf(Arbitraries.integers().between(0, Integer.MAX_VALUE - 1),
+                sectorIndex.map(k -> k * Disk.SECTOR_SIZE_BYTES + Disk.SECTOR_SIZE_BYTES - 1),
+                sectorIndex.map(k -> k * Disk.SECTOR_SIZE_BYTES + WriteContent.HEADER_BYTES));
     }
 
     @Provide
