@@ -210,7 +210,7 @@ public final class SparseMemoryDisk extends BaseDisk {
                 return;
             }
             if (p == null) {
-                if (Zeros.isZero(src.slice(src.position(), bytes))) {
+                if (isZero(src, src.position(), bytes)) {
                     src.position(src.position() + bytes); // zeros over a hole: keep the hole
                     return;
                 }
@@ -234,7 +234,7 @@ public final class SparseMemoryDisk extends BaseDisk {
         int bytes = n * SECTOR_SIZE_BYTES;
         byte[] q = p.parts[i];
         if (q == null) {
-            if (Zeros.isZero(src.slice(src.position(), bytes))) {
+            if (isZero(src, src.position(), bytes)) {
                 src.position(src.position() + bytes);
                 return;
             }
@@ -256,7 +256,7 @@ public final class SparseMemoryDisk extends BaseDisk {
         int from = src.position();
         int zeroParts = 0;
         for (int i = 0; i < PARTS_PER_PAGE; i++) {
-            zeroParts += Zeros.isZero(src.slice(from + i * PART_BYTES, PART_BYTES)) ? 1 : 0;
+            zeroParts += isZero(src, from + i * PART_BYTES, PART_BYTES) ? 1 : 0;
         }
         if (zeroParts == PARTS_PER_PAGE) {
             if (old != null) {
@@ -286,6 +286,15 @@ public final class SparseMemoryDisk extends BaseDisk {
         for (int i = 0; i < PARTS_PER_PAGE; i++) {
             writePart(old, i, 0, PART_SECTORS, src);
         }
+    }
+
+    /** Whether b's bytes [index, index + length) are zeros: no slice of a heap buffer (a page written checks 16 parts). */
+    private static boolean isZero(ByteBuffer b, int index, int length) {
+        if (b.hasArray()) {
+            int from = b.arrayOffset() + index;
+            return Zeros.isZero(b.array(), from, from + length);
+        }
+        return Zeros.isZero(b.slice(index, length));
     }
 
     /**

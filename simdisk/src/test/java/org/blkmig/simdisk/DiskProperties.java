@@ -47,7 +47,7 @@ class DiskProperties {
                     for (int i = 0; i < data.length; i++) {
                         data[i] = (byte) (op.fill() + i / 512);
                     }
-                    d.write(s, ByteBuffer.wrap(data));
+                    d.write(s, buffer(data, op.fill()));
                     System.arraycopy(data, 0, model, from, data.length);
                 }
                 case 1 -> {
@@ -65,6 +65,20 @@ class DiskProperties {
         d.read(0, all);
         assertArrayEquals(model, all.array());
         checkAllocation(d, model);
+    }
+
+    /** The data in one of the buffers writes come in: heap, direct, read-only, or a slice past 4 KiB of zeros. */
+    static ByteBuffer buffer(byte[] data, byte pick) {
+        return switch (Math.floorMod(pick, 4)) {
+            case 0 -> ByteBuffer.wrap(data);
+            case 1 -> ByteBuffer.allocateDirect(data.length).put(data).flip();
+            case 2 -> ByteBuffer.wrap(data).asReadOnlyBuffer();
+            default -> {
+                byte[] padded = new byte[4096 + data.length];
+                System.arraycopy(data, 0, padded, 4096, data.length);
+                yield ByteBuffer.wrap(padded, 4096, data.length).slice();
+            }
+        };
     }
 
     /**
