@@ -47,7 +47,7 @@ class DiskProperties {
                     for (int i = 0; i < data.length; i++) {
                         data[i] = (byte) (op.fill() + i / 512);
                     }
-                    d.write(s, ByteBuffer.wrap(data));
+                    d.write(s, buffer(data, op.fill()));
                     System.arraycopy(data, 0, model, from, data.length);
                 }
                 case 1 -> {
@@ -65,6 +65,20 @@ class DiskProperties {
         d.read(0, all);
         assertArrayEquals(model, all.array());
         checkAllocation(d, model);
+    }
+
+    /** The data in one of the buffers writes come in: heap, direct, read-only, or a slice past 4 KiB of zeros. */
+    static ByteBuffer buffer(byte[] data, byte pick) {
+        return switch (Math.floorMod(pick, 4)) {
+            case 0 -> ByteBuffer.wrap(data);
+            case 1 -> ByteBuffer.allocateDirect(data.length).put(data).flip();
+            case 2 -> ByteBuffer.wrap(data).asReadOnlyBuffer();
+            default -> {
+                byte[] padded = new byte[4096 + data.length];
+                System.arraycopy(data, 0, padded, 4096, data.length);
+                yield ByteBuffer.wrap(padded, 4096, data.length).slice();
+            }
+        };
     }
 
     /**
@@ -206,6 +220,39 @@ class DiskProperties {
         });
     }
 
+    /**
+     * A sparse disk holds at most 4 KiB for each part its data writes touched (not a 64 KiB page for a
+     * small write), and at least the parts that read as data.
+     */
+    @Property(tries = 200)
+    void aSparseDiskHoldsNoMoreThanThePartsItsDataTouched(@ForAll @IntRange(min = 1, max = 3000) int sectors,
+            @ForAll("ops") List<Op> ops) throws IOException {
+        SparseMemoryDisk d = new SparseMemoryDisk("d", sectors * 512L);
+        byte[] model = new byte[sectors * 512];
+        apply(d, model, ops);
+        int partSectors = SparseMemoryDisk.PART_BYTES / 512;
+        java.util.BitSet touched = new java.util.BitSet();
+        for (Op op : ops) {
+            long s = op.sector() % sectors;
+            long n = Math.min(op.sectorCount(), sectors - s);
+            if (op.kind() == 0) {
+                touched.set((int) (s / partSectors), (int) ((s + n - 1) / partSectors) + 1);
+            }
+        }
+        int partsOfData = 0;
+        for (int from = 0; from < model.length; from += SparseMemoryDisk.PART_BYTES) {
+            partsOfData += Zeros.isZero(model, from, Math.min(model.length, from + SparseMemoryDisk.PART_BYTES)) ? 0 : 1;
+        }
+        int dataParts = partsOfData;
+        long held = d.heldBytes();
+        org.junit.jupiter.api.Assertions.assertTrue(held <= (long) touched.cardinality() * SparseMemoryDisk.PART_BYTES,
+                () -> held + " bytes held for " + touched.cardinality() + " parts touched");
+        org.junit.jupiter.api.Assertions.assertTrue(held >= (long) dataParts * SparseMemoryDisk.PART_BYTES,
+                () -> held + " bytes held for " + dataParts + " parts of data");
+        Statistics.label("less than its pages").collect(held < (long) d.pageCount() * SparseMemoryDisk.PAGE_BYTES);
+        Statistics.label("less than its pages").coverage(c -> c.check(true).percentage(p -> p > 30));
+    }
+
     /** Writing a write's contents in place leaves the bytes a write of its buffer leaves, over any earlier data. */
     @Property(tries = 200)
     void writingContentInPlaceEqualsWritingItsBuffer(@ForAll @IntRange(min = 1, max = 3000) int sectors,
@@ -223,6 +270,7 @@ class DiskProperties {
         buffered.write(s, WriteContent.make(writeId, s, n));
         assertEquals(-1, inPlace.firstMismatch(buffered));
         assertEquals(buffered.pageCount(), inPlace.pageCount());
+        assertEquals(buffered.heldBytes(), inPlace.heldBytes());
         Statistics.label("crosses a page").collect(s / 128 != (s + n - 1) / 128);
         Statistics.label("crosses a page").coverage(c -> c.check(true).percentage(p -> p > 8));
     }

@@ -40,6 +40,42 @@ class SimDiskTest {
     }
 
     @Test
+    void aSmallWriteHoldsA4KiBPartWhileAllocationStaysPageByPage() {
+        int part = SparseMemoryDisk.PART_BYTES;
+        SparseMemoryDisk d = new SparseMemoryDisk("big", 1L << 30);
+        byte[] model = new byte[4 * SparseMemoryDisk.PAGE_BYTES];
+        d.write(8, put(model, WriteContent.make(1, 8, 8), 8)); // one part
+        assertEquals(part, d.heldBytes());
+        d.write(128 + 4, put(model, WriteContent.make(2, 132, 8), 132)); // across two parts
+        assertEquals(3 * part, d.heldBytes());
+        assertEquals(2, d.pageCount());
+        assertEquals(new Disk.Allocation(Disk.State.DATA, 256), d.allocation(0, 1000), "DATA by whole pages, as before");
+
+        // a whole page received with one sector of data in it keeps that part only; data filling one is one array
+        ByteBuffer chunk = ByteBuffer.allocate(SparseMemoryDisk.PAGE_BYTES);
+        chunk.put(9 * 512, WriteContent.make(3, 256 + 9, 1), 0, 512);
+        d.write(256, put(model, chunk, 256));
+        assertEquals(4 * part, d.heldBytes());
+        d.write(384, put(model, WriteContent.make(4, 384, 128), 384));
+        assertEquals(4 * part + SparseMemoryDisk.PAGE_BYTES, d.heldBytes());
+
+        // zeros over a whole part give it back; its page stays DATA and reads zeros there
+        d.writeZeros(8, 8);
+        java.util.Arrays.fill(model, 8 * 512, 16 * 512, (byte) 0);
+        assertEquals(3 * part + SparseMemoryDisk.PAGE_BYTES, d.heldBytes());
+        assertEquals(new Disk.Allocation(Disk.State.DATA, 512), d.allocation(0, 1000));
+        ByteBuffer all = ByteBuffer.allocate(model.length);
+        d.read(0, all);
+        assertArrayEquals(model, all.array());
+    }
+
+    /** Copies b into the model at sector, for the write of b there. */
+    private static ByteBuffer put(byte[] model, ByteBuffer b, long sector) {
+        b.duplicate().get(model, (int) sector * 512, b.remaining());
+        return b;
+    }
+
+    @Test
     void zeroWritesToAFreshFileLeaveHoles() throws Exception {
         Path p = dir.resolve("sparse.img");
         try (FileDisk d = FileDisk.create("d", p, 64L << 20)) {
@@ -393,10 +429,12 @@ class SimDiskTest {
         SparseMemoryDisk old = new SparseMemoryDisk("old", bytes);
         byte[] dirty = new byte[bytes];
         java.util.Arrays.fill(dirty, (byte) 0x5a);
-        old.write(0, ByteBuffer.wrap(dirty));
+        old.write(0, ByteBuffer.wrap(dirty, 0, bytes - 512)); // three pages whole, the last in 16 dirty parts
         int before = SparseMemoryDisk.spareCount();
+        int partsBefore = SparseMemoryDisk.sparePartCount();
         old.release();
-        assertTrue(SparseMemoryDisk.spareCount() >= Math.min(before + 4, 1024), "its pages are spare");
+        assertTrue(SparseMemoryDisk.spareCount() >= Math.min(before + 3, 1024), "its pages are spare");
+        assertTrue(SparseMemoryDisk.sparePartCount() >= Math.min(partsBefore + 16, 4096), "its parts are spare");
         assertThrows(IllegalStateException.class, () -> old.read(0, ByteBuffer.allocate(512)));
         assertThrows(IllegalStateException.class, () -> old.write(0, ByteBuffer.allocate(512)));
 

@@ -28,6 +28,10 @@ public final class Judge {
 
         private static void release(ScenarioRunner.Run r) {
             r.stream().release();
+            releaseDisks(r);
+        }
+
+        private static void releaseDisks(ScenarioRunner.Run r) {
             r.sources().values().forEach(d -> releaseDisk(d.delegate()));
             r.targets().values().forEach(d -> releaseDisk(d.delegate()));
             r.bases().values().forEach(Outcome::releaseDisk);
@@ -80,8 +84,18 @@ public final class Judge {
 
     public static Outcome judge(Scenario s, Variant variant, boolean rerun) {
         ScenarioRunner.Run run = ScenarioRunner.run(s, variant, ScenarioRunner.RunFaults.NONE);
-        Facts facts = rerun ? Facts.of(run, ScenarioRunner.run(s, variant, ScenarioRunner.RunFaults.NONE)) : Facts.of(run);
-        return new Outcome(run, Properties.judge(facts), facts);
+        if (!rerun) {
+            Facts facts = Facts.of(run);
+            return new Outcome(run, Properties.judge(facts), facts);
+        }
+        ScenarioRunner.Run second = ScenarioRunner.run(s, variant, ScenarioRunner.RunFaults.NONE);
+        // determinism reads only the second run's stream and history: its disks go now, its stream once
+        // judged, so a kept outcome (a finding, shrinking) holds one run's memory, not two
+        Outcome.releaseDisks(second);
+        Facts facts = Facts.of(run, second);
+        Outcome judged = new Outcome(run, Properties.judge(facts), facts);
+        second.stream().release();
+        return judged;
     }
 
     /** A run already made (with faults of its own, say), judged by every property but determinism. */
@@ -122,11 +136,15 @@ public final class Judge {
                 Outcome o = judge(c.toScenario(variant.profile()), variant);
                 runs++;
                 if (!o.passed() && sameFailure.test(o)) {
+                    if (currentOutcome != failed) {
+                        currentOutcome.release(); // the caller holds failed; the others only this loop
+                    }
                     current = c;
                     currentOutcome = o;
                     progress = true;
                     break;
                 }
+                o.release();
             }
         }
         return new Shrunk(current, currentOutcome, runs);

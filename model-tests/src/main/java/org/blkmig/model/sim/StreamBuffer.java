@@ -7,15 +7,19 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A simulated run's stream, kept in memory in 1 MiB pieces: no large array to grow, copy or
+ * A simulated run's stream, kept in memory in 256 KiB pieces: no large array to grow, copy or
  * fragment the heap with, and a bound past which it refuses to grow.
  */
 public final class StreamBuffer extends OutputStream {
-    private static final int PIECE_BYTES = 1 << 20;
+    /**
+     * Under half of G1's smallest region (1 MiB), so no piece is humongous: a humongous 1 MiB piece
+     * took a whole 2 MiB region at -Xmx4g, and a realistic run's stream twice its length.
+     */
+    private static final int PIECE_BYTES = 256 << 10;
 
-    /** Pieces of released streams, for the next run on this thread: a fresh MiB is zeroed first. */
+    /** Pieces of released streams, for the next run on this thread: a fresh piece is zeroed first. */
     private static final ThreadLocal<java.util.ArrayDeque<byte[]>> SPARE = ThreadLocal.withInitial(java.util.ArrayDeque::new);
-    private static final int MAX_SPARE_PIECES = 16;
+    private static final int MAX_SPARE_PIECES = 64; // 16 MiB
 
     private final List<byte[]> pieces = new ArrayList<>();
     private final long maxBytes;
