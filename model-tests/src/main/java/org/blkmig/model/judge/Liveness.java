@@ -83,7 +83,8 @@ public final class Liveness {
                 || f.history().has(History.Kind.RECEIVER_CLOSED);
         dataLimitBytes = ScenarioRunner.dataLimitBytes(s);
         dataLimitReached = run.stream().length() >= dataLimitBytes;
-        timeLimitNanos = ScenarioRunner.MAX_SLICES * s.setup().sliceNanos();
+        // the harness's limit is a time: fewer slices when they are longer
+        timeLimitNanos = ScenarioRunner.maxSlices(s.setup().sliceNanos()) * s.setup().sliceNanos();
         timeLimitReached = end - m.startNanos() >= timeLimitNanos - s.setup().sliceNanos();
         totalBytes = s.totalBytes();
         downtimeSeconds = s.maxDowntimeNanos() / 1e9;

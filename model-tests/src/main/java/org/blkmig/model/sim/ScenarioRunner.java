@@ -137,7 +137,7 @@ public final class ScenarioRunner {
         long maxBytes = dataLimitBytes(s);
         // the stall and slice limits are times: so many slices of the scenario's length
         int stallSlices = (int) Math.max(1, STALL_NANOS / setup.sliceNanos());
-        long maxSlices = Math.max(1, MAX_NANOS / setup.sliceNanos());
+        long maxSlices = maxSlices(setup.sliceNanos());
         ControllerOptions co = variant.controller(new ControllerOptions(s.bandwidthBytesPerSecond(), s.maxDowntimeNanos(),
                 setup.sliceNanos(), stallSlices, maxSlices, maxBytes, Set.of(), s.ram()));
         guest.start();
@@ -180,6 +180,11 @@ public final class ScenarioRunner {
     static final long STALL_NANOS = STALL_SLICES * ControllerOptions.DEFAULT_SLICE_NANOS;
     /** A migration's longest run in virtual time (1200 slices of 100 ms). */
     static final long MAX_NANOS = MAX_SLICES * ControllerOptions.DEFAULT_SLICE_NANOS;
+
+    /** The harness's slice limit for slices of {@code sliceNanos}: {@link #MAX_NANOS} of them, at least one. */
+    public static long maxSlices(long sliceNanos) {
+        return Math.max(1, MAX_NANOS / sliceNanos);
+    }
     /** Once the sender has ended, how long the receiver may take to read what is on its way. */
     static final long RECEIVER_DRAIN_NANOS = 60 * org.blkmig.simdisk.Durations.SECOND;
     /** Events the scheduler may still run once both ends stopped: more means something keeps scheduling. */

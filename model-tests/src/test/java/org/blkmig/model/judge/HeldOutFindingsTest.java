@@ -48,6 +48,22 @@ class HeldOutFindingsTest {
     }
 
     /**
+     * Realistic seed 9191, scenario 1465: slices of 200 ms, so the harness's 120 s are 600 slices,
+     * while the judge took its limit as 1,200 slices of the scenario's length (240 s), did not see
+     * the run end at the limit, and called a guest at 71% of what the link carried "not converging".
+     */
+    @Test
+    void aRunOfLongSlicesEndedByTheHarnesssTimeLimitIsInconclusive() {
+        ScenarioRunner.Run run = runAndJudge("devices=drive0:11520K,drive1:8898K,drive2:14144K,drive3:36M,drive4:112896K;"
+                + "content=-7443081954002441036;workload=hammer@339232[8-128];bandwidth=1900K;downtime=135ms;"
+                + "latency=uniform:50us-3ms;chunk=64K;zero-blocks=true;shared-base=false;alloc=1;faults=none;"
+                + "seed=6418559936091680763;link=3800K/s:0ns~0ns:w0:r0:win0;sender-limits=32:64;pipeline=1:256K;slice=200ms",
+                MigrationResult.Outcome.DID_NOT_CONVERGE);
+        assertTrue(Judge.judge(run).verdicts().stream().anyMatch(v -> v.property() == Properties.JUSTIFIED_NON_CONVERGENCE
+                && v.cause() == Cause.DATA_LIMIT_REACHED), "inconclusive at the harness's 120 s, not failed");
+    }
+
+    /**
      * A 1 MiB block on a 379 KiB/s link with a 1 MiB window: the link delivered a write's bytes
      * only when the whole write was off the wire, 2.7 s later, so the window stayed full past the
      * sender's 2 s idle timeout and the migration "failed" with no fault (explained-failure).
