@@ -13,7 +13,8 @@
 #   --model-results FILE  append each model cell to FILE; with --real-only its counts are read from FILE
 #   --real-only, --model-only; both: the table of the two files, nothing run
 # Environment (as before): CALIBRATE_BANDWIDTHS, CALIBRATE_DISKS, CALIBRATE_LATENCY (the model's read
-# latency, default uniform:200us-850us: a 1 MiB pread64 from the page cache, p10-p90, FIDELITY.md),
+# latency; default the measured 1 MiB pread64 from the page cache, p10-p90: uniform:200us-850us for
+# random data, uniform:90us-550us for a disk with holes; FIDELITY.md),
 # CALIBRATE_TIMING (the model's scenario key timing=, default qemu-measured; none: the ideal world's), BLKMIG_BENCH_SETTLE_S (seconds of wait before each real run,
 # default 5: see BENCHMARKS.md), CALIBRATE_TRACE=1 (trace each real run and print its 100 ms windows).
 # Real side, per run: the disk made from its description (bench/calib_disk.py, new random data each
@@ -45,7 +46,8 @@ while [ $# -gt 0 ]; do
 done
 [ ${#pos[@]} -ge 1 ] && runs=${pos[0]}
 [ ${#pos[@]} -ge 2 ] && seeds=${pos[1]}
-latency=${CALIBRATE_LATENCY:-uniform:200us-850us}
+latency_data=${CALIBRATE_LATENCY:-uniform:200us-850us}   # a 1 MiB pread64 of data, p10-p90 (FIDELITY.md)
+latency_holes=${CALIBRATE_LATENCY:-uniform:90us-550us}   # of a disk mostly holes
 timing=${CALIBRATE_TIMING:-qemu-measured}
 settle_s=${BLKMIG_BENCH_SETTLE_S:-5}
 [[ "$runs" =~ ^[0-9]+$ && "$seeds" =~ ^[1-9][0-9]*$ && "$first_seed" =~ ^[0-9]+$ ]] \
@@ -66,12 +68,12 @@ echo "calibration: real QEMU 7.2 against the model's qemu-7.2 profile"
 echo "date:     $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 echo "machine:  $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) memory, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start"
 echo "QEMU:     $(qemu-system-x86_64 --version 2>/dev/null | head -1 || echo none)"
-echo "grid:     disks$grid; max-bandwidth ${bandwidths} MiB/s; $runs real runs and $seeds model seeds (from $first_seed) per cell$([ -n "$results" ] && echo "; real results in $results")"
+echo "grid:     disks$grid; max-bandwidth ${bandwidths} MiB/s; $([ $do_real = 1 ] && echo "$runs real runs" || echo "real runs from $results"), $([ $do_model = 1 ] && echo "$seeds model seeds (from $first_seed)" || echo "model seeds from ${mresults:-nowhere}") per cell"
 echo "command:  $(env | grep -E '^(CALIBRATE_|BLKMIG_BENCH_SETTLE_S=)' | sort | tr '\n' ' ')bench/calibrate.sh --disks \"$disks\" --bandwidths \"$bandwidths\" --seed $first_seed$([ $do_real = 1 ] || echo ' --model-only')$([ $do_model = 1 ] || echo ' --real-only')$([ -n "$results" ] && echo " --real-results $results") $runs $seeds"
 echo "real:     qemu-system-x86_64 -machine pc,accel=tcg -nodefaults -display none -m 32M -S -drive file=IMG,format=raw,if=none,id=drive0 -device virtio-blk-pci,drive=drive0 -qmp unix:SOCK,server=on,wait=off"
 echo "          migrate-set-parameters max-bandwidth; migrate-set-capabilities zero-blocks (disks with holes); migrate -b \"exec:cat > STREAM\";"
 echo "          blkmig receive --input STREAM --target drive0=TARGET:SIZE; SHA-256 against the source; ${settle_s} s settle before each run"
-echo "model:    blkmig sweep --profile qemu-7.2 --seeds $seeds --seed $first_seed --scenario LINE (below); latency $latency, RAM 33288K:2%:0 (8,322 pages, as QEMU -m 32M migrates), workload none, layout= the description's"
+echo "model:    blkmig sweep --profile qemu-7.2 --seeds $seeds --seed $first_seed --scenario LINE (below); latency ${latency_data} (random) or ${latency_holes} (holes), RAM 33288K:2%:0 (8,322 pages, as QEMU -m 32M migrates), workload none, layout= the description's"
 echo
 
 class() { # k n -> never / sometimes / always (n = 0: unknown)
@@ -122,6 +124,7 @@ for desc in $grid; do
     fi
     n=$((lost + ok))
     mk=0; mcl="not run"; model=0
+    latency=$([ "$zero" = true ] && echo "$latency_holes" || echo "$latency_data")
     line="devices=drive0:$size_bytes;content=1;workload=none@0[8-128];bandwidth=${bw}M;downtime=300ms;latency=$latency;chunk=1M"
     line="$line;zero-blocks=$zero;shared-base=false;alloc=60;faults=none;ram=33288K:2%:0;layout=$layout"
     [ "$timing" = none ] || line="$line;timing=$timing"

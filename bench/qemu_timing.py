@@ -17,7 +17,10 @@
      flush_blks -> blk_send into the exec: pipe);
    - the migration thread's decisions: pending checks per 100 ms window and the time between two
      checks when not rate-limited (migration.c migration_iteration_run / migration_thread);
-   - RAM's share: the non-block part of the pending total at a decision (ram.c ram_save_pending)."""
+   - RAM's share: the non-block part of the pending total at a decision (ram.c ram_save_pending);
+   - the idle loop's phases (pending check, iterate, two flushes that send nothing, pending check):
+     pending -> first flush, the first flush, first flush -> final flush (the submission loop),
+     final flush -> next pending (migration.c migration_thread; block.c block_save_iterate)."""
 import re
 import statistics
 import sys
@@ -41,6 +44,7 @@ def summary(name, xs, unit="ms", scale=1000.0):
 
 def main():
     service, first, batch_sizes, send_per_block, gaps, per_window, ram = [], [], [], [], [], [], []
+    head, first_flush, submit_loop, tail = [], [], [], []
     newest_first = batches_multi = 0
     for path in sys.argv[1:]:
         ev = []
@@ -117,11 +121,25 @@ def main():
                 bulk_over = True
         if batch:
             batch_sizes.append(len(batch))
+        # idle loops: pending, iterate, flush Enter/Exit, flush Enter/Exit (nothing sent), pending
+        seq = [(t, n, r) for t, n, r, _ in ev if n in ("migrate_pending", "migration_block_flush_blks", "migration_block_save")]
+        shape = ["migrate_pending", "migration_block_save"] + ["migration_block_flush_blks"] * 4 + ["migrate_pending"]
+        for k in range(len(seq) - 6):
+            a = seq[k:k + 7]
+            if [x[1] for x in a] == shape and len({re.findall(r"\d+", x[2])[-1] for x in a[2:6]}) == 1:
+                head.append(a[2][0] - a[0][0])
+                first_flush.append(a[3][0] - a[2][0])
+                submit_loop.append(a[4][0] - a[3][0])
+                tail.append(a[6][0] - a[5][0])
     print("traces: %d" % (len(sys.argv) - 1))
     summary("read service, submit -> completion run", service)
     summary("first completion after the first submit", first)
     summary("send time per block (flush_blks)", send_per_block)
     summary("time between two unlimited pending checks", gaps)
+    summary("idle loop: pending check -> first flush", head, "us", 1e6)
+    summary("idle loop: the first flush", first_flush, "us", 1e6)
+    summary("idle loop: first flush -> final flush", submit_loop, "us", 1e6)
+    summary("idle loop: final flush -> next pending check", tail, "us", 1e6)
     print("%-44s n=%-6d mean %.2f  max %d" % ("completions per bottom half", len(batch_sizes),
                                               statistics.mean(batch_sizes) if batch_sizes else 0, max(batch_sizes or [0])))
     print("%-44s %d of %d" % ("batches of 2+ run newest first", newest_first, batches_multi))

@@ -112,7 +112,8 @@ public final class SimIoContext implements IoContext {
             workersToStart++;
             if (!spawning) {
                 spawning = true; // the first start is the main loop's bottom half
-                scheduler.at(scheduler.nowNanos() + qemu.bottomHalfNanos() + qemu.spawnNanos().drawNanos(scheduler.random()),
+                scheduler.at(scheduler.nowNanos() + qemu.bottomHalfNanos().draw(scheduler.random())
+                        + qemu.spawnNanos().drawNanos(scheduler.random()),
                         this::workerStarted);
             }
         }
@@ -148,12 +149,12 @@ public final class SimIoContext implements IoContext {
         boolean fails = faults.readFails(scheduler.random());
         long endNanos = scheduler.nowNanos() + latencyNanos;
         scheduler.at(scheduler.nowNanos() + sampleNanos, () -> {
-            IOException result = sample(readId, device, sector, sectorCount, dst, fails, endNanos + qemu.bottomHalfNanos());
+            IOException result = sample(readId, device, sector, sectorCount, dst, fails, endNanos);
             scheduler.at(endNanos, () -> {
                 finished.add(new Finished(readId, result, done));
                 if (!bottomHalfScheduled) {
                     bottomHalfScheduled = true;
-                    scheduler.at(scheduler.nowNanos() + qemu.bottomHalfNanos(), this::completionBottomHalf);
+                    scheduler.at(scheduler.nowNanos() + qemu.bottomHalfNanos().draw(scheduler.random()), this::completionBottomHalf);
                 }
                 workerTakesNext();
             });

@@ -15,7 +15,8 @@ class QemuThreadPoolTest {
     static final long MICRO = Durations.MICRO;
 
     static QemuTiming timing(long spawnNanos) {
-        return new QemuTiming(4 * MICRO, 3 * MICRO, 2 * MICRO, 100 * MICRO, new LatencyModel.Fixed(spawnNanos), 100 * MICRO, 64);
+        return new QemuTiming(4 * MICRO, 3 * MICRO, 2 * MICRO, 100 * MICRO, new LatencyModel.Fixed(spawnNanos),
+                QemuTiming.Quantiles.fixed(100 * MICRO), 64);
     }
 
     /** Submits three 1 MiB reads at once, each taking {@code readNanos}; each completion as (read index, time). */
@@ -55,9 +56,30 @@ class QemuThreadPoolTest {
 
     @Test
     void aWorkerThatFinishesTakesTheNextReadBeforeTheNextWorkerStarts() {
-        // reads of 50 us, workers 1 ms apart: the first worker reads all three, one bottom half hands them over
-        List<long[]> done = threeReads(timing(Durations.MILLI), 50 * MICRO);
+        // reads of 40 us, workers 1 ms apart: the first worker reads all three (the last ends before
+        // the bottom half the first scheduled), and that one bottom half hands them over
+        List<long[]> done = threeReads(timing(Durations.MILLI), 40 * MICRO);
         assertEquals(List.of(2L, 1L, 0L), done.stream().map(d -> d[0]).toList());
+    }
+
+    @Test
+    void aMeasuredDistributionIsDrawnBetweenItsQuantiles() {
+        // the bottom half's measured delay: half the draws under its median, a tenth over its p90
+        QemuTiming.Quantiles q = QemuTiming.MEASURED.bottomHalfNanos();
+        java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+        int under = 0;
+        int over = 0;
+        int underLogMiddle = 0; // between p50 and p75 on a log scale: sqrt(1151 * 4369) us at share 0.625
+        for (int i = 0; i < 10_000; i++) {
+            long d = q.draw(r);
+            assertTrue(d >= 20 * MICRO && d <= 500_497 * MICRO, "within min and max: " + d);
+            under += d < 1_151 * MICRO ? 1 : 0;
+            over += d > 11_897 * MICRO ? 1 : 0;
+            underLogMiddle += d < 2_242 * MICRO ? 1 : 0;
+        }
+        assertTrue(Math.abs(underLogMiddle - 6_250) < 200, "log-scale interpolation: " + underLogMiddle);
+        assertTrue(Math.abs(under - 5_000) < 300, "under the median: " + under);
+        assertTrue(Math.abs(over - 1_000) < 150, "over p90: " + over);
     }
 
     @Test
