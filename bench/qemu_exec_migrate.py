@@ -7,7 +7,8 @@
    STATUS one of completed, failed, cancelled, timeout. Exit 0 whatever the status; 2 if QEMU
    could not be driven. QEMU is always stopped, and the stream is closed (its cat gone) on return.
    With QEMU_TRACE=FILE, QEMU writes the migration thread's decisions there (trace events of the
-   log backend, timestamped): bench/qemu_trace_summary.py reads them."""
+   log backend, timestamped): bench/qemu_trace_summary.py and bench/qemu_timing.py read them.
+   QEMU_WRAPPER="CMD ARGS" runs QEMU under CMD (strace -f -ttt -T, for the system calls' timing)."""
 import json, os, shutil, socket, subprocess, sys, tempfile, time
 
 img, bw, zero_blocks, stream = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1", os.path.abspath(sys.argv[4])
@@ -20,12 +21,18 @@ cmdline = ["qemu-system-x86_64", "-machine", "pc,accel=tcg", "-nodefaults", "-di
            "-qmp", "unix:%s,server=on,wait=off" % sock]
 TRACE_EVENTS = ["migrate_pending", "migrate_transferred", "migration_block_save_pending", "migration_thread_low_pending",
                 "migration_block_save", "migration_block_flush_blks", "migration_rate_limit_pre",
-                "migration_thread_setup_complete"]
+                "migration_thread_setup_complete", "thread_pool_submit", "thread_pool_complete",
+                "blk_co_preadv", "migration_rate_limit_post"]
 if os.environ.get("QEMU_TRACE"):
     with open(os.path.join(work, "events"), "w") as ev:
         ev.write("\n".join(TRACE_EVENTS) + "\n")
     cmdline += ["-msg", "timestamp=on", "-trace", "events=%s,file=%s" % (os.path.join(work, "events"),
                                                                         os.path.abspath(os.environ["QEMU_TRACE"]))]
+
+
+# QEMU_WRAPPER="strace -f -ttt -T -e trace=clone3,preadv -o FILE": QEMU under a measuring tool
+if os.environ.get("QEMU_WRAPPER"):
+    cmdline = os.environ["QEMU_WRAPPER"].split() + cmdline
 
 
 def opened_by_anyone(path):

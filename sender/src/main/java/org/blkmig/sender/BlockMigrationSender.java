@@ -133,6 +133,7 @@ public final class BlockMigrationSender {
         devices.resetDirtyCursors();
         data.flush(budget);
         submitReads(budget);
+        io.loopStep(IoContext.LoopPhase.SUBMIT_LOOP); // reads that finish now are the final flush's
         data.flush(budget);
         out.write(Record.EndOfSection.INSTANCE, budget);
         out.end();

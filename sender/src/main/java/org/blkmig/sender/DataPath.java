@@ -183,6 +183,9 @@ final class DataPath {
         int inBoundsBytes = b.sectorCount * Disk.SECTOR_SIZE_BYTES;
         boolean zero = options.zeroBlocks()
                 && Zeros.isZero(data.slice(0, policies.zeroDetection().probeBytes(inBoundsBytes, chunkSizeBytes)));
+        if (zero) {
+            io.loopStep(IoContext.LoopPhase.ZERO_CHECK); // a zero chunk is scanned to its end
+        }
         return zero ? null : data;
     }
 

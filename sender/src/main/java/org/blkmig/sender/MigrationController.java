@@ -21,6 +21,8 @@ import org.blkmig.simdisk.IoContext;
 public final class MigrationController {
     /** Iterate calls per slice at most: a slice with nothing to wait for must still end. */
     private static final int MAX_ITERATES_PER_SLICE = 10_000;
+    /** The same for a world whose loop takes time (QEMU's timing): the slice's end bounds it. */
+    private static final int MAX_POLLS_PER_SLICE = 1_000_000;
 
     private final ControllerOptions options;
     private final IoContext io;
@@ -114,15 +116,18 @@ public final class MigrationController {
 
         /** Iterate calls until the slice's end; the run's result if it completes or is cancelled, else null. */
         private MigrationResult iterateUntil(long sliceEndNanos) throws IOException {
-            for (int i = 0; i < MAX_ITERATES_PER_SLICE && io.nowNanos() < sliceEndNanos; i++) {
+            int maxIterates = io.pollsWhenIdle() ? MAX_POLLS_PER_SLICE : MAX_ITERATES_PER_SLICE;
+            for (int i = 0; i < maxIterates && io.nowNanos() < sliceEndNanos; i++) {
                 if (cancelRequested) {
                     return cancelled();
                 }
+                io.loopStep(IoContext.LoopPhase.LOOP_TAIL);
                 // QEMU sums every section's pending bytes: RAM's can hide or reveal the block section's
                 long pending = sender.pendingBytes(thresholdBytes) + ram.pendingBytes(io.nowNanos());
                 if ((pending == 0 || pending < thresholdBytes) && stalled >= completionStallSlices) {
                     return complete();
                 }
+                io.loopStep(IoContext.LoopPhase.ITERATE_HEAD);
                 iterate(sliceEndNanos);
             }
             return null;
@@ -142,7 +147,7 @@ public final class MigrationController {
             }
             if (budget.exhausted()) {
                 waitUntil(sliceEndNanos);
-            } else if (!progressed) {
+            } else if (!progressed && !io.pollsWhenIdle()) {
                 io.pause(sliceEndNanos); // nothing to send or submit until a read completes (or time passes)
             }
         }

@@ -72,6 +72,20 @@ public interface IoContext extends AutoCloseable {
      */
     default void wrote(long bytes) throws IOException {}
 
+    /** Where QEMU's migration thread spends time between two decisions (see {@link QemuTiming}). */
+    enum LoopPhase { LOOP_TAIL, ITERATE_HEAD, SUBMIT_LOOP, ZERO_CHECK }
+
+    /** The migration thread reached the end of {@code phase}: a world with QEMU's timing lets its time pass. */
+    default void loopStep(LoopPhase phase) {}
+
+    /**
+     * Whether the migration thread, with nothing to send or submit, checks again at once (QEMU's
+     * thread does: hundreds of pending checks in a read-bound window) rather than waiting for a read.
+     */
+    default boolean pollsWhenIdle() {
+        return false;
+    }
+
     @Override
     default void close() {}
 }

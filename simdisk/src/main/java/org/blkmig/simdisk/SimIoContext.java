@@ -3,6 +3,7 @@ package org.blkmig.simdisk;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -20,12 +21,29 @@ public final class SimIoContext implements IoContext {
     private final List<ReadListener> listeners = new ArrayList<>();
     private long nextReadId;
     private int readsInFlight;
+    /** QEMU's measured timing, or null: reads complete at their latency, the loop takes no time. */
+    private final QemuTiming qemu;
+    // QEMU's thread pool (qemu != null): reads waiting for a worker, workers, the completion bottom half
+    private final ArrayDeque<Runnable> poolQueue = new ArrayDeque<>();
+    private final List<Finished> finished = new ArrayList<>();
+    private int workers;
+    private int idleWorkers;
+    private int workersToStart;
+    private boolean spawning;
+    private boolean bottomHalfScheduled;
+
+    private record Finished(long readId, IOException error, ReadDone done) {}
 
     public SimIoContext(SimScheduler scheduler, LatencyModel latency, Faults faults, History history) {
+        this(scheduler, latency, faults, history, null);
+    }
+
+    public SimIoContext(SimScheduler scheduler, LatencyModel latency, Faults faults, History history, QemuTiming qemu) {
         this.scheduler = scheduler;
         this.latency = latency;
         this.faults = faults;
         this.history = history;
+        this.qemu = qemu;
     }
 
     public SimScheduler scheduler() {
@@ -43,6 +61,10 @@ public final class SimIoContext implements IoContext {
 
     @Override
     public void submitRead(BlockDevice device, long sector, ByteBuffer dst, ReadDone done) {
+        if (qemu != null) {
+            submitToPool(device, sector, dst, done);
+            return;
+        }
         long readId = nextReadId++;
         long sectorCount = dst.remaining() / Disk.SECTOR_SIZE_BYTES;
         Disk.checkRange(device.disk(), sector, dst.remaining());
@@ -55,21 +77,7 @@ public final class SimIoContext implements IoContext {
         long completeNanos = now + latencyNanos;
         // the completion is scheduled by the sample, so it can never run first
         scheduler.at(now + sampleNanos, () -> {
-            history.add(new History.ReadSample(scheduler.nowNanos(), readId));
-            IOException error = null;
-            if (fails) {
-                error = new IOException("injected read error on " + device.name() + " sector " + sector);
-            } else {
-                try {
-                    device.read(sector, dst.duplicate());
-                } catch (IOException e) {
-                    error = e;
-                }
-            }
-            IOException result = error;
-            for (ReadListener l : listeners) {
-                l.sampled(device, sector, sectorCount, completeNanos - scheduler.nowNanos());
-            }
+            IOException result = sample(readId, device, sector, sectorCount, dst, fails, completeNanos);
             scheduler.at(completeNanos, () -> {
                 readsInFlight--;
                 history.add(new History.ReadComplete(scheduler.nowNanos(), readId, result != null));
@@ -82,6 +90,120 @@ public final class SimIoContext implements IoContext {
         // submitting a read is not free: the world goes on meanwhile, so reads complete while the
         // sender is still submitting, as on real threads
         scheduler.runUntil(scheduler.nowNanos() + SUBMIT_COST_NANOS);
+    }
+
+    /**
+     * QEMU's thread pool (util/thread-pool.c): the read waits for a worker; with none idle one more
+     * is started, and workers start one after another (each new one starts the next); a worker reads
+     * for the latency model's time, data sampled within it; finished reads are handed over by one
+     * bottom half of the main loop, newest first.
+     */
+    private void submitToPool(BlockDevice device, long sector, ByteBuffer dst, ReadDone done) {
+        long readId = nextReadId++;
+        long sectorCount = dst.remaining() / Disk.SECTOR_SIZE_BYTES;
+        Disk.checkRange(device.disk(), sector, dst.remaining());
+        history.add(new History.ReadSubmit(scheduler.nowNanos(), readId, device.name(), sector, sectorCount));
+        readsInFlight++;
+        poolQueue.add(() -> runOnWorker(readId, device, sector, sectorCount, dst, done));
+        if (idleWorkers > 0) {
+            idleWorkers--;
+            scheduler.at(scheduler.nowNanos(), this::workerTakesNext);
+        } else if (workers + workersToStart < qemu.maxWorkers()) {
+            workersToStart++;
+            if (!spawning) {
+                spawning = true; // the first start is the main loop's bottom half
+                scheduler.at(scheduler.nowNanos() + qemu.bottomHalfNanos().draw(scheduler.random())
+                        + qemu.spawnNanos().drawNanos(scheduler.random()),
+                        this::workerStarted);
+            }
+        }
+        for (ReadListener l : listeners) {
+            l.submitted(device, sector, sectorCount);
+        }
+        scheduler.runUntil(scheduler.nowNanos() + SUBMIT_COST_NANOS);
+    }
+
+    private void workerStarted() {
+        workersToStart--;
+        workers++;
+        if (workersToStart > 0) {
+            scheduler.at(scheduler.nowNanos() + qemu.spawnNanos().drawNanos(scheduler.random()), this::workerStarted);
+        } else {
+            spawning = false;
+        }
+        workerTakesNext();
+    }
+
+    private void workerTakesNext() {
+        Runnable next = poolQueue.poll();
+        if (next == null) {
+            idleWorkers++;
+        } else {
+            next.run();
+        }
+    }
+
+    private void runOnWorker(long readId, BlockDevice device, long sector, long sectorCount, ByteBuffer dst, ReadDone done) {
+        long latencyNanos = faults.latency(latency.drawNanos(scheduler.random()), scheduler.random());
+        long sampleNanos = latencyNanos == 0 ? 0 : scheduler.random().nextLong(latencyNanos + 1);
+        boolean fails = faults.readFails(scheduler.random());
+        long endNanos = scheduler.nowNanos() + latencyNanos;
+        scheduler.at(scheduler.nowNanos() + sampleNanos, () -> {
+            IOException result = sample(readId, device, sector, sectorCount, dst, fails, endNanos);
+            scheduler.at(endNanos, () -> {
+                finished.add(new Finished(readId, result, done));
+                if (!bottomHalfScheduled) {
+                    bottomHalfScheduled = true;
+                    scheduler.at(scheduler.nowNanos() + qemu.bottomHalfNanos().draw(scheduler.random()), this::completionBottomHalf);
+                }
+                workerTakesNext();
+            });
+        });
+    }
+
+    /** The instant a read takes its data: recorded, read (or failed), told to the listeners; the read's error or null. */
+    private IOException sample(long readId, BlockDevice device, long sector, long sectorCount, ByteBuffer dst, boolean fails,
+            long completeNanos) {
+        history.add(new History.ReadSample(scheduler.nowNanos(), readId));
+        IOException error = null;
+        if (fails) {
+            error = new IOException("injected read error on " + device.name() + " sector " + sector);
+        } else {
+            try {
+                device.read(sector, dst.duplicate());
+            } catch (IOException e) {
+                error = e;
+            }
+        }
+        for (ReadListener l : listeners) {
+            l.sampled(device, sector, sectorCount, completeNanos - scheduler.nowNanos());
+        }
+        return error;
+    }
+
+    /** thread_pool_completion_bh: every finished read, newest submission first. */
+    private void completionBottomHalf() {
+        bottomHalfScheduled = false;
+        List<Finished> batch = new ArrayList<>(finished);
+        finished.clear();
+        batch.sort((a, b) -> Long.compare(b.readId(), a.readId()));
+        for (Finished f : batch) {
+            readsInFlight--;
+            history.add(new History.ReadComplete(scheduler.nowNanos(), f.readId(), f.error() != null));
+            f.done().done(f.error());
+        }
+    }
+
+    @Override
+    public void loopStep(LoopPhase phase) {
+        if (qemu != null) {
+            scheduler.runUntil(scheduler.nowNanos() + qemu.nanos(phase));
+        }
+    }
+
+    @Override
+    public boolean pollsWhenIdle() {
+        return qemu != null;
     }
 
     /**

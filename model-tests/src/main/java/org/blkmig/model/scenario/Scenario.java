@@ -10,6 +10,7 @@ import org.blkmig.sender.RamModel;
 import org.blkmig.simdisk.Durations;
 import org.blkmig.simdisk.Faults;
 import org.blkmig.simdisk.LatencyModel;
+import org.blkmig.simdisk.QemuTiming;
 import org.blkmig.simdisk.Sizes;
 import org.blkmig.simdisk.Workload;
 
@@ -19,7 +20,8 @@ import org.blkmig.simdisk.Workload;
  */
 public record Scenario(List<Device> devices, long contentSeed, Workload workload, long bandwidthBytesPerSecond,
         long maxDowntimeNanos, LatencyModel latency, int chunkSizeBytes, boolean zeroBlocks, boolean sharedBase,
-        int allocatedPercent, Faults faults, long seed, RamModel.Settings ram, RunSetup setup) {
+        int allocatedPercent, Faults faults, long seed, RamModel.Settings ram, RunSetup setup, DiskLayout layout,
+        QemuTiming qemuTiming) {
 
     /** A source disk: a name, a size in bytes (whole sectors), read-only or not. */
     public record Device(String name, long sizeBytes, boolean readOnly) {
@@ -42,6 +44,14 @@ public record Scenario(List<Device> devices, long contentSeed, Workload workload
         }
     }
 
+    /** A scenario whose disks have World's layout, in a world without QEMU's timing. */
+    public Scenario(List<Device> devices, long contentSeed, Workload workload, long bandwidthBytesPerSecond,
+            long maxDowntimeNanos, LatencyModel latency, int chunkSizeBytes, boolean zeroBlocks, boolean sharedBase,
+            int allocatedPercent, Faults faults, long seed, RamModel.Settings ram, RunSetup setup) {
+        this(devices, contentSeed, workload, bandwidthBytesPerSecond, maxDowntimeNanos, latency, chunkSizeBytes, zeroBlocks,
+                sharedBase, allocatedPercent, faults, seed, ram, setup, DiskLayout.WORLD, null);
+    }
+
     /** A scenario of the shipped setup over an ideal link. */
     public Scenario(List<Device> devices, long contentSeed, Workload workload, long bandwidthBytesPerSecond,
             long maxDowntimeNanos, LatencyModel latency, int chunkSizeBytes, boolean zeroBlocks, boolean sharedBase,
@@ -62,6 +72,10 @@ public record Scenario(List<Device> devices, long contentSeed, Workload workload
         devices = List.copyOf(devices);
         java.util.Objects.requireNonNull(ram, "ram");
         java.util.Objects.requireNonNull(setup, "setup");
+        java.util.Objects.requireNonNull(layout, "layout");
+        if (layout.kind() != DiskLayout.Kind.WORLD && sharedBase) {
+            throw new IllegalArgumentException("layout " + layout.spec() + " is for a disk without a shared base");
+        }
         Wire.checkChunkSize(chunkSizeBytes);
         if (bandwidthBytesPerSecond <= 0) {
             throw new IllegalArgumentException("bandwidth must be > 0");
@@ -96,8 +110,16 @@ public record Scenario(List<Device> devices, long contentSeed, Workload workload
                 + ";faults=" + faults
                 + ";seed=" + seed
                 + (ram.ramBytes() == 0 ? "" : ";ram=" + ramSpec(ram))
-                + setup.specDifferences();
+                + setup.specDifferences()
+                + (layout.equals(DiskLayout.WORLD) ? "" : ";layout=" + layout.spec())
+                + (qemuTiming == null ? "" : ";timing=" + QEMU_MEASURED_TIMING);
     }
+
+    /**
+     * The scenario key {@code timing}'s one value: the world runs reads and the migration thread's
+     * loop with QEMU 7.2's measured timing ({@link QemuTiming#MEASURED}); absent, it has none.
+     */
+    public static final String QEMU_MEASURED_TIMING = "qemu-measured";
 
     /** {@code SIZE:DATA%:RATE}: guest RAM, its share of data pages, the guest's page-dirtying rate per second. */
     static String ramSpec(RamModel.Settings r) {
@@ -122,7 +144,10 @@ public record Scenario(List<Device> devices, long contentSeed, Workload workload
                 Sizes.parse(p[2]));
     }
 
-    /** Parses the one-line form; every key is required but {@code ram} (none when absent) and the setup's (shipped). */
+    /**
+     * Parses the one-line form; every key is required but {@code ram} (none when absent), the
+     * setup's (shipped), {@code layout} (World's) and {@code timing} (none).
+     */
     public static Scenario parse(String line) {
         Map<String, String> kv = new LinkedHashMap<>();
         for (String part : line.trim().split(";")) {
@@ -135,7 +160,7 @@ public record Scenario(List<Device> devices, long contentSeed, Workload workload
         List<String> keys = List.of("devices", "content", "workload", "bandwidth", "downtime", "latency", "chunk",
                 "zero-blocks", "shared-base", "alloc", "faults", "seed");
         for (String k : kv.keySet()) {
-            if (!keys.contains(k) && !k.equals("ram") && !RunSetup.KEYS.contains(k)) {
+            if (!keys.contains(k) && !k.equals("ram") && !k.equals("layout") && !k.equals("timing") && !RunSetup.KEYS.contains(k)) {
                 throw new IllegalArgumentException("scenario: unknown key '" + k + "'");
             }
         }
@@ -159,10 +184,21 @@ public record Scenario(List<Device> devices, long contentSeed, Workload workload
                     Sizes.parse(kv.get("bandwidth")), Durations.parse(kv.get("downtime")), LatencyModel.parse(kv.get("latency")),
                     (int) Sizes.parse(kv.get("chunk")), parseBoolean(kv.get("zero-blocks")), parseBoolean(kv.get("shared-base")),
                     Integer.parseInt(kv.get("alloc")), Faults.parse(kv.get("faults")), Long.parseLong(kv.get("seed")),
-                    parseRam(kv.getOrDefault("ram", "none")), RunSetup.parse(kv));
+                    parseRam(kv.getOrDefault("ram", "none")), RunSetup.parse(kv), DiskLayout.parse(kv.getOrDefault("layout", "world")),
+                    parseTiming(kv.get("timing")));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("scenario: bad number: " + e.getMessage());
         }
+    }
+
+    private static QemuTiming parseTiming(String v) {
+        if (v == null) {
+            return null;
+        }
+        if (!v.equals(QEMU_MEASURED_TIMING)) {
+            throw new IllegalArgumentException("scenario: timing '" + v + "': expected " + QEMU_MEASURED_TIMING);
+        }
+        return QemuTiming.MEASURED;
     }
 
     private static boolean parseBoolean(String v) {
@@ -182,11 +218,11 @@ public record Scenario(List<Device> devices, long contentSeed, Workload workload
 
     public Scenario withSeed(long s) {
         return new Scenario(devices, contentSeed, workload, bandwidthBytesPerSecond, maxDowntimeNanos, latency,
-                chunkSizeBytes, zeroBlocks, sharedBase, allocatedPercent, faults, s, ram, setup);
+                chunkSizeBytes, zeroBlocks, sharedBase, allocatedPercent, faults, s, ram, setup, layout, qemuTiming);
     }
 
     public Scenario withSetup(RunSetup r) {
         return new Scenario(devices, contentSeed, workload, bandwidthBytesPerSecond, maxDowntimeNanos, latency,
-                chunkSizeBytes, zeroBlocks, sharedBase, allocatedPercent, faults, seed, ram, r);
+                chunkSizeBytes, zeroBlocks, sharedBase, allocatedPercent, faults, seed, ram, r, layout, qemuTiming);
     }
 }

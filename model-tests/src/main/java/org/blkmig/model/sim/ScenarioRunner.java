@@ -125,7 +125,7 @@ public final class ScenarioRunner {
             devices.put(d.name(), new BlockDevice(g));
         }
         List<BlockDevice> deviceList = new ArrayList<>(devices.values());
-        SimIoContext io = new SimIoContext(scheduler, s.latency(), s.faults(), history);
+        SimIoContext io = new SimIoContext(scheduler, s.latency(), s.faults(), history, s.qemuTiming());
         SimGuest guest = new SimGuest(scheduler, io, deviceList, s.workload(), history);
         SenderOptions so = variant.sender(SenderOptions.defaults().withChunkSize(s.chunkSizeBytes())
                 .withZeroBlocks(s.zeroBlocks()).withSharedBase(s.sharedBase()).withZeroCopy(setup.zeroCopy()), s.seed());

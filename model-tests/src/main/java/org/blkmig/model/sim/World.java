@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.blkmig.model.scenario.DiskLayout;
 import org.blkmig.model.scenario.Scenario;
 import org.blkmig.simdisk.Disk;
 import org.blkmig.simdisk.LayeredDisk;
@@ -137,7 +138,25 @@ public final class World {
     }
 
     private static void fill(Scenario s, Scenario.Device d, Contents out) {
-        fill(out, d.sizeBytes() / Disk.SECTOR_SIZE_BYTES, new SplittableRandom(s.contentSeed() ^ d.name().hashCode()), 0);
+        DiskLayout layout = s.layout();
+        long sizeSectors = d.sizeBytes() / Disk.SECTOR_SIZE_BYTES;
+        try {
+            switch (layout.kind()) {
+                case WORLD -> fill(out, sizeSectors, new SplittableRandom(s.contentSeed() ^ d.name().hashCode()), 0);
+                case RANDOM -> out.data(0, sizeSectors, 0);
+                case PIECES -> {
+                    for (int i = 0; i < layout.pieceCount(); i++) {
+                        long from = layout.pieceOffsetBytes(d.sizeBytes(), i) / Disk.SECTOR_SIZE_BYTES;
+                        long count = Math.min(layout.pieceBytes() / Disk.SECTOR_SIZE_BYTES, sizeSectors - from);
+                        if (count > 0) {
+                            out.data(from, count, 0);
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static void fillTop(Scenario s, Scenario.Device d, Contents out) {
