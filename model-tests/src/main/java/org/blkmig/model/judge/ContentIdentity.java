@@ -3,6 +3,7 @@ package org.blkmig.model.judge;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import org.blkmig.model.judge.oracle.OracleDecoder;
 import org.blkmig.simdisk.Disk;
 import org.blkmig.simdisk.WriteContent;
 
@@ -27,44 +28,107 @@ public final class ContentIdentity {
 
     /** The identity of b's remaining bytes, which hold the sectors from {@code firstSector} on; b is unchanged. */
     public static long of(ByteBuffer b, long firstSector) {
-        Runs runs = new Runs();
-        ByteBuffer fill = b.duplicate();
-        int pos = b.position();
-        int end = b.limit();
-        long sector = firstSector;
-        for (; pos + SECTOR_BYTES <= end; pos += SECTOR_BYTES, sector++) {
+        Namer n = new Namer(firstSector);
+        n.add(b);
+        return n.identity();
+    }
+
+    /** The identity of the first {@code lengthBytes} of a DATA record's chunk, read where it lies. */
+    public static long of(OracleDecoder.Rec r, int lengthBytes) {
+        Namer n = new Namer(r.value());
+        int left = lengthBytes;
+        for (int i = 0; i < r.parts() && left > 0; i++) {
+            ByteBuffer p = r.part(i);
+            if (p.remaining() > left) {
+                p.limit(p.position() + left);
+            }
+            left -= p.remaining();
+            n.add(p);
+        }
+        return n.identity();
+    }
+
+    /**
+     * Names sectors from bytes given in pieces (a block as it lies in a stream's buffers): a sector
+     * split between two pieces is named from a copy of its bytes, exactly as if it were whole.
+     */
+    static final class Namer {
+        private final Runs runs = new Runs();
+        private final byte[] carry = new byte[SECTOR_BYTES];
+        private int carriedBytes;
+        private long sector;
+
+        Namer(long firstSector) {
+            this.sector = firstSector;
+        }
+
+        /** Names b's remaining bytes after those given before; b is unchanged. */
+        void add(ByteBuffer b) {
+            int pos = b.position();
+            int end = b.limit();
+            if (carriedBytes > 0) {
+                int k = Math.min(SECTOR_BYTES - carriedBytes, end - pos);
+                b.get(pos, carry, carriedBytes, k);
+                carriedBytes += k;
+                pos += k;
+                if (carriedBytes < SECTOR_BYTES) {
+                    return;
+                }
+                ByteBuffer whole = ByteBuffer.wrap(carry);
+                name(whole, 0, whole);
+                carriedBytes = 0;
+            }
+            ByteBuffer window = b.duplicate(); // moved over the sectors' fills: no view made per sector
+            for (; pos + SECTOR_BYTES <= end; pos += SECTOR_BYTES) {
+                name(b, pos, window);
+            }
+            if (pos < end) {
+                b.get(pos, carry, 0, end - pos);
+                carriedBytes = end - pos;
+            }
+        }
+
+        private void name(ByteBuffer b, int pos, ByteBuffer window) {
             long id = b.getLong(pos);
             long at = b.getLong(pos + Long.BYTES);
-            if (id == 0 && at == 0 && isFilled(fill, pos + WriteContent.HEADER_BYTES, (byte) 0)) {
+            if (id == 0 && at == 0 && isFilled(b, window, pos + WriteContent.HEADER_BYTES, (byte) 0)) {
                 runs.add(ZERO, 0, 1);
-            } else if (at == sector && isFilled(fill, pos + WriteContent.HEADER_BYTES, WriteContent.fillByte(id, sector))) {
+            } else if (at == sector && isFilled(b, window, pos + WriteContent.HEADER_BYTES, WriteContent.fillByte(id, sector))) {
                 runs.add(WRITTEN, id, 1);
             } else {
                 runs.add(OTHER, ContentHash.of(b.slice(pos, SECTOR_BYTES)), 1);
             }
+            sector++;
         }
-        if (pos < end) { // a partial sector: only its bytes name it
-            runs.add(OTHER, ContentHash.of(b.slice(pos, end - pos)), 1);
+
+        /** The identity of the bytes given; a last partial sector is named by its bytes alone. */
+        long identity() {
+            if (carriedBytes > 0) {
+                runs.add(OTHER, ContentHash.of(ByteBuffer.wrap(carry, 0, carriedBytes)), 1);
+                carriedBytes = 0;
+            }
+            return runs.identity();
         }
-        return runs.identity();
     }
 
     /** A sector's fill for each fill byte, to compare a sector's tail against in one vectorised call. */
     private static final byte[][] FILLS = new byte[256][FILL_BYTES];
+    private static final ByteBuffer[] FILL_VIEWS = new ByteBuffer[256]; // only compared against: never moved
 
     static {
         for (int v = 0; v < 256; v++) {
             Arrays.fill(FILLS[v], (byte) v);
+            FILL_VIEWS[v] = ByteBuffer.wrap(FILLS[v]).asReadOnlyBuffer();
         }
     }
 
-    private static boolean isFilled(ByteBuffer b, int from, byte value) {
-        byte[] pattern = FILLS[value & 0xFF];
+    private static boolean isFilled(ByteBuffer b, ByteBuffer window, int from, byte value) {
         if (b.hasArray()) {
             int at = b.arrayOffset() + from;
-            return Arrays.mismatch(b.array(), at, at + FILL_BYTES, pattern, 0, FILL_BYTES) < 0;
+            return Arrays.mismatch(b.array(), at, at + FILL_BYTES, FILLS[value & 0xFF], 0, FILL_BYTES) < 0;
         }
-        return b.slice(from, FILL_BYTES).mismatch(ByteBuffer.wrap(pattern)) < 0;
+        window.limit(window.capacity()).position(from).limit(from + FILL_BYTES);
+        return window.mismatch(FILL_VIEWS[value & 0xFF]) < 0;
     }
 
     /** Mixes runs of equal sector names into one identity; the same sequence of names gives the same value. */

@@ -10,6 +10,7 @@ import java.util.Map;
 import org.blkmig.model.judge.oracle.OracleDecoder;
 import org.blkmig.model.judge.oracle.OracleRecords;
 import org.blkmig.model.judge.oracle.Rejected;
+import org.blkmig.protocol.Record;
 import org.blkmig.protocol.SectionType;
 import org.blkmig.protocol.check.StreamChecker;
 import org.blkmig.simdisk.Disk;
@@ -28,6 +29,8 @@ public record OracleStream(List<SentBlock> blocks, String error, List<StreamChec
      */
     public record SentBlock(SectionType payload, String device, long sector, boolean zero, long hash, long offsetBytes,
             long wireBytes) {}
+
+    private static final java.nio.ByteBuffer NO_DATA = java.nio.ByteBuffer.allocate(0).asReadOnlyBuffer();
 
     /** Opens a stream to decode. */
     public interface Source {
@@ -54,14 +57,19 @@ public record OracleStream(List<SentBlock> blocks, String error, List<StreamChec
 
             @Override
             public void record(OracleDecoder.Rec r) {
-                checker.record(OracleRecords.toRecord(r), r.offsetBytes());
+                if (r.kind() == OracleDecoder.Kind.DATA) {
+                    // the rules judge where a block goes, never its bytes: those are named below, where they lie
+                    checker.record(new Record.DeviceBlock(r.value(), r.device(), NO_DATA), r.offsetBytes());
+                } else {
+                    checker.record(OracleRecords.toRecord(r), r.offsetBytes());
+                }
                 if (r.kind() == OracleDecoder.Kind.DATA) {
                     long sizeBytes = sizes.getOrDefault(r.device(), 0L);
                     // a sector far past the end is out of bounds, not an overflow
                     long inBounds = r.value() >= sizeBytes / Disk.SECTOR_SIZE_BYTES + 1 ? 0
                             : Math.max(0, Math.min(chunkSizeBytes, sizeBytes - r.value() * Disk.SECTOR_SIZE_BYTES));
                     blocks.add(new SentBlock(type, r.device(), r.value(), false,
-                            ContentIdentity.of(r.data().duplicate().limit((int) inBounds), r.value()), r.offsetBytes(),
+                            ContentIdentity.of(r, (int) inBounds), r.offsetBytes(),
                             headBytes(r.device()) + chunkSizeBytes));
                 } else if (r.kind() == OracleDecoder.Kind.ZERO) {
                     blocks.add(new SentBlock(type, r.device(), r.value(), true, 0, r.offsetBytes(), headBytes(r.device())));
@@ -77,7 +85,7 @@ public record OracleStream(List<SentBlock> blocks, String error, List<StreamChec
         boolean judgeToEnd = true;
         long endOffsetBytes = 0;
         try (InputStream in = stream.open()) {
-            endOffsetBytes = new OracleDecoder(chunkSizeBytes).decodeQemu(in, listener).lengthBytes();
+            endOffsetBytes = new OracleDecoder(chunkSizeBytes).lendingData().decodeQemu(in, listener).lengthBytes();
         } catch (Rejected r) {
             // a migration that failed or did not converge stops mid-stream: only its truncation is expected
             if (completed || !r.truncated()) {

@@ -148,25 +148,47 @@ public final class StreamBuffer extends OutputStream {
     /** Reads the first {@code limit} bytes: a connection that dropped there. */
     public InputStream open(long limit) {
         long end = Math.min(limit, length);
-        return new InputStream() {
-            private long position;
+        return new Reading(end);
+    }
 
-            @Override
-            public int read() {
-                byte[] one = new byte[1];
-                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-            }
+    /** A reading of the stream's first bytes, which also lends them where they lie (the oracle names blocks so). */
+    private final class Reading extends InputStream implements org.blkmig.model.judge.oracle.InPlaceSource {
+        private final long end;
+        private long position;
 
-            @Override
-            public int read(byte[] b, int off, int len) {
-                if (position >= end) {
-                    return -1;
-                }
-                int n = (int) Math.min(len, end - position);
-                StreamBuffer.this.read(position, java.nio.ByteBuffer.wrap(b, off, n), n);
-                position += n;
-                return n;
+        Reading(long end) {
+            this.end = end;
+        }
+
+        @Override
+        public java.nio.ByteBuffer lend(int maxBytes) {
+            checkHeld();
+            if (position >= end) {
+                return null;
             }
-        };
+            int inPiece = (int) (position % PIECE_BYTES);
+            int n = (int) Math.min(Math.min(maxBytes, PIECE_BYTES - inPiece), end - position);
+            java.nio.ByteBuffer view = java.nio.ByteBuffer.wrap(pieces.get((int) (position / PIECE_BYTES)), inPiece, n)
+                    .asReadOnlyBuffer();
+            position += n;
+            return view;
+        }
+
+        @Override
+        public int read() {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            if (position >= end) {
+                return -1;
+            }
+            int n = (int) Math.min(len, end - position);
+            StreamBuffer.this.read(position, java.nio.ByteBuffer.wrap(b, off, n), n);
+            position += n;
+            return n;
+        }
     }
 }

@@ -70,6 +70,54 @@ class ContentIdentityProperties {
         });
     }
 
+    /**
+     * A block named where it lies in a stream's pieces (read-only views, a sector split between two)
+     * gets the name of its bytes in one buffer, a last partial sector included.
+     */
+    @Property(tries = 300)
+    void bytesInPiecesAreNamedAsInOneBuffer(@ForAll("ops") List<Op> ops, @ForAll("ranges") long[] range,
+            @ForAll("cuts") List<Integer> cuts, @ForAll("tails") int tailBytes) throws IOException {
+        SparseMemoryDisk disk = new SparseMemoryDisk("d", DISK_SECTORS * Disk.SECTOR_SIZE_BYTES);
+        World.Contents bytes = World.Contents.of(disk);
+        for (Op o : ops) {
+            if (o.zeros()) {
+                bytes.zeros(o.sector(), o.sectorCount());
+            } else {
+                bytes.data(o.sector(), o.sectorCount(), o.writeId());
+            }
+        }
+        long sector = range[0];
+        long count = Math.min(range[1], DISK_SECTORS - sector);
+        ByteBuffer read = ByteBuffer.allocate((int) (count * Disk.SECTOR_SIZE_BYTES));
+        disk.read(sector, read);
+        read.flip();
+        read.limit(Math.max(1, read.limit() - tailBytes));
+        ContentIdentity.Namer namer = new ContentIdentity.Namer(sector);
+        int at = read.position();
+        boolean split = false;
+        for (int cut : cuts.stream().map(c -> c % (read.limit() + 1)).sorted().distinct().toList()) {
+            if (cut > at) {
+                namer.add(read.slice(at, cut - at).asReadOnlyBuffer());
+                split |= cut % Disk.SECTOR_SIZE_BYTES != 0;
+                at = cut;
+            }
+        }
+        namer.add(read.slice(at, read.limit() - at));
+        Statistics.label("pieces").collect(split ? "a sector split" : "whole sectors");
+        Statistics.label("pieces").coverage(c -> c.check("a sector split").percentage((Double p) -> p > 30));
+        assertEquals(ContentIdentity.of(read, sector), namer.identity());
+    }
+
+    @Provide
+    Arbitrary<List<Integer>> cuts() {
+        return Arbitraries.integers().between(0, Integer.MAX_VALUE - 1).list().ofMaxSize(6);
+    }
+
+    @Provide
+    Arbitrary<Integer> tails() {
+        return Arbitraries.oneOf(Arbitraries.just(0), Arbitraries.integers().between(1, Disk.SECTOR_SIZE_BYTES - 1));
+    }
+
     @Provide
     Arbitrary<long[]> ranges() {
         return Combinators.combine(Arbitraries.longs().between(0, DISK_SECTORS - 1), Arbitraries.longs().between(1, 2048))

@@ -3,6 +3,7 @@ package org.blkmig.model.judge.oracle;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 
 /**
  * Reads big-endian fields from a stream through one fixed buffer, counting the offset. The end
@@ -12,7 +13,9 @@ final class ByteCursor {
     static final int BUFFER_BYTES = 64 * 1024;
 
     private final InputStream in;
+    private final InPlaceSource inPlace; // null: the input copies out
     private final byte[] buffer = new byte[BUFFER_BYTES];
+    private ByteBuffer[] lent = new ByteBuffer[8];
     private int position; // next unread byte in buffer
     private int limit; // end of the valid bytes in buffer
     private long offsetBytes; // stream offset of buffer[position]
@@ -20,6 +23,47 @@ final class ByteCursor {
 
     ByteCursor(InputStream in) {
         this.in = in;
+        this.inPlace = in instanceof InPlaceSource p ? p : null;
+    }
+
+    /** Whether {@link #lend} can read a field in place. */
+    boolean lends() {
+        return inPlace != null;
+    }
+
+    /**
+     * Reads exactly {@code lengthBytes} as read-only views valid until the next read: what the buffer
+     * holds, then the input's own bytes. Returns how many views {@link #lent(int)} gives.
+     */
+    int lend(int lengthBytes, String what) throws IOException, Rejected {
+        long startOffset = offsetBytes;
+        int parts = 0;
+        int done = Math.min(limit - position, lengthBytes);
+        if (done > 0) {
+            lent[parts++] = ByteBuffer.wrap(buffer, position, done).asReadOnlyBuffer();
+            position += done;
+            offsetBytes += done;
+        }
+        while (done < lengthBytes) {
+            ByteBuffer b = eof ? null : inPlace.lend(lengthBytes - done);
+            if (b == null) {
+                eof = true;
+                throw Rejected.truncated(startOffset, "input ends inside " + what + " (" + done + " of " + lengthBytes
+                        + " bytes)");
+            }
+            if (parts == lent.length) {
+                lent = java.util.Arrays.copyOf(lent, parts * 2);
+            }
+            lent[parts++] = b;
+            done += b.remaining();
+            offsetBytes += b.remaining();
+        }
+        return parts;
+    }
+
+    /** The i-th view of the last {@link #lend}. */
+    ByteBuffer lent(int i) {
+        return lent[i];
     }
 
     long offset() {

@@ -70,7 +70,66 @@ public final class OracleDecoder {
      * One record at its offset: {@code value} is the sector (DATA, ZERO) or the percent
      * (PROGRESS). A DATA record's {@code data} is one chunk, valid only during the callback.
      */
-    public record Rec(Kind kind, long offsetBytes, long value, String device, ByteBuffer data) {}
+    public static final class Rec {
+        private final Kind kind;
+        private final long offsetBytes;
+        private final long value;
+        private final String device;
+        private ByteBuffer data; // a lent DATA record's: gathered when first asked for
+        private final OracleDecoder lentBy; // non-null: the chunk lies in the decoder's lent views
+
+        public Rec(Kind kind, long offsetBytes, long value, String device, ByteBuffer data) {
+            this(kind, offsetBytes, value, device, data, null);
+        }
+
+        private Rec(Kind kind, long offsetBytes, long value, String device, ByteBuffer data, OracleDecoder lentBy) {
+            this.kind = kind;
+            this.offsetBytes = offsetBytes;
+            this.value = value;
+            this.device = device;
+            this.data = data;
+            this.lentBy = lentBy;
+        }
+
+        public Kind kind() {
+            return kind;
+        }
+
+        public long offsetBytes() {
+            return offsetBytes;
+        }
+
+        public long value() {
+            return value;
+        }
+
+        public String device() {
+            return device;
+        }
+
+        /** A DATA record's chunk in one buffer (a lent one is copied into the decoder's on first asking). */
+        public ByteBuffer data() {
+            if (data == null && lentBy != null) {
+                data = lentBy.gather();
+            }
+            return data;
+        }
+
+        /** How many read-only views {@link #part(int)} gives of a DATA record's chunk, in order: 1 unless lent. */
+        public int parts() {
+            return lentBy != null ? lentBy.lentParts : data != null ? 1 : 0;
+        }
+
+        /** The i-th view of a DATA record's chunk as it lies in the input, valid during the callback only. */
+        public ByteBuffer part(int i) {
+            return lentBy != null ? lentBy.in.lent(i).duplicate() : data.duplicate();
+        }
+
+        @Override
+        public String toString() {
+            return "Rec[" + kind + " @" + offsetBytes + " " + value + (device != null ? " " + device : "") + "]";
+        }
+    }
 
     /** What the decoder finds, in stream order. */
     public interface Listener {
@@ -92,6 +151,8 @@ public final class OracleDecoder {
     private final byte[] chunk;
     private final ByteBuffer chunkView;
     private final byte[] name = new byte[255];
+    private boolean lendData;
+    private int lentParts;
 
     // per stream
     private ByteCursor in;
@@ -107,6 +168,26 @@ public final class OracleDecoder {
         this.chunkSizeBytes = chunkSizeBytes;
         this.chunk = new byte[chunkSizeBytes];
         this.chunkView = ByteBuffer.wrap(chunk).asReadOnlyBuffer();
+    }
+
+    /**
+     * DATA records lend their chunk where it lies in an {@link InPlaceSource} input ({@link Rec#part}),
+     * copied into the decoder's buffer only if {@link Rec#data()} is asked for.
+     */
+    public OracleDecoder lendingData() {
+        lendData = true;
+        return this;
+    }
+
+    private ByteBuffer gather() {
+        int at = 0;
+        for (int i = 0; i < lentParts; i++) {
+            ByteBuffer p = in.lent(i).duplicate();
+            int n = p.remaining();
+            p.get(chunk, at, n);
+            at += n;
+        }
+        return chunkView.duplicate();
     }
 
     /** Decodes a QEMU stream if the input starts with its magic, else a bare record list. */
@@ -163,6 +244,10 @@ public final class OracleDecoder {
             case DEVICE_BLOCK | ZERO_BLOCK: {
                 String device = deviceName(offset);
                 if (flags == DEVICE_BLOCK) {
+                    if (lendData && in.lends()) {
+                        lentParts = in.lend(chunkSizeBytes, "the data of the block at sector " + value);
+                        return new Rec(Kind.DATA, offset, value, device, null, this);
+                    }
                     in.read(chunk, chunkSizeBytes, "the data of the block at sector " + value);
                     return new Rec(Kind.DATA, offset, value, device, chunkView.duplicate());
                 }
