@@ -17,6 +17,9 @@ import org.blkmig.simdisk.WriteContent;
 public record FirstDifference(ChunkRef chunk, long byteOffset, long sector, long sourceWriteId, long targetWriteId) {
     /** Compared a MiB at a time. */
     private static final int COMPARE_BYTES = 1 << 20;
+    /** The two buffers of a comparison, kept by each judging thread: zeroing two fresh MiB per device cost more than comparing. */
+    private static final ThreadLocal<ByteBuffer[]> BUFFERS = ThreadLocal.withInitial(
+            () -> new ByteBuffer[] {ByteBuffer.allocate(COMPARE_BYTES), ByteBuffer.allocate(COMPARE_BYTES)});
 
     /** The first difference of one migrated device's target from its source, or null if they are equal. */
     static FirstDifference of(Scenario.Device d, Disk source, Disk target, int chunkSizeBytes) {
@@ -27,9 +30,9 @@ public record FirstDifference(ChunkRef chunk, long byteOffset, long sector, long
         long chunkSectors = chunkSizeBytes / Disk.SECTOR_SIZE_BYTES;
         long sectors = d.sizeBytes() / Disk.SECTOR_SIZE_BYTES;
         long step = COMPARE_BYTES / Disk.SECTOR_SIZE_BYTES;
-        int bufferBytes = (int) Math.min(COMPARE_BYTES, d.sizeBytes());
-        ByteBuffer sourceBuffer = ByteBuffer.allocate(bufferBytes);
-        ByteBuffer targetBuffer = ByteBuffer.allocate(bufferBytes);
+        ByteBuffer[] buffers = BUFFERS.get();
+        ByteBuffer sourceBuffer = buffers[0];
+        ByteBuffer targetBuffer = buffers[1];
         for (long sec = 0; sec < sectors; sec += step) {
             long n = Math.min(step, sectors - sec);
             ByteBuffer a = read(source, sec, n, sourceBuffer);

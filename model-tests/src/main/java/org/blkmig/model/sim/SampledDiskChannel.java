@@ -52,6 +52,17 @@ final class SampledDiskChannel extends FileChannel {
         this.blockSectors = blockSectors;
     }
 
+    /** A transfer's bytes, kept by each simulating thread: every caller consumes them before it returns. */
+    private static final ThreadLocal<ByteBuffer[]> SCRATCH = ThreadLocal.withInitial(() -> new ByteBuffer[1]);
+
+    private static ByteBuffer scratch(int bytes) {
+        ByteBuffer[] held = SCRATCH.get();
+        if (held[0] == null || held[0].capacity() < bytes) {
+            held[0] = ByteBuffer.allocate(bytes);
+        }
+        return held[0].clear().limit(bytes).slice();
+    }
+
     /** Takes {@code count} bytes from {@code position} now, recording the sample. */
     private ByteBuffer sample(long position, long count) throws IOException {
         if (position % Disk.SECTOR_SIZE_BYTES != 0 || count % Disk.SECTOR_SIZE_BYTES != 0 || count > Integer.MAX_VALUE) {
@@ -70,7 +81,7 @@ final class SampledDiskChannel extends FileChannel {
             history.add(new History.ReadSubmit(now, id, source.device(), sector, sectors));
         }
         history.add(new History.ReadSample(now, id));
-        ByteBuffer data = ByteBuffer.allocate((int) count);
+        ByteBuffer data = scratch((int) count);
         disk.read(sector, data.duplicate());
         history.add(new History.ReadComplete(now, id, false));
         return data;
