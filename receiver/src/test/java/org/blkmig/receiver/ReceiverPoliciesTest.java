@@ -193,4 +193,18 @@ class ReceiverPoliciesTest {
         ReceiveResult malformed = receive(lax, new SparseMemoryDisk("drive0", 2L * CHUNK), bad, 0);
         assertEquals(Failure.PROTOCOL_ERROR, malformed.failure(), malformed.toString());
     }
+
+    /** A writeback forces the targets written since the last: the target that ended the interval is one of them. */
+    @Test
+    void aWritebackEndedByATargetNotWrittenBreaksAnInvariant() {
+        Disk a = new SparseMemoryDisk("a", 4096);
+        Disk b = new SparseMemoryDisk("b", 4096);
+        assertEquals(Set.of(a, b), Set.copyOf(Writeback.EVERY_TARGET_WRITTEN.toForce(List.of(a, b), b)));
+        assertEquals(Set.of(b), Set.copyOf(Writeback.WRONG_TARGET.toForce(List.of(a, b), b)));
+        for (Writeback w : Writeback.values()) {
+            org.blkmig.simdisk.Invariant.Violation v = assertThrows(org.blkmig.simdisk.Invariant.Violation.class,
+                    () -> w.toForce(List.of(a), b));
+            assertTrue(v.getMessage().contains("b ended the interval unrecorded"), v.getMessage());
+        }
+    }
 }

@@ -184,4 +184,27 @@ class VirtualPipelineTest {
         p.close();
         assertTrue(time.nowNanos() >= 3000);
     }
+
+    /** Its counts are checked where they change: a block handed over in no buffer it lent breaks them at once. */
+    @Test
+    void aBlockInABufferItNeverLentBreaksItsCounts() throws IOException {
+        SimScheduler time = new SimScheduler(1);
+        ForcedDisk a = new ForcedDisk("a", time);
+        Pipeline p = Pipeline.Factory.virtual(time, 1000, 2L * CHUNK).create(2, CHUNK, ZeroWrite.WRITE_ZEROS);
+        org.blkmig.simdisk.Invariant.Violation v = assertThrows(org.blkmig.simdisk.Invariant.Violation.class,
+                () -> p.submit(a, 0, SECTORS, ByteBuffer.allocate(CHUNK), 0));
+        assertTrue(v.getMessage().contains("-1 lent"), v.getMessage());
+    }
+
+    /** One lent buffer handed over twice: the second hand-over breaks the counts. */
+    @Test
+    void aBufferHandedOverTwiceBreaksItsCounts() throws IOException {
+        SimScheduler time = new SimScheduler(1);
+        ForcedDisk a = new ForcedDisk("a", time);
+        Pipeline p = Pipeline.Factory.virtual(time, 1000, 64L * CHUNK).create(1, CHUNK, ZeroWrite.WRITE_ZEROS);
+        ByteBuffer b = p.takeFree();
+        p.submit(a, 0, SECTORS, b, 0);
+        // lent = 0 now; handing a block over again in a buffer of the caller's leaves lent at -1
+        assertThrows(org.blkmig.simdisk.Invariant.Violation.class, () -> p.submit(a, SECTORS, SECTORS, b, CHUNK));
+    }
 }
