@@ -37,12 +37,10 @@ def show(name, xs, unit="ms", scale=1e3):
                                                                           pct(xs, q) * scale) for q in QS), unit))
 
 
-def main():
-    args = sys.argv[1:]
-    if len(args) < 2 or len(args) % 2:
-        sys.exit("usage: qemu_bh_delay.py TRACE PERF [TRACE PERF ...]")
+def measure(trace, perf):
+    """One run's figures: lists of seconds by name."""
     durations, delays, waits, spawns, batch_delays = [], [], [], [], []
-    for trace, perf in zip(args[0::2], args[1::2]):
+    if True:
         offset = float(open(perf + ".clock").read())
         # the trace: each 1 MiB bulk read's offset (blk_co_preadv, then thread_pool_submit on the
         # same thread), its submission and its completion's run
@@ -101,6 +99,21 @@ def main():
         first = min((ts for runs in complete.values() for ts, _ in runs), default=None)
         chain = [t for t in clones if first is not None and t >= first]
         spawns += [b - a for a, b in zip(chain, chain[1:]) if b - a < 0.1]
+    return {"durations": durations, "delays": delays, "waits": waits, "spawns": spawns, "batch_delays": batch_delays}
+
+
+def main():
+    args = sys.argv[1:]
+    if len(args) < 2 or len(args) % 2:
+        sys.exit("usage: qemu_bh_delay.py TRACE PERF [TRACE PERF ...]")
+    durations, delays, waits, spawns, batch_delays = [], [], [], [], []
+    for trace, perf in zip(args[0::2], args[1::2]):
+        r = measure(trace, perf)
+        durations += r["durations"]
+        delays += r["delays"]
+        waits += r["waits"]
+        spawns += r["spawns"]
+        batch_delays += r["batch_delays"]
     print("runs: %d" % (len(args) // 2))
     show("1 MiB pread64", durations)
     show("pread64 exit -> thread_pool_complete", delays)
