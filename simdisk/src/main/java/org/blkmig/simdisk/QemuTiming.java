@@ -83,7 +83,7 @@ public record QemuTiming(long loopTailNanos, long iterateHeadNanos, long submitL
     /** The quantiles the measurements give: min, p10, p25, p50, p75, p90, p99, max. */
     private static final double[] SHARES = {0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 1};
 
-    // shared by every measured run, over the 21 runs: the idle loop's phases (p50 of 22,404 idle
+    // shared by every measured run, over the 21 runs of 18:42-18:53: the idle loop's phases (p50 of 22,404 idle
     // loops), the worker start-up (p10-p90 of 182 clone3 intervals), the pipe (p50 of 78 flushes of
     // random data), thread-pool.c's max_threads
     private static final long LOOP_TAIL = 5_007;
@@ -92,8 +92,8 @@ public record QemuTiming(long loopTailNanos, long iterateHeadNanos, long submitL
     private static final LatencyModel SPAWN = new LatencyModel.Uniform(91 * Durations.MICRO, 5_263 * Durations.MICRO);
     private static final long SEND_PER_MIB = 856_000;
     private static final int MAX_WORKERS = 64;
-    /** The zero check of the runs of data (no zero chunk in them): the median of the runs of holes'. */
-    private static final long ZERO_CHECK_MEDIAN = 34_145;
+    /** The zero check of the runs of data (no zero chunk in them): the median of the 21 runs of holes' (38.9 us). */
+    private static final long ZERO_CHECK_MEDIAN = 38_930;
 
     /** One measured run: its zero check and its quantiles of reads, bottom halves and submissions (ns). */
     private static QemuTiming run(long zeroCheck, long[] reads, long[] bottomHalf, long[] submit) {
@@ -106,7 +106,8 @@ public record QemuTiming(long loopTailNanos, long iterateHeadNanos, long submitL
      * Measured 2026-12-06 18:42-18:53 UTC on this project's 2-core machine at load 1.1-5.4 (other jobs):
      * 21 runs of bench/qemu_exec_migrate.py at 128 MiB/s under QEMU_TRACE and bench/qemu_perf_wrap.sh,
      * each run's figures printed by bench/qemu_timing_runs.py (FIDELITY.md, "QEMU's timing in the model,
-     * measured"). Eleven of sparse:4G:64x1M (zero-blocks on; reads of holes).
+     * measured"). Eleven of sparse:4G:64x1M (zero-blocks on; reads of holes), and ten more of it
+     * measured 19:13-19:36 at load 4.0-5.7, each before one real run of each sparse cell of the grid.
      */
     public static final java.util.List<QemuTiming> HOLES_RUNS = java.util.List.of(
             run(40738, new long[] {45061, 60320, 81062, 152588, 264883, 580072, 2876520, 8628368},
@@ -141,7 +142,38 @@ public record QemuTiming(long loopTailNanos, long iterateHeadNanos, long submitL
                     new long[] {5960, 6914, 9060, 18120, 184059, 402212, 2310991, 4538059}),
             run(34145, new long[] {46492, 62943, 77724, 138521, 213861, 495672, 1815557, 24071932},
                     new long[] {6914, 9537, 17166, 103235, 1384258, 2100468, 19339085, 31476498},
-                    new long[] {5960, 6914, 9060, 21935, 177860, 345945, 760078, 3211975}));
+                    new long[] {5960, 6914, 9060, 21935, 177860, 345945, 760078, 3211975}),
+            // interleaved with the calibration's real sparse runs, 19:13-19:36 UTC, load 4.0-5.7
+            run(32991, new long[] {47684, 68665, 90361, 156164, 222921, 524282, 2962828, 6149292},
+                    new long[] {7153, 16689, 21219, 82731, 1263618, 1815081, 11214018, 11214018},
+                    new long[] {5960, 6914, 10967, 21935, 190973, 388861, 1569986, 3928900}),
+            run(36061, new long[] {50068, 75340, 102520, 151634, 220776, 604630, 3036499, 5382776},
+                    new long[] {6676, 21458, 30994, 297308, 1713037, 2588511, 5541325, 5541325},
+                    new long[] {3815, 5960, 8106, 22888, 194073, 335932, 1948118, 3691912}),
+            run(43198, new long[] {51260, 77248, 97990, 153065, 227213, 541210, 1859903, 41217566},
+                    new long[] {6437, 11683, 25749, 617981, 1706362, 3499985, 33196449, 41275978},
+                    new long[] {5007, 6914, 10014, 16212, 133991, 402927, 2239943, 39769888}),
+            run(85488, new long[] {44107, 95129, 145435, 472546, 574112, 696182, 5305290, 42067051},
+                    new long[] {6199, 10967, 17643, 61989, 1854181, 4568815, 10238409, 65998554},
+                    new long[] {3815, 7868, 10014, 15974, 127077, 496149, 2350092, 39951086}),
+            run(50275, new long[] {49114, 87738, 139236, 222445, 511169, 858307, 3302574, 5300522},
+                    new long[] {4292, 8821, 30994, 133991, 1412630, 2720594, 5034924, 5530834},
+                    new long[] {3815, 5960, 9060, 22888, 183821, 386953, 2817869, 6116867}),
+            run(189617, new long[] {57459, 132561, 184298, 530720, 719070, 1132250, 6320953, 32237768},
+                    new long[] {3815, 15974, 20266, 60797, 628948, 3360271, 10909081, 111918449},
+                    new long[] {5007, 9060, 12159, 25988, 272036, 838995, 3715992, 105360031}),
+            run(46620, new long[] {48637, 66757, 93222, 147343, 248909, 543594, 3198624, 102238417},
+                    new long[] {7391, 15259, 19550, 31233, 597477, 2300262, 30277729, 94098091},
+                    new long[] {5960, 7153, 9775, 46015, 208139, 397921, 1729965, 30904055}),
+            run(58427, new long[] {48876, 85115, 135422, 221491, 460386, 794649, 4067659, 8492470},
+                    new long[] {10967, 17881, 31948, 216484, 2079964, 3519535, 8755207, 10493994},
+                    new long[] {5960, 6914, 8106, 15020, 123024, 363111, 3306866, 4410982}),
+            run(57369, new long[] {51498, 86784, 129223, 214577, 409603, 679016, 3200769, 40285349},
+                    new long[] {5484, 22888, 51737, 545502, 2217293, 3722906, 39593697, 42977095},
+                    new long[] {3815, 6199, 9060, 20027, 185013, 454903, 1557827, 40249109}),
+            run(45061, new long[] {53644, 75102, 106812, 176430, 313520, 616312, 4360199, 11513948},
+                    new long[] {7629, 19073, 54359, 1045465, 2397060, 3111601, 5606651, 7115602},
+                    new long[] {5960, 7868, 11921, 24080, 215054, 407934, 1751900, 10365963}));
 
     /** The ten runs of random:256M (zero-blocks off; reads of data from the page cache), as {@link #HOLES_RUNS}. */
     public static final java.util.List<QemuTiming> DATA_RUNS = java.util.List.of(
