@@ -13,8 +13,8 @@
 #   --model-results FILE  append each model cell to FILE; with --real-only its counts are read from FILE
 #   --real-only, --model-only; both: the table of the two files, nothing run
 # Environment (as before): CALIBRATE_BANDWIDTHS, CALIBRATE_DISKS, CALIBRATE_LATENCY (the model's read
-# latency; default the measured 1 MiB pread64 from the page cache, p10-p90: uniform:200us-850us for
-# random data, uniform:90us-550us for a disk with holes; FIDELITY.md),
+# latency, used with CALIBRATE_TIMING=none; default the measured 1 MiB pread64 from the page cache,
+# p10-p90: uniform:76us-616us for random data, uniform:65us-693us for a disk with holes; FIDELITY.md),
 # CALIBRATE_TIMING (the model's scenario key timing=, default qemu-measured; none: the ideal world's), BLKMIG_BENCH_SETTLE_S (seconds of wait before each real run,
 # default 5: see BENCHMARKS.md), CALIBRATE_TRACE=1 (trace each real run and print its 100 ms windows).
 # Real side, per run: the disk made from its description (bench/calib_disk.py, new random data each
@@ -46,8 +46,10 @@ while [ $# -gt 0 ]; do
 done
 [ ${#pos[@]} -ge 1 ] && runs=${pos[0]}
 [ ${#pos[@]} -ge 2 ] && seeds=${pos[1]}
-latency_data=${CALIBRATE_LATENCY:-uniform:200us-850us}   # a 1 MiB pread64 of data, p10-p90 (FIDELITY.md)
-latency_holes=${CALIBRATE_LATENCY:-uniform:90us-550us}   # of a disk mostly holes
+# a 1 MiB pread64 of data, and of a disk mostly holes, p10-p90 (perf, 2026-12-06 18:42-18:53; FIDELITY.md);
+# with timing=qemu-measured the reads take the measured run's times instead (QemuTiming)
+latency_data=${CALIBRATE_LATENCY:-uniform:76us-616us}
+latency_holes=${CALIBRATE_LATENCY:-uniform:65us-693us}
 timing=${CALIBRATE_TIMING:-qemu-measured}
 settle_s=${BLKMIG_BENCH_SETTLE_S:-5}
 [[ "$runs" =~ ^[0-9]+$ && "$seeds" =~ ^[1-9][0-9]*$ && "$first_seed" =~ ^[0-9]+$ ]] \
@@ -73,7 +75,7 @@ echo "command:  $(env | grep -E '^(CALIBRATE_|BLKMIG_BENCH_SETTLE_S=)' | sort | 
 echo "real:     qemu-system-x86_64 -machine pc,accel=tcg -nodefaults -display none -m 32M -S -drive file=IMG,format=raw,if=none,id=drive0 -device virtio-blk-pci,drive=drive0 -qmp unix:SOCK,server=on,wait=off"
 echo "          migrate-set-parameters max-bandwidth; migrate-set-capabilities zero-blocks (disks with holes); migrate -b \"exec:cat > STREAM\";"
 echo "          blkmig receive --input STREAM --target drive0=TARGET:SIZE; SHA-256 against the source; ${settle_s} s settle before each run"
-echo "model:    blkmig sweep --profile qemu-7.2 --seeds $seeds --seed $first_seed --scenario LINE (below); latency ${latency_data} (random) or ${latency_holes} (holes), RAM 33288K:2%:0 (8,322 pages, as QEMU -m 32M migrates), workload none, layout= the description's"
+echo "model:    blkmig sweep --profile qemu-7.2 --seeds $seeds --seed $first_seed --scenario LINE (below); $([ "$timing" = none ] && echo "latency ${latency_data} (random) or ${latency_holes} (holes)" || echo "reads and loop: timing=$timing (one measured run of its kind per seed)"), RAM 33288K:2%:0 (8,322 pages, as QEMU -m 32M migrates), workload none, layout= the description's"
 echo
 
 class() { # k n -> never / sometimes / always (n = 0: unknown)

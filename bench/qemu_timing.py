@@ -18,6 +18,9 @@
    - the migration thread's decisions: pending checks per 100 ms window and the time between two
      checks when not rate-limited (migration.c migration_iteration_run / migration_thread);
    - RAM's share: the non-block part of the pending total at a decision (ram.c ram_save_pending);
+   - a bulk read's submission: the time between two 1 MiB blk_co_preadv of one submission loop (no
+     flush or pending check between them) on the migration thread (block.c mig_save_device_bulk
+     takes the BQL, blk_aio_preadv, thread-pool.c thread_pool_submit_aio), min to max;
    - the idle loop's phases (pending check, iterate, two flushes that send nothing, pending check):
      pending -> first flush, the first flush, first flush -> final flush (the submission loop),
      final flush -> next pending (migration.c migration_thread; block.c block_save_iterate)."""
@@ -42,7 +45,17 @@ def summary(name, xs, unit="ms", scale=1000.0):
         name, len(v), pct(v, 10), pct(v, 50), pct(v, 90), pct(v, 99), max(v), unit))
 
 
+def quantiles(name, xs, unit="us", scale=1e6):
+    if not xs:
+        print("%-44s (none)" % name)
+        return
+    v = [x * scale for x in xs]
+    print("%-44s n=%-6d min %.1f  p10 %.1f  p25 %.1f  p50 %.1f  p75 %.1f  p90 %.1f  p99 %.1f  max %.1f %s" % (
+        name, len(v), min(v), pct(v, 10), pct(v, 25), pct(v, 50), pct(v, 75), pct(v, 90), pct(v, 99), max(v), unit))
+
+
 def main():
+    submissions = []
     service, first, batch_sizes, send_per_block, gaps, per_window, ram = [], [], [], [], [], [], []
     head, first_flush, submit_loop, tail = [], [], [], []
     newest_first = batches_multi = 0
@@ -65,9 +78,15 @@ def main():
         window_decisions = 0
         block_pending = 0
         bulk_over = False
+        last_preadv = None
         for t, name, rest, tid in ev:
+            if name in ("migration_block_flush_blks", "migrate_pending", "migration_block_save"):
+                last_preadv = None
             if name == "blk_co_preadv" and "bytes 1048576" in rest:
                 pending_preadv = True
+                if last_preadv is not None and not bulk_over:
+                    submissions.append(t - last_preadv)
+                last_preadv = t
             elif name == "thread_pool_submit" and pending_preadv:
                 pending_preadv = False
                 req = re.search(r"req (0x[0-9a-f]+)", rest).group(1)
@@ -136,6 +155,7 @@ def main():
     summary("first completion after the first submit", first)
     summary("send time per block (flush_blks)", send_per_block)
     summary("time between two unlimited pending checks", gaps)
+    quantiles("submission of one bulk read", submissions)
     summary("idle loop: pending check -> first flush", head, "us", 1e6)
     summary("idle loop: the first flush", first_flush, "us", 1e6)
     summary("idle loop: first flush -> final flush", submit_loop, "us", 1e6)

@@ -43,7 +43,8 @@ public final class SimIoContext implements IoContext {
         this.latency = latency;
         this.faults = faults;
         this.history = history;
-        this.qemu = qemu;
+        // one run takes one measured run's timing whole (drawn only with QEMU's timing)
+        this.qemu = qemu == null ? null : qemu.forRun(scheduler.random());
     }
 
     public SimScheduler scheduler() {
@@ -120,7 +121,9 @@ public final class SimIoContext implements IoContext {
         for (ReadListener l : listeners) {
             l.submitted(device, sector, sectorCount);
         }
-        scheduler.runUntil(scheduler.nowNanos() + SUBMIT_COST_NANOS);
+        // the submission's measured time: the migration thread waits for the BQL the main loop holds
+        // while it runs completions, so reads complete within a submission loop
+        scheduler.runUntil(scheduler.nowNanos() + qemu.submitNanos().draw(scheduler.random()));
     }
 
     private void workerStarted() {
@@ -144,7 +147,8 @@ public final class SimIoContext implements IoContext {
     }
 
     private void runOnWorker(long readId, BlockDevice device, long sector, long sectorCount, ByteBuffer dst, ReadDone done) {
-        long latencyNanos = faults.latency(latency.drawNanos(scheduler.random()), scheduler.random());
+        long readNanos = qemu.readNanos() != null ? qemu.readNanos().draw(scheduler.random()) : latency.drawNanos(scheduler.random());
+        long latencyNanos = faults.latency(readNanos, scheduler.random());
         long sampleNanos = latencyNanos == 0 ? 0 : scheduler.random().nextLong(latencyNanos + 1);
         boolean fails = faults.readFails(scheduler.random());
         long endNanos = scheduler.nowNanos() + latencyNanos;
@@ -229,13 +233,15 @@ public final class SimIoContext implements IoContext {
 
     /**
      * How fast the simulated transport takes the sender's bytes: 1 MiB in 0.65 ms, as QEMU's
-     * {@code exec:cat} took a block on this project's machines (FIDELITY.md).
+     * {@code exec:cat} took a block on this project's machines (FIDELITY.md); with QEMU's measured
+     * timing, {@link QemuTiming#sendNanosPerMiB} instead.
      */
     public static final long TRANSPORT_BYTES_PER_SECOND = (long) ((1 << 20) / 0.65e-3);
 
     @Override
     public void wrote(long bytes) {
-        long until = scheduler.nowNanos() + (long) (bytes * 1e9 / TRANSPORT_BYTES_PER_SECOND);
+        long until = scheduler.nowNanos() + (qemu != null ? bytes * qemu.sendNanosPerMiB() >> 20
+                : (long) (bytes * 1e9 / TRANSPORT_BYTES_PER_SECOND));
         scheduler.runUntil(until);
     }
 

@@ -117,7 +117,9 @@ public record Scenario(List<Device> devices, long contentSeed, Workload workload
 
     /**
      * The scenario key {@code timing}'s one value: the world runs reads and the migration thread's
-     * loop with QEMU 7.2's measured timing ({@link QemuTiming#MEASURED}); absent, it has none.
+     * loop with QEMU 7.2's measured timing ({@link QemuTiming#forDisk}: each run takes one measured run's
+     * timing, of a disk of holes when zero-blocks is on, else of data; its reads take that run's measured
+     * times, not the key {@code latency}); absent, it has none.
      */
     public static final String QEMU_MEASURED_TIMING = "qemu-measured";
 
@@ -185,20 +187,21 @@ public record Scenario(List<Device> devices, long contentSeed, Workload workload
                     (int) Sizes.parse(kv.get("chunk")), parseBoolean(kv.get("zero-blocks")), parseBoolean(kv.get("shared-base")),
                     Integer.parseInt(kv.get("alloc")), Faults.parse(kv.get("faults")), Long.parseLong(kv.get("seed")),
                     parseRam(kv.getOrDefault("ram", "none")), RunSetup.parse(kv), DiskLayout.parse(kv.getOrDefault("layout", "world")),
-                    parseTiming(kv.get("timing")));
+                    parseTiming(kv.get("timing"), parseBoolean(kv.get("zero-blocks"))));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("scenario: bad number: " + e.getMessage());
         }
     }
 
-    private static QemuTiming parseTiming(String v) {
+    /** QEMU's measured timing: the runs measured on a disk of holes with zero-blocks on, else those of data. */
+    private static QemuTiming parseTiming(String v, boolean zeroBlocks) {
         if (v == null) {
             return null;
         }
         if (!v.equals(QEMU_MEASURED_TIMING)) {
             throw new IllegalArgumentException("scenario: timing '" + v + "': expected " + QEMU_MEASURED_TIMING);
         }
-        return QemuTiming.MEASURED;
+        return QemuTiming.forDisk(zeroBlocks);
     }
 
     private static boolean parseBoolean(String v) {

@@ -49,4 +49,12 @@ class Qemu72TimingTest {
         assertTrue(s.toString().endsWith(";layout=pieces:4x1M;timing=qemu-measured"), s.toString());
         assertTrue(!Scenario.parse(LINE.replace(";layout=random", "")).toString().contains("layout"), "World's layout is not written");
     }
+
+    @Test
+    void aScenarioWithZeroBlocksTakesTheRunsMeasuredOnHolesAndOneWithoutThoseOnData() {
+        Scenario data = Scenario.parse(LINE + ";timing=qemu-measured");
+        Scenario holes = Scenario.parse(LINE.replace("zero-blocks=false", "zero-blocks=true") + ";timing=qemu-measured");
+        assertEquals(org.blkmig.simdisk.QemuTiming.DATA_RUNS, data.qemuTiming().runs());
+        assertEquals(org.blkmig.simdisk.QemuTiming.HOLES_RUNS, holes.qemuTiming().runs());
+    }
 }
