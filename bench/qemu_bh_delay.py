@@ -15,18 +15,16 @@
    - queue wait: thread_pool_submit to the worker's pread64 entry;
    - worker start-up: intervals between the clone3 calls of the worker chain (thread-pool.c
      do_spawn_thread; each new worker starts the next)."""
+import os
 import re
 import subprocess
 import sys
 
-LINE = re.compile(r"(\d+)@(\d+\.\d+):(\S+) ?(.*)")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from qemu_timing import LINE, pct  # noqa: E402  (the trace's line format and quantile, one definition)
+
 PERF = re.compile(r"\s*\S+\s+(\d+)\s+(?:\[\d+\]\s+)?(\d+\.\d+):\s+syscalls:(sys_\w+):\s*(.*)")
 QS = [0, 10, 25, 50, 75, 90, 99, 100]
-
-
-def pct(xs, p):
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(p / 100 * len(xs)))] if xs else float("nan")
 
 
 def show(name, xs, unit="ms", scale=1e3):

@@ -20,9 +20,8 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from qemu_bh_delay import measure, pct  # noqa: E402
-
-LINE = re.compile(r"(\d+)@(\d+\.\d+):(\S+) ?(.*)")
+from qemu_bh_delay import measure  # noqa: E402
+from qemu_timing import LINE, pct  # noqa: E402
 QS = [0, 10, 25, 50, 75, 90, 99, 100]
 
 

@@ -52,15 +52,21 @@ final class SampledDiskChannel extends FileChannel {
         this.blockSectors = blockSectors;
     }
 
-    /** A transfer's bytes, kept by each simulating thread: every caller consumes them before it returns. */
-    private static final ThreadLocal<ByteBuffer[]> SCRATCH = ThreadLocal.withInitial(() -> new ByteBuffer[1]);
+    /**
+     * A transfer's buffer, kept by each simulating thread: taken while a transfer uses it (a write that
+     * waits runs other events, which could transfer too) and given back after, so none is zeroed anew.
+     */
+    private static final ThreadLocal<ByteBuffer[]> SPARE = ThreadLocal.withInitial(() -> new ByteBuffer[1]);
 
-    private static ByteBuffer scratch(int bytes) {
-        ByteBuffer[] held = SCRATCH.get();
-        if (held[0] == null || held[0].capacity() < bytes) {
-            held[0] = ByteBuffer.allocate(bytes);
-        }
-        return held[0].clear().limit(bytes).slice();
+    private static ByteBuffer take(int bytes) {
+        ByteBuffer[] held = SPARE.get();
+        ByteBuffer b = held[0];
+        held[0] = null;
+        return (b == null || b.capacity() < bytes ? ByteBuffer.allocate(bytes) : b.clear()).limit(bytes);
+    }
+
+    private static void giveBack(ByteBuffer b) {
+        SPARE.get()[0] = b;
     }
 
     /** Takes {@code count} bytes from {@code position} now, recording the sample. */
@@ -81,7 +87,7 @@ final class SampledDiskChannel extends FileChannel {
             history.add(new History.ReadSubmit(now, id, source.device(), sector, sectors));
         }
         history.add(new History.ReadSample(now, id));
-        ByteBuffer data = scratch((int) count);
+        ByteBuffer data = take((int) count);
         disk.read(sector, data.duplicate());
         history.add(new History.ReadComplete(now, id, false));
         return data;
@@ -97,6 +103,7 @@ final class SampledDiskChannel extends FileChannel {
         while (data.hasRemaining()) {
             target.write(data);
         }
+        giveBack(data);
         return n;
     }
 
@@ -107,7 +114,9 @@ final class SampledDiskChannel extends FileChannel {
             return -1;
         }
         n -= n % Disk.SECTOR_SIZE_BYTES;
-        dst.put(sample(position, n));
+        ByteBuffer data = sample(position, n);
+        dst.put(data);
+        giveBack(data);
         return (int) n;
     }
 
